@@ -1,0 +1,235 @@
+package org.opensearch.relevancefeedback.mapper;
+
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.VectorEncoding;
+import org.apache.lucene.search.FieldExistsQuery;
+import org.apache.lucene.search.Query;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.FieldMapper;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.MapperParsingException;
+import org.opensearch.index.mapper.ParametrizedFieldMapper;
+import org.opensearch.index.mapper.ParseContext;
+import org.opensearch.index.mapper.ArraySourceValueFetcher;
+import org.opensearch.index.mapper.TextSearchInfo;
+import org.opensearch.index.mapper.ValueFetcher;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+import org.opensearch.search.lookup.SearchLookup;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code rf_vector}: a dense float vector indexed into a Lucene HNSW graph with per-field {@code m} and
+ * {@code ef_construction} (applied by {@link RfVectorCodec}).
+ */
+public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
+
+    public static final String CONTENT_TYPE = "rf_vector";
+    public static final int MAX_DIMENSION = 4096;
+
+    private static RfVectorFieldMapper toType(FieldMapper in) {
+        return (RfVectorFieldMapper) in;
+    }
+
+    public static final class Builder extends ParametrizedFieldMapper.Builder {
+        private final Parameter<Integer> dimension = Parameter.intParam("dimension", false, m -> toType(m).fieldType().dimension(), -1)
+            .setValidator(d -> {
+                if (d == -1) {
+                    throw new MapperParsingException("[dimension] is required for [" + CONTENT_TYPE + "] fields");
+                }
+                if (d < 1 || d > MAX_DIMENSION) {
+                    throw new MapperParsingException("[dimension] must be in [1, " + MAX_DIMENSION + "], got [" + d + "]");
+                }
+            })
+            .alwaysSerialize();
+        private final Parameter<String> similarity = Parameter.restrictedStringParam(
+            "similarity",
+            false,
+            m -> toType(m).fieldType().similarity().paramName(),
+            VectorSimilarity.paramNames()
+        ).alwaysSerialize();
+        private final Parameter<HnswParams> hnsw = new Parameter<>(
+            "hnsw",
+            false,
+            () -> HnswParams.DEFAULT,
+            (n, c, o) -> HnswParams.parse(o),
+            m -> toType(m).fieldType().hnsw()
+        ).setSerializer((b, n, v) -> b.startObject(n).field("m", v.m()).field("ef_construction", v.efConstruction()).endObject(), Object::toString)
+            .alwaysSerialize();
+        private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+
+        public Builder(String name) {
+            super(name);
+        }
+
+        @Override
+        protected List<Parameter<?>> getParameters() {
+            return List.of(dimension, similarity, hnsw, meta);
+        }
+
+        @Override
+        public RfVectorFieldMapper build(BuilderContext context) {
+            RfVectorFieldType type = new RfVectorFieldType(
+                buildFullName(context),
+                dimension.getValue(),
+                VectorSimilarity.fromParam(similarity.getValue()),
+                hnsw.getValue(),
+                meta.getValue()
+            );
+            return new RfVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build());
+        }
+    }
+
+    public static final TypeParser PARSER = new TypeParser((n, c) -> new Builder(n));
+
+    public static final class RfVectorFieldType extends MappedFieldType {
+        private final int dimension;
+        private final VectorSimilarity similarity;
+        private final HnswParams hnsw;
+        private final FieldType luceneType;
+
+        public RfVectorFieldType(String name, int dimension, VectorSimilarity similarity, HnswParams hnsw, Map<String, String> meta) {
+            super(name, true, false, false, TextSearchInfo.NONE, meta);
+            this.dimension = dimension;
+            this.similarity = similarity;
+            this.hnsw = hnsw;
+            this.luceneType = new FieldType();
+            luceneType.setVectorAttributes(dimension, VectorEncoding.FLOAT32, similarity.function());
+            luceneType.freeze();
+        }
+
+        public int dimension() {
+            return dimension;
+        }
+
+        public VectorSimilarity similarity() {
+            return similarity;
+        }
+
+        public HnswParams hnsw() {
+            return hnsw;
+        }
+
+        @Override
+        public String typeName() {
+            return CONTENT_TYPE;
+        }
+
+        @Override
+        public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup searchLookup, String format) {
+            if (format != null) {
+                throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
+            }
+            return new ArraySourceValueFetcher(name(), context) {
+                @Override
+                protected Object parseSourceValue(Object value) {
+                    return value;
+                }
+            };
+        }
+
+        @Override
+        public Query existsQuery(QueryShardContext context) {
+            return new FieldExistsQuery(name());
+        }
+
+        @Override
+        public Query termQuery(Object value, QueryShardContext context) {
+            throw new QueryShardException(
+                context,
+                "[" + CONTENT_TYPE + "] field [" + name() + "] does not support term queries; use the [relevance_feedback] query"
+            );
+        }
+
+        /**
+         * Checks a vector for this field; returns null when valid, else a message naming the problem.
+         * Shared by indexing and querying so both reject exactly the same vectors.
+         */
+        public String validate(float[] vector) {
+            if (vector.length != dimension) {
+                return "vector has [" + vector.length + "] dimensions but field [" + name() + "] has dimension [" + dimension + "]";
+            }
+            double norm = 0;
+            for (int i = 0; i < vector.length; i++) {
+                if (Float.isFinite(vector[i]) == false) {
+                    return "vector for field [" + name() + "] has a non-finite value [" + vector[i] + "] at position [" + i + "]";
+                }
+                norm += (double) vector[i] * vector[i];
+            }
+            if (similarity == VectorSimilarity.COSINE && norm == 0) {
+                return "zero vector is not allowed for field [" + name() + "] with similarity [cosine]";
+            }
+            return null;
+        }
+    }
+
+    private RfVectorFieldMapper(String simpleName, RfVectorFieldType type, MultiFields multiFields, CopyTo copyTo) {
+        super(simpleName, type, multiFields, copyTo);
+    }
+
+    @Override
+    public RfVectorFieldType fieldType() {
+        return (RfVectorFieldType) super.fieldType();
+    }
+
+    @Override
+    protected void parseCreateField(ParseContext context) throws IOException {
+        RfVectorFieldType type = fieldType();
+        if (context.doc().getByKey(type.name()) != null) {
+            throw new MapperParsingException("field [" + type.name() + "] of type [" + CONTENT_TYPE + "] takes one vector per document");
+        }
+        float[] vector;
+        try {
+            vector = readVector(context.parser(), type.name());
+        } catch (IllegalArgumentException e) {
+            throw new MapperParsingException(e.getMessage());
+        }
+        String problem = type.validate(vector);
+        if (problem != null) {
+            throw new MapperParsingException(problem);
+        }
+        context.doc().addWithKey(type.name(), new KnnFloatVectorField(type.name(), vector, type.luceneType));
+    }
+
+    /**
+     * Reads a JSON array of numbers at the parser's current token; {@code what} names the field in errors.
+     * Used for documents and for query vectors so both accept exactly the same syntax.
+     */
+    public static float[] readVector(XContentParser parser, String what) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            throw new IllegalArgumentException("[" + what + "] must be an array of numbers, got [" + parser.currentToken() + "]");
+        }
+        List<Float> values = new ArrayList<>();
+        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
+            if (t != XContentParser.Token.VALUE_NUMBER) {
+                throw new IllegalArgumentException("[" + what + "] must contain only numbers, got [" + t + "] at position [" + values.size() + "]");
+            }
+            values.add(parser.floatValue());
+        }
+        float[] vector = new float[values.size()];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = values.get(i);
+        }
+        return vector;
+    }
+
+    @Override
+    public boolean parsesArrayValue() {
+        return true;
+    }
+
+    @Override
+    public ParametrizedFieldMapper.Builder getMergeBuilder() {
+        return new Builder(simpleName()).init(this);
+    }
+
+    @Override
+    protected String contentType() {
+        return CONTENT_TYPE;
+    }
+}

@@ -1,0 +1,218 @@
+package org.opensearch.relevancefeedback.query;
+
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.ToXContent;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryRewriteContext;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What one approximate kNN search asks for: field, query vector, k, the HNSW candidate list size, and an
+ * optional filter applied during graph search. Shared by the queries that run a kNN pass.
+ */
+public final class KnnSpec {
+
+    public static final int DEFAULT_K = 10;
+    static final ParseField FIELD = new ParseField("field");
+    static final ParseField VECTOR = new ParseField("vector");
+    static final ParseField K = new ParseField("k");
+    static final ParseField NUM_CANDIDATES = new ParseField("num_candidates");
+    static final ParseField FILTER = new ParseField("filter");
+
+    private final String field;
+    private final float[] vector;
+    private final int k;
+    private final Integer numCandidates;
+    private final QueryBuilder filter;
+
+    public KnnSpec(String field, float[] vector, int k, Integer numCandidates, QueryBuilder filter) {
+        if (field == null || field.isEmpty()) {
+            throw new IllegalArgumentException("[" + FIELD.getPreferredName() + "] is required");
+        }
+        if (vector == null || vector.length == 0) {
+            throw new IllegalArgumentException("[" + VECTOR.getPreferredName() + "] is required and must not be empty");
+        }
+        for (int i = 0; i < vector.length; i++) {
+            if (Float.isFinite(vector[i]) == false) {
+                throw new IllegalArgumentException("[vector] has a non-finite value [" + vector[i] + "] at position [" + i + "]");
+            }
+        }
+        if (k < 1) {
+            throw new IllegalArgumentException("[k] must be >= 1, got [" + k + "]");
+        }
+        if (numCandidates != null && numCandidates < k) {
+            throw new IllegalArgumentException("[num_candidates] must be >= [k] (" + k + "), got [" + numCandidates + "]");
+        }
+        this.field = field;
+        this.vector = vector;
+        this.k = k;
+        this.numCandidates = numCandidates;
+        this.filter = filter;
+    }
+
+    KnnSpec(StreamInput in) throws IOException {
+        this(in.readString(), in.readFloatArray(), in.readVInt(), in.readOptionalVInt(), in.readOptionalNamedWriteable(QueryBuilder.class));
+    }
+
+    void writeTo(StreamOutput out) throws IOException {
+        out.writeString(field);
+        out.writeFloatArray(vector);
+        out.writeVInt(k);
+        out.writeOptionalVInt(numCandidates);
+        out.writeOptionalNamedWriteable(filter);
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public float[] vector() {
+        return vector;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    /** The configured candidate list size, or null for the default. */
+    public Integer numCandidates() {
+        return numCandidates;
+    }
+
+    /** HNSW candidate list size per shard: the configured value, else max(k * 10, 100). */
+    public int effectiveNumCandidates() {
+        return numCandidates != null ? numCandidates : Math.max(k * 10, 100);
+    }
+
+    public QueryBuilder filter() {
+        return filter;
+    }
+
+    void toXContentFields(XContentBuilder builder, ToXContent.Params params) throws IOException {
+        builder.field(FIELD.getPreferredName(), field);
+        builder.array(VECTOR.getPreferredName(), vector);
+        builder.field(K.getPreferredName(), k);
+        if (numCandidates != null) {
+            builder.field(NUM_CANDIDATES.getPreferredName(), numCandidates);
+        }
+        if (filter != null) {
+            builder.field(FILTER.getPreferredName(), filter, params);
+        }
+    }
+
+    KnnSpec rewrite(QueryRewriteContext context) throws IOException {
+        QueryBuilder rewritten = filter == null ? null : filter.rewrite(context);
+        return rewritten == filter ? this : new KnnSpec(field, vector, k, numCandidates, rewritten);
+    }
+
+    /**
+     * Builds the shard-level Lucene query: HNSW search with {@link #effectiveNumCandidates()} candidates (the
+     * filter applied inside the graph search), keeping this shard's top k.
+     */
+    Query toLuceneQuery(QueryShardContext context, String queryName) throws IOException {
+        MappedFieldType type = context.fieldMapper(field);
+        if (type == null) {
+            throw new QueryShardException(context, "[" + queryName + "] field [" + field + "] does not exist in the mapping");
+        }
+        if (type instanceof RfVectorFieldMapper.RfVectorFieldType == false) {
+            throw new QueryShardException(
+                context,
+                "[" + queryName + "] field [" + field + "] is of type [" + type.typeName() + "], expected [" + RfVectorFieldMapper.CONTENT_TYPE + "]"
+            );
+        }
+        String problem = ((RfVectorFieldMapper.RfVectorFieldType) type).validate(vector);
+        if (problem != null) {
+            throw new QueryShardException(context, "[" + queryName + "] query " + problem);
+        }
+        int maxK = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_K);
+        if (k > maxK) {
+            throw new QueryShardException(
+                context,
+                "[" + queryName + "] [k] must be <= " + maxK + " (index setting [" + RelevanceFeedbackSettings.MAX_K.getKey() + "]), got [" + k + "]"
+            );
+        }
+        int candidates = effectiveNumCandidates();
+        int maxCandidates = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_NUM_CANDIDATES);
+        if (candidates > maxCandidates) {
+            throw new QueryShardException(
+                context,
+                "[" + queryName + "] [num_candidates] must be <= " + maxCandidates + " (index setting ["
+                    + RelevanceFeedbackSettings.MAX_NUM_CANDIDATES.getKey() + "]), got [" + candidates + "]"
+            );
+        }
+        Query filterQuery = filter == null ? null : filter.toQuery(context);
+        return new TopKnnQuery(new KnnFloatVectorQuery(field, vector, candidates, filterQuery), k);
+    }
+
+    /** Collects the kNN parameters while a query parser walks its object; other keys are the caller's. */
+    static final class Parser {
+        String field;
+        float[] vector;
+        int k = DEFAULT_K;
+        Integer numCandidates;
+        QueryBuilder filter;
+
+        /** Returns true when {@code name} was a kNN parameter and has been consumed. */
+        boolean parse(String name, XContentParser parser, String queryName) throws IOException {
+            if (FIELD.match(name, parser.getDeprecationHandler())) {
+                field = parser.text();
+            } else if (VECTOR.match(name, parser.getDeprecationHandler())) {
+                try {
+                    vector = RfVectorFieldMapper.readVector(parser, VECTOR.getPreferredName());
+                } catch (IllegalArgumentException e) {
+                    throw new ParsingException(parser.getTokenLocation(), "[" + queryName + "] " + e.getMessage());
+                }
+            } else if (K.match(name, parser.getDeprecationHandler())) {
+                k = parser.intValue();
+            } else if (NUM_CANDIDATES.match(name, parser.getDeprecationHandler())) {
+                numCandidates = parser.intValue();
+            } else if (FILTER.match(name, parser.getDeprecationHandler())) {
+                filter = AbstractQueryBuilder.parseInnerQueryBuilder(parser);
+            } else {
+                return false;
+            }
+            return true;
+        }
+
+        KnnSpec build(XContentParser parser, String queryName) {
+            try {
+                return new KnnSpec(field, vector, k, numCandidates, filter);
+            } catch (IllegalArgumentException e) {
+                throw new ParsingException(parser.getTokenLocation(), "[" + queryName + "] " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (o instanceof KnnSpec == false) return false;
+        KnnSpec other = (KnnSpec) o;
+        return k == other.k
+            && field.equals(other.field)
+            && Arrays.equals(vector, other.vector)
+            && Objects.equals(numCandidates, other.numCandidates)
+            && Objects.equals(filter, other.filter);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(field, Arrays.hashCode(vector), k, numCandidates, filter);
+    }
+}
