@@ -10,7 +10,7 @@ set -euo pipefail
 
 OS_VERSION=3.6.0
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-JAVA_HOME=${RF_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. "$ROOT/scripts/env.sh"
 NODE_USER=${RF_NODE_USER:-rfnode}
 DIR=$ROOT/target/node
 PORT=""

@@ -1,0 +1,12 @@
+# Sourced by the scripts: picks a JDK 21+ explicitly (never the machine default, which is 17 here).
+if [ -z "${RF_JAVA_HOME:-}" ]; then
+  for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-21-openjdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64; do
+    if [ -x "$candidate/bin/java" ]; then RF_JAVA_HOME=$candidate; break; fi
+  done
+fi
+if [ -z "${RF_JAVA_HOME:-}" ]; then
+  echo "no JDK 21+ found under /usr/lib/jvm; set RF_JAVA_HOME" >&2
+  exit 1
+fi
+export RF_JAVA_HOME
+export JAVA_HOME=$RF_JAVA_HOME
