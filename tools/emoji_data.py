@@ -19,9 +19,14 @@ def load_rgb(path, size):
         img = img.convert("RGBA")
     bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
     img = Image.alpha_composite(bg, img).convert("RGB")
-    if img.size != (size, size):
-        img = img.resize((size, size), Image.BICUBIC)
-    return np.asarray(img, dtype=np.uint8)
+    # CLIPImageProcessor: resize the shortest edge to `size` (bicubic), then center-crop size x size
+    w, h = img.size
+    if min(w, h) != size:
+        scale = size / min(w, h)
+        img = img.resize((max(size, round(w * scale)), max(size, round(h * scale))), Image.BICUBIC)
+    w, h = img.size
+    left, top = (w - size) // 2, (h - size) // 2
+    return np.asarray(img.crop((left, top, left + size, top + size)), dtype=np.uint8)
 
 
 def images_tensor(records, size):

@@ -1,0 +1,34 @@
+"""Reference relevance-feedback math (NumPy), the yardstick for the plugin's Java implementation.
+
+extended Rocchio (paper Eq. 1-2): over the top-K items d_i of the current ranking,
+  w_i  = softmax_i( cos(q, d_i) / tau),   w-_i = softmax_i(-cos(q, d_i) / tau)
+  q'   = alpha q + beta sum_i w_i d_i - gamma sum_i w-_i d_i
+original Rocchio (App. A): q' = alpha q + beta mean(top-K) - gamma mean(K lowest-ranked of the retrieved window)
+Rule: q' is L2-normalized after every round (rankings under cosine do not depend on it; the next round's
+weights are cosines, so neither do they; it keeps dot-product fields comparable across rounds).
+"""
+import numpy as np
+
+ALPHA, BETA, GAMMA, TAU, K, WINDOW = 0.8, 0.1, 0.1, 0.05, 5, 100
+
+
+def unit(v):
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def softmax(x):
+    z = x - x.max(axis=-1, keepdims=True)  # log-sum-exp shift: stable for tiny tau
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def extended_rocchio(q, feedback, alpha=ALPHA, beta=BETA, gamma=GAMMA, tau=TAU):
+    """q: [D]; feedback: [K, D] embeddings of the top-K items (images for PRF, their captions for GRF)."""
+    cos = unit(feedback) @ unit(q)
+    pos = softmax(cos / tau) @ feedback
+    neg = softmax(-cos / tau) @ feedback
+    return unit(alpha * q + beta * pos - gamma * neg)
+
+
+def original_rocchio(q, relevant, non_relevant, alpha=ALPHA, beta=BETA, gamma=GAMMA):
+    return unit(alpha * q + beta * relevant.mean(axis=0) - gamma * non_relevant.mean(axis=0))
