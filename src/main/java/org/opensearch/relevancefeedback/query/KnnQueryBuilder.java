@@ -1,7 +1,6 @@
 package org.opensearch.relevancefeedback.query;
 
 import org.apache.lucene.search.Query;
-import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -51,24 +50,8 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
     }
 
     public static KnnQueryBuilder fromXContent(XContentParser parser) throws IOException {
-        KnnSpec.Parser knn = new KnnSpec.Parser();
-        float boost = DEFAULT_BOOST;
-        String queryName = null;
-        String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
-            if (t == XContentParser.Token.FIELD_NAME) {
-                current = parser.currentName();
-            } else if (knn.parse(current, parser, NAME)) {
-                continue;
-            } else if (BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
-                boost = parser.floatValue();
-            } else if (NAME_FIELD.match(current, parser.getDeprecationHandler())) {
-                queryName = parser.text();
-            } else {
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown field [" + current + "]");
-            }
-        }
-        return new KnnQueryBuilder(knn.build(parser, NAME)).boost(boost).queryName(queryName);
+        KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME);
+        return new KnnQueryBuilder(parsed.spec()).boost(parsed.boost()).queryName(parsed.queryName());
     }
 
     @Override

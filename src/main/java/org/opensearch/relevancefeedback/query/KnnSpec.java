@@ -190,6 +190,28 @@ public final class KnnSpec {
             return true;
         }
 
+        /** Parses a whole query object made of the kNN parameters, {@code boost} and {@code _name}. */
+        static Parsed parseQuery(XContentParser parser, String queryName) throws IOException {
+            Parser knn = new Parser();
+            float boost = AbstractQueryBuilder.DEFAULT_BOOST;
+            String name = null;
+            String current = null;
+            for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+                if (t == XContentParser.Token.FIELD_NAME) {
+                    current = parser.currentName();
+                } else if (knn.parse(current, parser, queryName)) {
+                    continue;
+                } else if (AbstractQueryBuilder.BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
+                    boost = parser.floatValue();
+                } else if (AbstractQueryBuilder.NAME_FIELD.match(current, parser.getDeprecationHandler())) {
+                    name = parser.text();
+                } else {
+                    throw new ParsingException(parser.getTokenLocation(), "[" + queryName + "] unknown field [" + current + "]");
+                }
+            }
+            return new Parsed(knn.build(parser, queryName), boost, name);
+        }
+
         KnnSpec build(XContentParser parser, String queryName) {
             try {
                 return new KnnSpec(field, vector, k, numCandidates, filter);
@@ -198,6 +220,9 @@ public final class KnnSpec {
             }
         }
     }
+
+    /** The result of {@link Parser#parseQuery}. */
+    record Parsed(KnnSpec spec, float boost, String queryName) {}
 
     @Override
     public boolean equals(Object o) {

@@ -6,7 +6,6 @@ import org.opensearch.action.search.SearchPhaseExecutionException;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -74,24 +73,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser) throws IOException {
-        KnnSpec.Parser knn = new KnnSpec.Parser();
-        float boost = DEFAULT_BOOST;
-        String queryName = null;
-        String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
-            if (t == XContentParser.Token.FIELD_NAME) {
-                current = parser.currentName();
-            } else if (knn.parse(current, parser, NAME)) {
-                continue;
-            } else if (BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
-                boost = parser.floatValue();
-            } else if (NAME_FIELD.match(current, parser.getDeprecationHandler())) {
-                queryName = parser.text();
-            } else {
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown field [" + current + "]");
-            }
-        }
-        return new RelevanceFeedbackQueryBuilder(knn.build(parser, NAME)).boost(boost).queryName(queryName);
+        KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME);
+        return new RelevanceFeedbackQueryBuilder(parsed.spec()).boost(parsed.boost()).queryName(parsed.queryName());
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.opensearch.core.rest.RestStatus;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
+import org.opensearch.relevancefeedback.TestVectors;
 import org.opensearch.relevancefeedback.query.KnnSpec;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
 import org.opensearch.search.SearchHit;
@@ -45,9 +46,7 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         float[][] vectors = new float[N][DIMS];
         BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         for (int i = 0; i < N; i++) {
-            for (int d = 0; d < DIMS; d++) {
-                vectors[i][d] = (float) random.nextGaussian();
-            }
+            vectors[i] = TestVectors.gaussian(random, DIMS);
             bulk.add(client().prepareIndex(index).setId(Integer.toString(i)).setSource("vec", vectors[i], "color", i % 3 == 0 ? "red" : "blue"));
         }
         assertFalse(bulk.get().hasFailures());
@@ -109,19 +108,9 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         return IntStream.range(0, vectors.length)
             .filter(filter)
             .boxed()
-            .sorted(Comparator.comparingDouble((Integer i) -> -cosine(q, vectors[i])).thenComparing(i -> Integer.toString(i)))
+            .sorted(Comparator.comparingDouble((Integer i) -> -TestVectors.cosine(q, vectors[i])).thenComparing(i -> Integer.toString(i)))
             .limit(k)
             .map(i -> Integer.toString(i))
             .toArray(String[]::new);
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

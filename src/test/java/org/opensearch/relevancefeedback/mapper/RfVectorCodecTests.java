@@ -19,6 +19,7 @@ import org.opensearch.index.mapper.MapperService;
 import org.opensearch.index.mapper.MapperServiceTestCase;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
+import org.opensearch.relevancefeedback.TestVectors;
 
 import java.io.IOException;
 import java.util.Collection;
@@ -59,7 +60,7 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
             try (IndexWriter writer = new IndexWriter(dir, config)) {
                 for (int i = 0; i < 2000; i++) {
                     Document doc = new Document();
-                    doc.add(new KnnFloatVectorField("v", randomVector(random, 16), VectorSimilarityFunction.COSINE));
+                    doc.add(new KnnFloatVectorField("v", TestVectors.gaussian(random, 16), VectorSimilarityFunction.COSINE));
                     writer.addDocument(doc);
                 }
                 writer.forceMerge(1);
@@ -81,7 +82,7 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
 
     public void testDimensionsAbove1024() throws IOException {
         Random random = new Random(7);
-        float[] vector = randomVector(random, 2048);
+        float[] vector = TestVectors.gaussian(random, 2048);
         try (Directory dir = new ByteBuffersDirectory()) {
             IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(2048, 16)));
             try (IndexWriter writer = new IndexWriter(dir, config)) {
@@ -100,13 +101,5 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
             Exception e = expectThrows(IllegalArgumentException.class, () -> writer.addDocument(doc));
             assertThat(e.getMessage(), containsString("1024"));
         }
-    }
-
-    static float[] randomVector(Random random, int dims) {
-        float[] v = new float[dims];
-        for (int i = 0; i < dims; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
     }
 }

@@ -14,6 +14,7 @@ import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.store.MMapDirectory;
 import org.opensearch.common.util.io.IOUtils;
+import org.opensearch.relevancefeedback.TestVectors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ public final class KnnQueryBench {
             try (IndexWriter writer = new IndexWriter(directory, config)) {
                 for (int i = 0; i < n; i++) {
                     Document doc = new Document();
-                    doc.add(new KnnFloatVectorField("v", gaussian(random), VectorSimilarityFunction.COSINE));
+                    doc.add(new KnnFloatVectorField("v", TestVectors.gaussian(random, DIMS), VectorSimilarityFunction.COSINE));
                     writer.addDocument(doc);
                 }
             }
@@ -67,7 +68,7 @@ public final class KnnQueryBench {
                 IndexSearcher searcher = new IndexSearcher(reader);
                 float[][] queries = new float[WARMUP + QUERIES][];
                 for (int i = 0; i < queries.length; i++) {
-                    queries[i] = gaussian(random);
+                    queries[i] = TestVectors.gaussian(random, DIMS);
                 }
                 long[] raw = new long[QUERIES];
                 long[] plugin = new long[QUERIES];
@@ -109,13 +110,5 @@ public final class KnnQueryBench {
     private static void print(int n, String name, long[] nanos) {
         double totalSeconds = Arrays.stream(nanos).sum() / 1e9;
         System.out.printf(Locale.ROOT, "%-8d %-22s %10.1f %10.1f %10.0f%n", n, name, pct(nanos, 50), pct(nanos, 99), nanos.length / totalSeconds);
-    }
-
-    private static float[] gaussian(Random random) {
-        float[] v = new float[DIMS];
-        for (int i = 0; i < DIMS; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
     }
 }

@@ -3,6 +3,7 @@ package org.opensearch.relevancefeedback.rest;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
+import org.opensearch.relevancefeedback.TestVectors;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
@@ -161,7 +162,7 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
         double[] scores = new double[vectors.length];
         Integer[] order = new Integer[vectors.length];
         for (int i = 0; i < vectors.length; i++) {
-            scores[i] = cosine(q, vectors[i]);
+            scores[i] = TestVectors.cosine(q, vectors[i]);
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
@@ -174,22 +175,8 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
         return top;
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
-
     private static float[] gaussian(Random random) {
-        float[] v = new float[DIMS];
-        for (int i = 0; i < DIMS; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
+        return TestVectors.gaussian(random, DIMS);
     }
 
     private static String vectorJson(float[] v) {
