@@ -23,6 +23,7 @@ import feedback_ref as fb
 from clip_bpe import ClipTokenizer
 from clip_model import DualEncoder
 from emoji_data import images_tensor, load_manifest, normalize, pad
+from metrics import metrics, rank_of
 
 ROUNDS = 5
 
@@ -50,18 +51,6 @@ def caption(r, kinds):
             if c["type"] == kind:
                 return c["text"]
     return None
-
-
-def rank_of(scores, target):
-    # stable descending order: ties broken by gallery position, as the plugin breaks them by doc order
-    order = np.argsort(-scores, kind="stable")
-    return int(np.where(order == target)[0][0]) + 1, order
-
-
-def metrics(ranks):
-    ranks = np.asarray(ranks)
-    return {"H@1": float((ranks <= 1).mean()), "H@5": float((ranks <= 5).mean()),
-            "MRR@5": float(np.where(ranks <= 5, 1.0 / ranks, 0).mean())}
 
 
 def run(records, img, q0, grf_caps, explicit_caps, concepts):
