@@ -85,7 +85,7 @@ def main():
         onnx.checker.check_model(onnx.load(path))
         print(f"onnx.checker ok: {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
 
-    shutil.copy(TOKENIZER, os.path.join(args.out, "tokenizer.json"))
+    shutil.copyfile(TOKENIZER, os.path.join(args.out, "tokenizer.json"))
     json.dump({"crop_size": {"height": size, "width": size}, "do_center_crop": True, "do_convert_rgb": True,
                "do_normalize": True, "do_rescale": True, "do_resize": True, "image_mean": MEAN, "image_std": STD,
                "image_processor_type": "CLIPImageProcessor", "resample": 3, "rescale_factor": 1 / 255,
@@ -115,6 +115,11 @@ def main():
             fixtures["images"].append({"file": os.path.relpath(path, args.out) if path.startswith(args.out) else path,
                                        "pixel_values_sum": float(pixels.sum()), "pixel_values_first": pixels[0, :, 0, :4].tolist(),
                                        "image_embeds": emb[0].tolist(), "last_hidden_state_first_rows": hidden[0, :3].tolist()})
+        # A decoder-free vision input (JS / Java can rebuild it exactly): sin(0.01 * flat index).
+        pattern = torch.sin(0.01 * torch.arange(3 * size * size, dtype=torch.float32)).reshape(1, 3, size, size)
+        emb, hidden = model.vision(pattern)
+        fixtures["vision_pattern"] = {"formula": "pixel_values[0].flat[i] = sin(0.01 * i)", "image_embeds": emb[0].tolist(),
+                                      "last_hidden_state_first_rows": hidden[0, :3].tolist()}
     json.dump(fixtures, open(os.path.join(fixture_dir, "reference_outputs.json"), "w"))
     print(f"fixtures: {len(fixtures['texts'])} texts, {len(fixtures['images'])} images")
 

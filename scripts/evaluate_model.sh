@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Reference evaluation of models/emoji-clip's PyTorch checkpoint on the held-out vendor and the unseen concepts:
+# none / PRF / GRF / original Rocchio / explicit, rounds 1..5. Writes models/emoji-clip/eval.{md,json}, ranks.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/python_deps.sh
+/usr/bin/python3 tools/evaluate.py --checkpoint data/train/best.pt --out models/emoji-clip "$@"
