@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
-/usr/bin/python3 tools/evaluate.py --checkpoint data/train/best.pt --out models/emoji-clip "$@"
+/usr/bin/python3 tools/evaluate.py --checkpoint models/emoji-clip/pytorch_model.pt --out models/emoji-clip "$@"

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 /usr/bin/python3 tools/train_clip.py --out data/train "$@"
 /usr/bin/python3 tools/export_onnx.py --checkpoint data/train/best.pt --out models/emoji-clip
 cp data/train/train_log.json models/emoji-clip/train_log.json
+cp data/train/best.pt models/emoji-clip/pytorch_model.pt  # the reference evaluation runs the PyTorch model
 if [ ! -d data/cache/onnx-check/node_modules/onnxruntime-node ]; then
   mkdir -p data/cache/onnx-check
   (cd data/cache/onnx-check && npm install --silent --ignore-scripts --no-audit --no-fund onnxruntime-node@1.20.1)

@@ -1,6 +1,6 @@
 """Reference evaluation on the held-out vendor (the paper's protocol), PyTorch model, NumPy feedback math.
 
-  /usr/bin/python3 tools/evaluate.py [--checkpoint data/train/best.pt] [--out models/emoji-clip]
+  /usr/bin/python3 tools/evaluate.py [--checkpoint models/emoji-clip/pytorch_model.pt] [--out models/emoji-clip]
 
 Query = the CLDR label caption of each test image; gallery = all test images (the held-out vendor's images of
 known concepts); a hit is the exact image. Also "concept" hits: any image of the same base emoji (skin-tone
@@ -90,7 +90,7 @@ def run(records, img, q0, grf_caps, explicit_caps, concepts):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--checkpoint", default="data/train/best.pt")
+    ap.add_argument("--checkpoint", default="models/emoji-clip/pytorch_model.pt")
     ap.add_argument("--out", default="models/emoji-clip")
     args = ap.parse_args()
     torch.set_num_threads(2)
