@@ -17,12 +17,7 @@ if ! bash scripts/node.sh status >/dev/null 2>&1; then
 fi
 port=$(cat target/node/port)
 
-mkdir -p data/cache
-tarball=data/cache/css-color-names-1.0.1.tgz
-if [ ! -f "$tarball" ]; then
-  (cd data/cache && npm pack --silent "$PKG" >/dev/null)
-fi
-actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-[ "$actual" = "$INTEGRITY" ] || { echo "integrity mismatch for $tarball" >&2; exit 1; }
+. scripts/npm_fetch.sh
+tarball=$(npm_fetch "$PKG" "$INTEGRITY" data/cache)
 
 /usr/bin/python3 scripts/load_colors.py "$tarball" "http://127.0.0.1:$port"

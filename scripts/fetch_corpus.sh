@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=data/cache
-mkdir -p "$CACHE"
+. scripts/npm_fetch.sh
 
 PACKAGES=(
   "emoji-datasource-google@16.0.0 sha512-ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A=="
@@ -19,17 +19,7 @@ for entry in "${PACKAGES[@]}"; do
   spec=${entry%% *}
   integrity=${entry#* }
   name=${spec%@*}
-  version=${spec##*@}
-  tarball=$CACHE/$name-$version.tgz
-  if [ ! -f "$tarball" ]; then
-    echo "fetching $spec"
-    (cd "$CACHE" && npm pack --silent "$spec" >/dev/null)
-  fi
-  actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-  if [ "$actual" != "$integrity" ]; then
-    echo "integrity mismatch for $tarball: $actual" >&2
-    exit 1
-  fi
+  tarball=$(npm_fetch "$spec" "$integrity" "$CACHE")
   dest=$CACHE/$name
   if [ ! -d "$dest" ]; then
     mkdir -p "$dest.tmp"

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from clip_bpe import ClipTokenizer
 from clip_model import DualEncoder
 from emoji_data import images_tensor, load_manifest, normalize, pad
+from metrics import metrics, rank_of
 
 CFG = {"image_size": 64, "patch": 8, "vision_width": 192, "vision_layers": 4, "text_width": 192, "text_layers": 3,
        "heads": 4, "embed_dim": 256}
@@ -41,13 +42,12 @@ def augment(x, gen):
 
 
 def mrr_at_5(model, images, ids, mask):
+    """Validation MRR@5: caption i should retrieve image i."""
     with torch.no_grad():
         img, _ = model.vision(normalize(images))
         txt, _ = model.text(ids, mask)
-    ranks = (txt @ img.T).argsort(dim=1, descending=True)[:, :5]
-    target = torch.arange(len(ids)).unsqueeze(1)
-    hit = (ranks == target).float()
-    return float((hit / torch.arange(1, 6).float()).sum(1).mean())
+    scores = (txt @ img.T).numpy()
+    return metrics([rank_of(scores[i], i)[0] for i in range(len(scores))])["MRR@5"]
 
 
 def main():

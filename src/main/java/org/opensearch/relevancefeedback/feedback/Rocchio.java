@@ -1,5 +1,7 @@
 package org.opensearch.relevancefeedback.feedback;
 
+import java.util.Arrays;
+
 /**
  * Rocchio query refinement, plain Java (no OpenSearch types), exact to the paper and to
  * {@code tools/feedback_ref.py}, the Python reference.
@@ -113,7 +115,7 @@ public final class Rocchio {
 
     private static double[] uniform(int n) {
         double[] w = new double[n];
-        java.util.Arrays.fill(w, 1.0 / n);
+        Arrays.fill(w, 1.0 / n);
         return w;
     }
 
