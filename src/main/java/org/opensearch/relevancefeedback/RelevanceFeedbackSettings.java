@@ -1,10 +1,15 @@
 package org.opensearch.relevancefeedback;
 
+import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
 
 import java.util.List;
 
-/** Index-scoped limits of the plugin's queries; dynamic, so they can be raised per index without a restart. */
+/**
+ * Limits of the plugin's queries. kNN limits are index settings (checked on the shards); feedback limits are
+ * node settings (checked on the coordinating node, where feedback runs). All dynamic.
+ */
 public final class RelevanceFeedbackSettings {
 
     public static final Setting<Integer> MAX_K = Setting.intSetting(
@@ -25,8 +30,42 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
+    public static final Setting<Integer> MAX_ROUNDS = Setting.intSetting(
+        "plugins.relevance_feedback.max_rounds",
+        10,
+        1,
+        100,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
+    /** Upper bound of [feedback.top_k] and [feedback.window]: the hits whose vectors one round fetches. */
+    public static final Setting<Integer> MAX_FEEDBACK_WINDOW = Setting.intSetting(
+        "plugins.relevance_feedback.max_feedback_window",
+        1000,
+        1,
+        10_000,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
+    /** Current node-level limits: set from the cluster settings by the plugin; defaults until then (unit tests). */
+    public record FeedbackLimits(int maxRounds, int maxWindow) {}
+
+    private static volatile FeedbackLimits limits = new FeedbackLimits(MAX_ROUNDS.getDefault(Settings.EMPTY), MAX_FEEDBACK_WINDOW.getDefault(Settings.EMPTY));
+
+    public static FeedbackLimits feedbackLimits() {
+        return limits;
+    }
+
+    static void watch(ClusterSettings settings) {
+        limits = new FeedbackLimits(settings.get(MAX_ROUNDS), settings.get(MAX_FEEDBACK_WINDOW));
+        settings.addSettingsUpdateConsumer(MAX_ROUNDS, v -> limits = new FeedbackLimits(v, limits.maxWindow()));
+        settings.addSettingsUpdateConsumer(MAX_FEEDBACK_WINDOW, v -> limits = new FeedbackLimits(limits.maxRounds(), v));
+    }
+
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW);
     }
 
     private RelevanceFeedbackSettings() {}

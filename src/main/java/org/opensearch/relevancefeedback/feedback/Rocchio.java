@@ -39,39 +39,46 @@ public final class Rocchio {
     /** The refined query and the weight each feedback item received (for explain and the response). */
     public record Refinement(float[] vector, double[] positiveWeights, double[] negativeWeights) {}
 
-    /** Extended Rocchio over {@code feedback} (the top-K items of the current ranking, best first). */
-    public static Refinement extended(float[] query, float[][] feedback, Params params) {
-        requireItems(query, feedback, "feedback");
-        double[] logits = new double[feedback.length];
-        double[] negated = new double[feedback.length];
-        for (int i = 0; i < feedback.length; i++) {
-            logits[i] = cosine(query, feedback[i]) / params.temperature();
-            negated[i] = -logits[i];
+    /** Which Rocchio: the paper's extended form (Eq. 1-2) or the original one (App. A). */
+    public enum Variant {
+        EXTENDED,
+        ORIGINAL
+    }
+
+    /**
+     * q' from the positive and the negative feedback items (either side may be empty: its term drops out).
+     * Extended: w_i = softmax_i(cos(q, p_i) / tau) over the positives, w-_i = softmax_i(-cos(q, n_i) / tau) over
+     * the negatives (pseudo feedback passes the same top-K as both). Original: uniform means.
+     */
+    public static Refinement refine(Variant variant, float[] query, float[][] positives, float[][] negatives, Params params) {
+        requireItems(query, positives, "positive");
+        requireItems(query, negatives, "negative");
+        if (positives.length == 0 && negatives.length == 0) {
+            throw new IllegalArgumentException("feedback needs at least one item");
         }
-        double[] positive = softmax(logits);
-        double[] negative = softmax(negated);
+        double[] positive = variant == Variant.EXTENDED ? softmax(scaledCosines(query, positives, 1 / params.temperature())) : uniform(positives.length);
+        double[] negative = variant == Variant.EXTENDED ? softmax(scaledCosines(query, negatives, -1 / params.temperature())) : uniform(negatives.length);
         double[] out = new double[query.length];
         for (int d = 0; d < query.length; d++) {
-            double pos = 0;
-            double neg = 0;
-            for (int i = 0; i < feedback.length; i++) {
-                pos += positive[i] * feedback[i][d];
-                neg += negative[i] * feedback[i][d];
-            }
-            out[d] = params.alpha() * query[d] + params.beta() * pos - params.gamma() * neg;
+            out[d] = params.alpha() * query[d] + params.beta() * weightedSum(positives, positive, d) - params.gamma() * weightedSum(negatives, negative, d);
         }
         return new Refinement(unit(out), positive, negative);
     }
 
-    /** Original Rocchio: means of the relevant and of the non-relevant items. */
-    public static Refinement original(float[] query, float[][] relevant, float[][] nonRelevant, Params params) {
-        requireItems(query, relevant, "relevant");
-        requireItems(query, nonRelevant, "non_relevant");
-        double[] out = new double[query.length];
-        for (int d = 0; d < query.length; d++) {
-            out[d] = params.alpha() * query[d] + params.beta() * mean(relevant, d) - params.gamma() * mean(nonRelevant, d);
+    private static double[] scaledCosines(float[] query, float[][] items, double scale) {
+        double[] out = new double[items.length];
+        for (int i = 0; i < items.length; i++) {
+            out[i] = cosine(query, items[i]) * scale;
         }
-        return new Refinement(unit(out), uniform(relevant.length), uniform(nonRelevant.length));
+        return out;
+    }
+
+    private static double weightedSum(float[][] items, double[] weights, int d) {
+        double sum = 0;
+        for (int i = 0; i < items.length; i++) {
+            sum += weights[i] * items[i][d];
+        }
+        return sum;
     }
 
     /** Softmax with the log-sum-exp shift, so tiny temperatures (huge logits) neither overflow nor give NaN. */
@@ -105,14 +112,6 @@ public final class Rocchio {
         return norm == 0 ? 0 : dot / norm;
     }
 
-    private static double mean(float[][] items, int d) {
-        double sum = 0;
-        for (float[] item : items) {
-            sum += item[d];
-        }
-        return sum / items.length;
-    }
-
     private static double[] uniform(int n) {
         double[] w = new double[n];
         Arrays.fill(w, 1.0 / n);
@@ -136,13 +135,10 @@ public final class Rocchio {
     }
 
     private static void requireItems(float[] query, float[][] items, String name) {
-        if (items.length == 0) {
-            throw new IllegalArgumentException("[" + name + "] needs at least one item");
-        }
         for (float[] item : items) {
             if (item.length != query.length) {
                 throw new IllegalArgumentException(
-                    "[" + name + "] item has [" + item.length + "] dimensions, the query has [" + query.length + "]"
+                    "a " + name + " feedback item has [" + item.length + "] dimensions, the query has [" + query.length + "]"
                 );
             }
         }

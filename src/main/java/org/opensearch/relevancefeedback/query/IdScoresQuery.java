@@ -5,6 +5,7 @@ import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
@@ -31,21 +32,23 @@ final class IdScoresQuery extends Query {
 
     @Override
     public Query rewrite(IndexSearcher searcher) throws IOException {
-        record Found(int doc, float score) {}
+        record Found(int doc, float score, List<ScoredDocsQueryBuilder.Note> notes) {}
         List<Found> found = new ArrayList<>();
         for (ScoredDocsQueryBuilder.ScoredDoc d : docs) {
             int doc = liveDocWithId(searcher, d.id());
             if (doc != DocIdSetIterator.NO_MORE_DOCS) {
-                found.add(new Found(doc, d.score()));
+                found.add(new Found(doc, d.score(), d.notes()));
             }
         }
         found.sort(Comparator.comparingInt(Found::doc));
         int[] ids = found.stream().mapToInt(Found::doc).toArray();
         float[] scores = new float[ids.length];
+        Explanation[][] details = new Explanation[ids.length][];
         for (int i = 0; i < ids.length; i++) {
             scores[i] = found.get(i).score();
+            details[i] = found.get(i).notes().stream().map(n -> Explanation.match(n.value(), n.description())).toArray(Explanation[]::new);
         }
-        return new ScoredDocIdsQuery(ids, scores, searcher.getIndexReader().getContext().id(), description);
+        return new ScoredDocIdsQuery(ids, scores, details, searcher.getIndexReader().getContext().id(), description);
     }
 
     /** The global doc id of the live document with this _id, or NO_MORE_DOCS if it was deleted meanwhile. */

@@ -190,8 +190,18 @@ public final class KnnSpec {
             return true;
         }
 
+        /** A query's own extra parameter: returns true when {@code name} was one and has been consumed. */
+        interface Extra {
+            boolean parse(String name, XContentParser parser) throws IOException;
+        }
+
         /** Parses a whole query object made of the kNN parameters, {@code boost} and {@code _name}. */
         static Parsed parseQuery(XContentParser parser, String queryName) throws IOException {
+            return parseQuery(parser, queryName, (name, p) -> false);
+        }
+
+        /** Like {@link #parseQuery(XContentParser, String)}, plus the query's own parameters. */
+        static Parsed parseQuery(XContentParser parser, String queryName, Extra extra) throws IOException {
             Parser knn = new Parser();
             float boost = AbstractQueryBuilder.DEFAULT_BOOST;
             String name = null;
@@ -199,7 +209,7 @@ public final class KnnSpec {
             for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
                 if (t == XContentParser.Token.FIELD_NAME) {
                     current = parser.currentName();
-                } else if (knn.parse(current, parser, queryName)) {
+                } else if (knn.parse(current, parser, queryName) || extra.parse(current, parser)) {
                     continue;
                 } else if (AbstractQueryBuilder.BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
                     boost = parser.floatValue();

@@ -2,10 +2,10 @@ package org.opensearch.relevancefeedback.query;
 
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
-import org.opensearch.action.search.SearchPhaseExecutionException;
 import org.opensearch.action.search.SearchRequest;
-import org.opensearch.action.search.SearchResponse;
+import org.opensearch.common.logging.HeaderWarning;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -15,25 +15,32 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * {@code relevance_feedback}: kNN search whose result is the GLOBAL top k over all target shards.
+ * {@code relevance_feedback}: kNN search whose result is the GLOBAL top k over all target shards, optionally
+ * refined by relevance feedback over one or more rounds.
  *
- * <p>On the coordinating node the query rewrites (asynchronously) by running a first-pass {@code rf_knn}
- * search over the same indices with {@code size: k}, then becomes an {@code rf_scored_docs} query that
- * matches exactly those k hits with their scores. Feedback rounds (a later {@code feedback} object) hook in
- * at that point, on the global top-K. Where no coordinator rewrite happens (a query used outside a search
- * request), it degrades to per-shard top k, like {@code rf_knn}.
+ * <p>On the coordinating node the query rewrites (asynchronously): it runs the first-pass {@code rf_knn} search
+ * over the same indices and, with a {@code feedback} object, the feedback rounds ({@link FeedbackSearch}), then
+ * becomes an {@code rf_scored_docs} query that matches exactly the final hits with their scores (and, in rescore
+ * mode, scores the first-pass hits by the refined vector on the shards). Where no coordinator rewrite happens
+ * (a query used outside a search request), it degrades to per-shard top k without feedback, like {@code rf_knn}.
  */
 public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<RelevanceFeedbackQueryBuilder> {
 
     public static final String NAME = "relevance_feedback";
 
     private final KnnSpec knn;
+    private final FeedbackSpec feedback;
     /** Set only on the transient copy that waits for the first pass; never serialized. */
     private final Supplier<QueryBuilder> resolved;
 
@@ -41,19 +48,29 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         this(knn, null);
     }
 
-    private RelevanceFeedbackQueryBuilder(KnnSpec knn, Supplier<QueryBuilder> resolved) {
+    public RelevanceFeedbackQueryBuilder(KnnSpec knn, FeedbackSpec feedback) {
+        this(knn, feedback, null);
+    }
+
+    private RelevanceFeedbackQueryBuilder(KnnSpec knn, FeedbackSpec feedback, Supplier<QueryBuilder> resolved) {
         this.knn = knn;
+        this.feedback = feedback;
         this.resolved = resolved;
     }
 
     public RelevanceFeedbackQueryBuilder(StreamInput in) throws IOException {
         super(in);
         this.knn = new KnnSpec(in);
+        this.feedback = in.readOptionalWriteable(FeedbackSpec::new);
         this.resolved = null;
     }
 
     public KnnSpec knn() {
         return knn;
+    }
+
+    public FeedbackSpec feedback() {
+        return feedback;
     }
 
     @Override
@@ -62,19 +79,40 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             throw new IllegalStateException("[" + NAME + "] must be rewritten before it is sent to shards");
         }
         knn.writeTo(out);
+        out.writeOptionalWriteable(feedback);
     }
 
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
         knn.toXContentFields(builder, params);
+        if (feedback != null) {
+            builder.field("feedback", feedback, params);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
 
     public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser) throws IOException {
-        KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME);
-        return new RelevanceFeedbackQueryBuilder(parsed.spec()).boost(parsed.boost()).queryName(parsed.queryName());
+        SetOnce<FeedbackSpec> feedback = new SetOnce<>();
+        KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME, (name, p) -> {
+            if ("feedback".equals(name) == false) {
+                return false;
+            }
+            feedback.set(FeedbackSpec.fromXContent(p));
+            return true;
+        });
+        if (feedback.get() != null && feedback.get().mode() == FeedbackSpec.Mode.RESCORE && parsed.spec().k() < feedback.get().topK()) {
+            throw new ParsingException(
+                parser.getTokenLocation(),
+                "[" + NAME + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (" + feedback.get().topK() + ") must be <= [k] (" + parsed.spec().k() + ")"
+            );
+        }
+        return new RelevanceFeedbackQueryBuilder(parsed.spec(), feedback.get()).boost(parsed.boost()).queryName(parsed.queryName());
+    }
+
+    private boolean hasFeedback() {
+        return feedback != null && feedback.strategy() != FeedbackSpec.Strategy.NONE;
     }
 
     @Override
@@ -85,48 +123,82 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
         KnnSpec rewritten = knn.rewrite(context);
         if (rewritten != knn) {
-            return new RelevanceFeedbackQueryBuilder(rewritten).boost(boost).queryName(queryName);
+            return new RelevanceFeedbackQueryBuilder(rewritten, feedback).boost(boost).queryName(queryName);
         }
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (coordinator == null || coordinator.getSearchRequest() instanceof SearchRequest == false) {
             return this;
         }
         SearchRequest request = (SearchRequest) coordinator.getSearchRequest();
+        boolean explain = request.source() != null && Boolean.TRUE.equals(request.source().explain());
         SetOnce<QueryBuilder> result = new SetOnce<>();
-        context.registerAsyncAction(
-            (client, listener) -> client.search(firstPassRequest(request), ActionListener.wrap(response -> {
-                failOnShardFailures(response);
-                String description = NAME + " top " + knn.k() + " on [" + knn.field() + "]";
-                result.set(
-                    new ScoredDocsQueryBuilder(ScoredDocsQueryBuilder.hitsOf(response), description).boost(boost).queryName(queryName)
-                );
-                listener.onResponse(null);
-            }, listener::onFailure))
-        );
-        return new RelevanceFeedbackQueryBuilder(knn, result::get).boost(boost).queryName(queryName);
+        context.registerAsyncAction((client, listener) -> search(client, request, ActionListener.wrap(r -> {
+            r.warnings().forEach(HeaderWarning::addWarning);
+            result.set(scoredDocs(r, explain));
+            listener.onResponse(null);
+        }, listener::onFailure)));
+        return new RelevanceFeedbackQueryBuilder(knn, feedback, result::get).boost(boost).queryName(queryName);
     }
 
-    /** The per-shard kNN search over the same targets; the coordinator's merge of it is the global top k. */
-    SearchRequest firstPassRequest(SearchRequest original) {
-        SearchSourceBuilder source = new SearchSourceBuilder().query(new KnnQueryBuilder(knn))
-            .size(knn.k())
-            .fetchSource(false)
-            .trackTotalHits(false);
-        return new SearchRequest(original.indices()).source(source)
-            .indicesOptions(original.indicesOptions())
-            .routing(original.routing())
-            .preference(original.preference());
-    }
-
-    /** A partial first pass would be a silently wrong top k, so any shard failure fails the query. */
-    private static void failOnShardFailures(SearchResponse response) {
-        if (response.getShardFailures().length > 0) {
-            throw new SearchPhaseExecutionException(
-                "query",
-                "[" + NAME + "] first-pass kNN failed on " + response.getShardFailures().length + " shard(s)",
-                response.getShardFailures()
-            );
+    /** Runs the first pass and the feedback rounds over the targets of {@code request}. */
+    void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+        if (hasFeedback() == false) {
+            KnnQueryBuilder firstPass = new KnnQueryBuilder(knn);
+            new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null).firstPassOnly(knn.vector(), listener);
+            return;
         }
+        boolean pseudo = feedback.strategy() != FeedbackSpec.Strategy.EXPLICIT;
+        boolean retrieve = feedback.mode() == FeedbackSpec.Mode.RETRIEVE;
+        // Retrieve mode: the first pass only feeds round 1, so it fetches what the feedback looks at. Rescore mode:
+        // the first pass is the candidate set, k hits.
+        int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
+        Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
+        KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
+        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, retrieve ? knn : null).run(knn.vector(), listener);
+    }
+
+    /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */
+    QueryBuilder scoredDocs(FeedbackSearch.Result result, boolean explain) {
+        List<ScoredDocsQueryBuilder.ScoredDoc> hits = result.hits();
+        if (explain) {
+            hits = hits.stream().map(h -> h.withNotes(notes(result, h))).toList();
+        }
+        ScoredDocsQueryBuilder.VectorScoring scoring = hasFeedback() && feedback.mode() == FeedbackSpec.Mode.RESCORE
+            ? new ScoredDocsQueryBuilder.VectorScoring(knn.field(), result.vector())
+            : null;
+        return new ScoredDocsQueryBuilder(hits, description(), scoring).boost(boost).queryName(queryName);
+    }
+
+    private String description() {
+        String base = NAME + " top " + knn.k() + " on [" + knn.field() + "]";
+        if (hasFeedback() == false) {
+            return base;
+        }
+        return String.format(
+            Locale.ROOT,
+            "%s after %d round(s) of %s feedback (%s Rocchio, %s)",
+            base,
+            feedback.rounds(),
+            feedback.strategy().label(),
+            feedback.rocchio() == Rocchio.Variant.EXTENDED ? "extended" : "original",
+            feedback.mode().name().toLowerCase(Locale.ROOT)
+        );
+    }
+
+    private static List<ScoredDocsQueryBuilder.Note> notes(FeedbackSearch.Result result, ScoredDocsQueryBuilder.ScoredDoc hit) {
+        List<ScoredDocsQueryBuilder.Note> notes = new ArrayList<>();
+        String key = FeedbackSearch.key(hit.index(), hit.id());
+        Float first = result.firstPassScores().get(key);
+        notes.add(first == null ? new ScoredDocsQueryBuilder.Note(0, "not in the first pass") : new ScoredDocsQueryBuilder.Note(first, "first-pass score"));
+        for (int r = 0; r < result.rounds().size(); r++) {
+            for (FeedbackSearch.Weight w : result.rounds().get(r)) {
+                if (FeedbackSearch.key(w.index(), w.id()).equals(key)) {
+                    notes.add(new ScoredDocsQueryBuilder.Note((float) w.positive(), "positive feedback weight in round " + (r + 1)));
+                    notes.add(new ScoredDocsQueryBuilder.Note((float) w.negative(), "negative feedback weight in round " + (r + 1)));
+                }
+            }
+        }
+        return notes;
     }
 
     @Override
@@ -136,12 +208,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     @Override
     protected boolean doEquals(RelevanceFeedbackQueryBuilder other) {
-        return knn.equals(other.knn) && resolved == other.resolved;
+        return knn.equals(other.knn) && Objects.equals(feedback, other.feedback) && resolved == other.resolved;
     }
 
     @Override
     protected int doHashCode() {
-        return knn.hashCode();
+        return Objects.hash(knn, feedback);
     }
 
     @Override

@@ -23,13 +23,15 @@ final class ScoredDocIdsQuery extends Query {
 
     private final int[] docs;
     private final float[] scores;
+    private final Explanation[][] details;
     private final Object readerId;
     private final String description;
 
-    /** {@code docs} must be ascending global doc ids of the reader whose context id is {@code readerId}. */
-    ScoredDocIdsQuery(int[] docs, float[] scores, Object readerId, String description) {
+    /** {@code details}: per doc explanation details, or null for none. {@code docs} must be ascending global doc ids of the reader whose context id is {@code readerId}. */
+    ScoredDocIdsQuery(int[] docs, float[] scores, Explanation[][] details, Object readerId, String description) {
         this.docs = docs;
         this.scores = scores;
+        this.details = details;
         this.readerId = readerId;
         this.description = description;
     }
@@ -46,7 +48,7 @@ final class ScoredDocIdsQuery extends Query {
                 if (i < 0) {
                     return Explanation.noMatch("not among the " + docs.length + " hits of " + description);
                 }
-                return Explanation.match(scores[i] * boost, "score of " + description + (boost == 1f ? "" : " times boost " + boost));
+                return Explanation.match(scores[i] * boost, "score of " + description + (boost == 1f ? "" : " times boost " + boost), details == null ? new Explanation[0] : details[i]);
             }
 
             @Override

@@ -1,8 +1,8 @@
 package org.opensearch.relevancefeedback.query;
 
+import org.apache.lucene.queries.function.FunctionScoreQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
-import org.opensearch.action.search.SearchResponse;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -15,11 +15,13 @@ import org.opensearch.index.query.MatchNoneQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.search.SearchHit;
+import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -32,10 +34,14 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
     public static final String NAME = "rf_scored_docs";
     private static final ParseField DOCS = new ParseField("docs");
 
-    /** One hit of a coordinator-side search. */
-    public record ScoredDoc(String index, int shard, String id, float score) implements Writeable {
+    /** One hit of a coordinator-side search; {@code notes} become the details of its explanation. */
+    public record ScoredDoc(String index, int shard, String id, float score, List<Note> notes) implements Writeable {
+        public ScoredDoc(String index, int shard, String id, float score) {
+            this(index, shard, id, score, List.of());
+        }
+
         ScoredDoc(StreamInput in) throws IOException {
-            this(in.readString(), in.readVInt(), in.readString(), in.readFloat());
+            this(in.readString(), in.readVInt(), in.readString(), in.readFloat(), in.readList(Note::new));
         }
 
         @Override
@@ -44,30 +50,69 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
             out.writeVInt(shard);
             out.writeString(id);
             out.writeFloat(score);
+            out.writeList(notes);
+        }
+
+        ScoredDoc withNotes(List<Note> more) {
+            return new ScoredDoc(index, shard, id, score, more);
+        }
+    }
+
+    /** A value and what it means, shown under a hit's explanation (e.g. the feedback weight it received). */
+    public record Note(float value, String description) implements Writeable {
+        Note(StreamInput in) throws IOException {
+            this(in.readFloat(), in.readString());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeFloat(value);
+            out.writeString(description);
+        }
+    }
+
+    /** Rescore mode: the listed docs are scored by the similarity of their {@code field} vector to {@code vector}. */
+    public record VectorScoring(String field, float[] vector) implements Writeable {
+        VectorScoring(StreamInput in) throws IOException {
+            this(in.readString(), in.readFloatArray());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(field);
+            out.writeFloatArray(vector);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof VectorScoring v && field.equals(v.field) && Arrays.equals(vector, v.vector);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * field.hashCode() + Arrays.hashCode(vector);
         }
     }
 
     private final List<ScoredDoc> docs;
     private final String description;
+    private final VectorScoring scoring;
 
     public ScoredDocsQueryBuilder(List<ScoredDoc> docs, String description) {
+        this(docs, description, null);
+    }
+
+    public ScoredDocsQueryBuilder(List<ScoredDoc> docs, String description, VectorScoring scoring) {
         this.docs = List.copyOf(docs);
         this.description = Objects.requireNonNull(description);
+        this.scoring = scoring;
     }
 
     public ScoredDocsQueryBuilder(StreamInput in) throws IOException {
         super(in);
         this.docs = in.readList(ScoredDoc::new);
         this.description = in.readString();
-    }
-
-    /** The hits of a search response, in their order. */
-    public static List<ScoredDoc> hitsOf(SearchResponse response) {
-        List<ScoredDoc> hits = new ArrayList<>();
-        for (SearchHit hit : response.getHits().getHits()) {
-            hits.add(new ScoredDoc(hit.getShard().getIndex(), hit.getShard().getShardId().id(), hit.getId(), hit.getScore()));
-        }
-        return hits;
+        this.scoring = in.readOptionalWriteable(VectorScoring::new);
     }
 
     public List<ScoredDoc> docs() {
@@ -78,6 +123,7 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
     protected void doWriteTo(StreamOutput out) throws IOException {
         out.writeList(docs);
         out.writeString(description);
+        out.writeOptionalWriteable(scoring);
     }
 
     @Override
@@ -86,9 +132,20 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         builder.field("description", description);
         builder.startArray(DOCS.getPreferredName());
         for (ScoredDoc d : docs) {
-            builder.startObject().field("_index", d.index).field("_shard", d.shard).field("_id", d.id).field("score", d.score).endObject();
+            builder.startObject().field("_index", d.index).field("_shard", d.shard).field("_id", d.id).field("score", d.score);
+            if (d.notes.isEmpty() == false) {
+                builder.startArray("notes");
+                for (Note n : d.notes) {
+                    builder.startObject().field("value", n.value).field("description", n.description).endObject();
+                }
+                builder.endArray();
+            }
+            builder.endObject();
         }
         builder.endArray();
+        if (scoring != null) {
+            builder.field("vector_field", scoring.field).array("vector", scoring.vector);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
@@ -96,6 +153,8 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
     public static ScoredDocsQueryBuilder fromXContent(XContentParser parser) throws IOException {
         List<ScoredDoc> docs = new ArrayList<>();
         String description = NAME;
+        String vectorField = null;
+        float[] vector = null;
         float boost = DEFAULT_BOOST;
         String queryName = null;
         String current = null;
@@ -108,6 +167,10 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
                 }
             } else if ("description".equals(current)) {
                 description = parser.text();
+            } else if ("vector_field".equals(current)) {
+                vectorField = parser.text();
+            } else if ("vector".equals(current)) {
+                vector = RfVectorFieldMapper.readVector(parser, "vector");
             } else if (BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
                 boost = parser.floatValue();
             } else if (NAME_FIELD.match(current, parser.getDeprecationHandler())) {
@@ -116,7 +179,11 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
                 throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown field [" + current + "]");
             }
         }
-        return new ScoredDocsQueryBuilder(docs, description).boost(boost).queryName(queryName);
+        if ((vectorField == null) != (vector == null)) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector_field] and [vector] go together");
+        }
+        VectorScoring scoring = vector == null ? null : new VectorScoring(vectorField, vector);
+        return new ScoredDocsQueryBuilder(docs, description, scoring).boost(boost).queryName(queryName);
     }
 
     private static ScoredDoc parseDoc(XContentParser parser) throws IOException {
@@ -124,6 +191,7 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         Integer shard = null;
         String id = null;
         Float score = null;
+        List<Note> notes = new ArrayList<>();
         String current = null;
         for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
             if (t == XContentParser.Token.FIELD_NAME) {
@@ -135,13 +203,19 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
                 case "_shard" -> shard = parser.intValue();
                 case "_id" -> id = parser.text();
                 case "score" -> score = parser.floatValue();
+                case "notes" -> {
+                    while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+                        Map<String, Object> n = parser.map();
+                        notes.add(new Note(((Number) n.get("value")).floatValue(), (String) n.get("description")));
+                    }
+                }
                 default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown doc field [" + current + "]");
             }
         }
         if (index == null || shard == null || id == null || score == null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each doc needs [_index], [_shard], [_id] and [score]");
         }
-        return new ScoredDoc(index, shard, id, score);
+        return new ScoredDoc(index, shard, id, score, notes);
     }
 
     private List<ScoredDoc> docsOf(String index, int shard) {
@@ -164,17 +238,22 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         if (mine.isEmpty()) {
             return new MatchNoDocsQuery("no " + description + " hits on this shard");
         }
-        return new IdScoresQuery(mine, description);
+        Query ids = new IdScoresQuery(mine, description);
+        if (scoring == null) {
+            return ids;
+        }
+        RfVectorFieldMapper.RfVectorFieldType type = VectorSimilaritySource.vectorField(context, scoring.field, scoring.vector, NAME);
+        return new FunctionScoreQuery(ids, new VectorSimilaritySource(type.name(), scoring.vector, "rescored by similarity to the refined query"));
     }
 
     @Override
     protected boolean doEquals(ScoredDocsQueryBuilder other) {
-        return docs.equals(other.docs) && description.equals(other.description);
+        return docs.equals(other.docs) && description.equals(other.description) && Objects.equals(scoring, other.scoring);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(docs, description);
+        return Objects.hash(docs, description, scoring);
     }
 
     @Override

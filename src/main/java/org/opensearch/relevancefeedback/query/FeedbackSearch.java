@@ -1,0 +1,294 @@
+package org.opensearch.relevancefeedback.query;
+
+import org.opensearch.action.search.SearchPhaseExecutionException;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.action.search.SearchResponse;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.feedback.PseudoFeedback;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.transport.client.Client;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Relevance feedback on the coordinating node. Every pass is an ordinary search over the request's targets
+ * (same indices, routing, preference), so the feedback always sees the GLOBAL ranking: results do not depend on
+ * the number of shards or nodes. Vectors of the feedback hits are read from their {@code _source}.
+ *
+ * <p>Flow: first pass -> round 1 refines q from its top hits -> a pass with q' -> round 2 ... -> after the last
+ * round, retrieve mode runs a final pass of size k with q'; rescore mode leaves scoring the first-pass hits by q'
+ * to the caller.
+ */
+final class FeedbackSearch {
+
+    /** The weights one hit received in one round. */
+    record Weight(String index, String id, double positive, double negative) {}
+
+    /** What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. */
+    record Result(
+        float[] vector,
+        List<ScoredDocsQueryBuilder.ScoredDoc> hits,
+        List<List<Weight>> rounds,
+        Map<String, Float> firstPassScores,
+        List<String> warnings
+    ) {}
+
+    private final Client client;
+    private final SearchRequest original;
+    private final FeedbackSpec spec;
+    private final String field;
+    private final String feedbackField;
+    private final QueryBuilder firstPass;
+    private final int firstPassSize;
+    private final KnnSpec retrieve;
+    private final List<List<Weight>> rounds = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
+    private List<ScoredDocsQueryBuilder.ScoredDoc> candidates;
+
+    /**
+     * @param spec the feedback; null for {@link #firstPassOnly}
+     * @param field the vector field q lives in: rescore mode scores it, PRF and explicit (without caption field) read
+     *        their feedback vectors from it, GRF from the caption field
+     * @param firstPass the query of the first pass, run with {@code firstPassSize}; its hits are the rescore candidates
+     * @param retrieve retrieve mode: field, k (the final size), num_candidates and filter of the kNN passes with q';
+     *        null: rescore mode
+     */
+    FeedbackSearch(Client client, SearchRequest original, FeedbackSpec spec, String field, QueryBuilder firstPass, int firstPassSize, KnnSpec retrieve) {
+        this.client = client;
+        this.original = original;
+        this.spec = spec;
+        this.field = field;
+        this.feedbackField = spec != null && spec.captionField() != null && spec.strategy() != FeedbackSpec.Strategy.PRF ? spec.captionField() : field;
+        this.firstPass = firstPass;
+        this.firstPassSize = firstPassSize;
+        this.retrieve = retrieve;
+    }
+
+    /** Checks the node-level limits; a violation is the user's to fix (400). */
+    static void checkLimits(FeedbackSpec spec) {
+        RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
+        if (spec.rounds() > limits.maxRounds()) {
+            throw new IllegalArgumentException(
+                "[feedback.rounds] must be <= " + limits.maxRounds() + " (setting [" + RelevanceFeedbackSettings.MAX_ROUNDS.getKey() + "]), got [" + spec.rounds() + "]"
+            );
+        }
+        if (spec.feedbackDepth() > limits.maxWindow()) {
+            String name = spec.rocchio() == Rocchio.Variant.ORIGINAL ? "window" : "top_k";
+            throw new IllegalArgumentException(
+                "[feedback." + name + "] must be <= " + limits.maxWindow() + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got [" + spec.feedbackDepth() + "]"
+            );
+        }
+        if (spec.relevant().size() + spec.nonRelevant().size() > limits.maxWindow()) {
+            throw new IllegalArgumentException(
+                "[feedback.relevant] + [feedback.non_relevant] must list <= " + limits.maxWindow() + " ids (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])"
+            );
+        }
+    }
+
+    /** No feedback: the first pass is the result. */
+    void firstPassOnly(float[] query, ActionListener<Result> listener) {
+        search(firstPass, firstPassSize, false, listener, hits -> listener.onResponse(result(query, scoredDocs(hits))));
+    }
+
+    void run(float[] query, ActionListener<Result> listener) {
+        try {
+            checkLimits(spec);
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
+            return;
+        }
+        boolean pseudo = spec.strategy() != FeedbackSpec.Strategy.EXPLICIT;
+        search(firstPass, firstPassSize, pseudo, listener, hits -> {
+            candidates = scoredDocs(hits);
+            for (SearchHit hit : hits) {
+                firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
+            }
+            if (pseudo) {
+                pseudoRound(1, query, hits, listener);
+            } else {
+                explicit(query, listener);
+            }
+        });
+    }
+
+    private void pseudoRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
+        List<float[]> ranking = new ArrayList<>();
+        for (SearchHit hit : hits) {
+            ranking.add(vectorOf(hit, feedbackField));
+        }
+        PseudoFeedback.Round r = PseudoFeedback.refine(spec.rocchio(), query, ranking, spec.topK(), spec.window(), spec.params());
+        List<Weight> weights = new ArrayList<>();
+        for (int i = 0; i < hits.length; i++) {
+            if (r.positiveWeights()[i] > 0 || r.negativeWeights()[i] > 0) {
+                weights.add(new Weight(hits[i].getIndex(), hits[i].getId(), r.positiveWeights()[i], r.negativeWeights()[i]));
+            }
+        }
+        for (int i : r.skipped()) {
+            warnings.add(
+                String.format(Locale.ROOT, "round %d: hit [%s][%s] has no [%s] vector in _source; left out of the feedback", round, hits[i].getIndex(), hits[i].getId(), feedbackField)
+            );
+        }
+        rounds.add(weights);
+        if (round == spec.rounds()) {
+            finish(r.vector(), listener);
+        } else {
+            pass(r.vector(), spec.feedbackDepth(), true, listener, next -> pseudoRound(round + 1, r.vector(), next, listener));
+        }
+    }
+
+    /** Explicit feedback: the marked documents' vectors, the same in every round. */
+    private void explicit(float[] query, ActionListener<Result> listener) {
+        List<String> ids = new ArrayList<>(spec.relevant());
+        ids.addAll(spec.nonRelevant());
+        QueryBuilder byId = QueryBuilders.idsQuery().addIds(ids.toArray(String[]::new));
+        // An _id may exist in more than one target index: every copy counts.
+        search(byId, 10 * ids.size(), true, listener, hits -> {
+            List<SearchHit> rel = new ArrayList<>();
+            List<SearchHit> nonRel = new ArrayList<>();
+            Set<String> found = new HashSet<>();
+            for (SearchHit hit : hits) {
+                found.add(hit.getId());
+                (spec.relevant().contains(hit.getId()) ? rel : nonRel).add(hit);
+                if (spec.relevant().contains(hit.getId()) && spec.nonRelevant().contains(hit.getId())) {
+                    throw new IllegalArgumentException("document [" + hit.getId() + "] is in both [feedback.relevant] and [feedback.non_relevant]");
+                }
+            }
+            List<String> missing = ids.stream().filter(id -> found.contains(id) == false).toList();
+            if (missing.isEmpty() == false) {
+                throw new IllegalArgumentException("[feedback.relevant] / [feedback.non_relevant]: no documents with ids " + missing);
+            }
+            float[][] positives = explicitVectors(rel);
+            float[][] negatives = explicitVectors(nonRel);
+            float[] q = query;
+            for (int round = 1; round <= spec.rounds(); round++) {
+                Rocchio.Refinement r = Rocchio.refine(spec.rocchio(), q, positives, negatives, spec.params());
+                List<Weight> weights = new ArrayList<>();
+                for (int i = 0; i < rel.size(); i++) {
+                    weights.add(new Weight(rel.get(i).getIndex(), rel.get(i).getId(), r.positiveWeights()[i], 0));
+                }
+                for (int i = 0; i < nonRel.size(); i++) {
+                    weights.add(new Weight(nonRel.get(i).getIndex(), nonRel.get(i).getId(), 0, r.negativeWeights()[i]));
+                }
+                rounds.add(weights);
+                q = r.vector();
+            }
+            finish(q, listener);
+        });
+    }
+
+    private float[][] explicitVectors(List<SearchHit> hits) {
+        float[][] out = new float[hits.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = vectorOf(hits.get(i), feedbackField);
+            if (out[i] == null) {
+                throw new IllegalArgumentException(
+                    "document [" + hits.get(i).getId() + "] has no [" + feedbackField + "] vector in _source, so it cannot be used as feedback"
+                );
+            }
+        }
+        return out;
+    }
+
+    private void finish(float[] refined, ActionListener<Result> listener) {
+        if (retrieve == null) {
+            listener.onResponse(result(refined, candidates));
+        } else {
+            pass(refined, retrieve.k(), false, listener, hits -> listener.onResponse(result(refined, scoredDocs(hits))));
+        }
+    }
+
+    private Result result(float[] refined, List<ScoredDocsQueryBuilder.ScoredDoc> hits) {
+        return new Result(refined, hits, rounds, firstPassScores, warnings);
+    }
+
+    /** A ranking pass with a refined vector: a new kNN (retrieve) or the candidates re-scored by it (rescore). */
+    private void pass(float[] vector, int size, boolean withVectors, ActionListener<Result> listener, Step then) {
+        QueryBuilder query;
+        if (retrieve != null) {
+            Integer nc = retrieve.numCandidates() == null ? null : Math.max(retrieve.numCandidates(), size);
+            query = new KnnQueryBuilder(new KnnSpec(retrieve.field(), vector, size, nc, retrieve.filter()));
+        } else {
+            query = new ScoredDocsQueryBuilder(candidates, "rescore", new ScoredDocsQueryBuilder.VectorScoring(field, vector));
+            size = Math.min(size, Math.max(1, candidates.size()));
+        }
+        search(query, size, withVectors, listener, then);
+    }
+
+    private interface Step {
+        void accept(SearchHit[] hits) throws Exception;
+    }
+
+    private void search(QueryBuilder query, int size, boolean withVectors, ActionListener<Result> listener, Step then) {
+        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).trackTotalHits(false);
+        if (withVectors) {
+            source.fetchSource(new String[] { feedbackField }, null);
+        } else {
+            source.fetchSource(false);
+        }
+        SearchRequest request = new SearchRequest(original.indices()).source(source)
+            .indicesOptions(original.indicesOptions())
+            .routing(original.routing())
+            .preference(original.preference());
+        client.search(request, ActionListener.wrap(response -> {
+            failOnShardFailures(response);
+            then.accept(response.getHits().getHits());
+        }, listener::onFailure));
+    }
+
+    /** A partial pass would be a silently wrong ranking, so any shard failure fails the query. */
+    static void failOnShardFailures(SearchResponse response) {
+        if (response.getShardFailures().length > 0) {
+            throw new SearchPhaseExecutionException(
+                "query",
+                "[" + RelevanceFeedbackQueryBuilder.NAME + "] a search pass failed on " + response.getShardFailures().length + " shard(s)",
+                response.getShardFailures()
+            );
+        }
+    }
+
+    static List<ScoredDocsQueryBuilder.ScoredDoc> scoredDocs(SearchHit[] hits) {
+        List<ScoredDocsQueryBuilder.ScoredDoc> out = new ArrayList<>();
+        for (SearchHit hit : hits) {
+            out.add(new ScoredDocsQueryBuilder.ScoredDoc(hit.getIndex(), hit.getShard().getShardId().id(), hit.getId(), hit.getScore()));
+        }
+        return out;
+    }
+
+    static String key(String index, String id) {
+        return index + "/" + id;
+    }
+
+    /** The vector at {@code path} in the hit's _source, or null when absent (source off, field excluded, no value). */
+    static float[] vectorOf(SearchHit hit, String path) {
+        if (hit.hasSource() == false) {
+            return null;
+        }
+        Object value = XContentMapValues.extractValue(path, hit.getSourceAsMap());
+        if (value instanceof List<?> list && list.isEmpty() == false) {
+            float[] out = new float[list.size()];
+            for (int i = 0; i < out.length; i++) {
+                if (list.get(i) instanceof Number n) {
+                    out[i] = n.floatValue();
+                } else {
+                    return null;
+                }
+            }
+            return out;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,307 @@
+package org.opensearch.relevancefeedback.query;
+
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.xcontent.ToXContentObject;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The {@code feedback} object of the {@code relevance_feedback} query and rescorer: which feedback, how many
+ * items, how many rounds, and the Rocchio parameters. Limits that depend on node settings are checked where the
+ * feedback runs (the coordinating node), see {@link FeedbackSearch}.
+ */
+public final class FeedbackSpec implements Writeable, ToXContentObject {
+
+    public enum Strategy {
+        NONE,
+        PRF,
+        GRF,
+        EXPLICIT,
+        AFS;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** retrieve: a new kNN over the whole index with q' (the paper's way); rescore: re-rank the first-pass hits. */
+    public enum Mode {
+        RETRIEVE,
+        RESCORE
+    }
+
+    public static final int DEFAULT_TOP_K = 5;
+    public static final int DEFAULT_WINDOW = 100;
+
+    private final Strategy strategy;
+    private final int topK;
+    private final int rounds;
+    private final Rocchio.Variant rocchio;
+    private final Rocchio.Params params;
+    private final int window;
+    private final String captionField;
+    private final List<String> relevant;
+    private final List<String> nonRelevant;
+    private final Mode mode;
+
+    public FeedbackSpec(
+        Strategy strategy,
+        int topK,
+        int rounds,
+        Rocchio.Variant rocchio,
+        Rocchio.Params params,
+        int window,
+        String captionField,
+        List<String> relevant,
+        List<String> nonRelevant,
+        Mode mode
+    ) {
+        this.strategy = Objects.requireNonNull(strategy, "[feedback.strategy] is required");
+        this.topK = topK;
+        this.rounds = rounds;
+        this.rocchio = Objects.requireNonNull(rocchio);
+        this.params = Objects.requireNonNull(params);
+        this.window = window;
+        this.captionField = captionField;
+        this.relevant = List.copyOf(relevant);
+        this.nonRelevant = List.copyOf(nonRelevant);
+        this.mode = Objects.requireNonNull(mode);
+        if (strategy == Strategy.AFS) {
+            throw new IllegalArgumentException(
+                "[feedback.strategy] [afs] is not available yet: this version ships no Attentive Feedback Summarizer model; use prf, grf or explicit"
+            );
+        }
+        if (topK < 1) {
+            throw new IllegalArgumentException("[feedback.top_k] must be >= 1, got [" + topK + "]");
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("[feedback.rounds] must be >= 1, got [" + rounds + "]");
+        }
+        if (window < topK) {
+            throw new IllegalArgumentException("[feedback.window] must be >= [feedback.top_k] (" + topK + "), got [" + window + "]");
+        }
+        if (strategy == Strategy.GRF && captionField == null) {
+            throw new IllegalArgumentException("[feedback.caption_field] is required for strategy [grf]");
+        }
+        if (strategy == Strategy.EXPLICIT && relevant.isEmpty() && nonRelevant.isEmpty()) {
+            throw new IllegalArgumentException("strategy [explicit] needs [feedback.relevant] and/or [feedback.non_relevant] document ids");
+        }
+        if (strategy != Strategy.EXPLICIT && (relevant.isEmpty() == false || nonRelevant.isEmpty() == false)) {
+            throw new IllegalArgumentException("[feedback.relevant] and [feedback.non_relevant] need strategy [explicit]");
+        }
+    }
+
+    FeedbackSpec(StreamInput in) throws IOException {
+        this(
+            in.readEnum(Strategy.class),
+            in.readVInt(),
+            in.readVInt(),
+            in.readEnum(Rocchio.Variant.class),
+            new Rocchio.Params(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()),
+            in.readVInt(),
+            in.readOptionalString(),
+            in.readStringList(),
+            in.readStringList(),
+            in.readEnum(Mode.class)
+        );
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeEnum(strategy);
+        out.writeVInt(topK);
+        out.writeVInt(rounds);
+        out.writeEnum(rocchio);
+        out.writeDouble(params.alpha());
+        out.writeDouble(params.beta());
+        out.writeDouble(params.gamma());
+        out.writeDouble(params.temperature());
+        out.writeVInt(window);
+        out.writeOptionalString(captionField);
+        out.writeStringCollection(relevant);
+        out.writeStringCollection(nonRelevant);
+        out.writeEnum(mode);
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params p) throws IOException {
+        builder.startObject();
+        builder.field("strategy", strategy.label());
+        builder.field("top_k", topK);
+        builder.field("rounds", rounds);
+        builder.field("rocchio", rocchio.name().toLowerCase(Locale.ROOT));
+        builder.field("alpha", params.alpha());
+        builder.field("beta", params.beta());
+        builder.field("gamma", params.gamma());
+        builder.field("temperature", params.temperature());
+        builder.field("window", window);
+        if (captionField != null) {
+            builder.field("caption_field", captionField);
+        }
+        if (relevant.isEmpty() == false) {
+            builder.field("relevant", relevant);
+        }
+        if (nonRelevant.isEmpty() == false) {
+            builder.field("non_relevant", nonRelevant);
+        }
+        builder.field("mode", mode.name().toLowerCase(Locale.ROOT));
+        return builder.endObject();
+    }
+
+    public static FeedbackSpec fromXContent(XContentParser parser) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw new ParsingException(parser.getTokenLocation(), "[feedback] must be an object");
+        }
+        Strategy strategy = null;
+        int topK = DEFAULT_TOP_K;
+        int rounds = 1;
+        Rocchio.Variant rocchio = Rocchio.Variant.EXTENDED;
+        Rocchio.Params d = Rocchio.Params.DEFAULTS;
+        double alpha = d.alpha(), beta = d.beta(), gamma = d.gamma(), temperature = d.temperature();
+        Integer window = null;
+        String captionField = null;
+        List<String> relevant = List.of();
+        List<String> nonRelevant = List.of();
+        Mode mode = Mode.RETRIEVE;
+        String current = null;
+        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+            if (t == XContentParser.Token.FIELD_NAME) {
+                current = parser.currentName();
+                continue;
+            }
+            switch (current) {
+                case "strategy" -> strategy = parseEnum(parser, Strategy.class, current);
+                case "top_k" -> topK = parser.intValue();
+                case "rounds" -> rounds = parser.intValue();
+                case "rocchio" -> rocchio = parseEnum(parser, Rocchio.Variant.class, current);
+                case "alpha" -> alpha = parser.doubleValue();
+                case "beta" -> beta = parser.doubleValue();
+                case "gamma" -> gamma = parser.doubleValue();
+                case "temperature" -> temperature = parser.doubleValue();
+                case "window" -> window = parser.intValue();
+                case "caption_field" -> captionField = parser.text();
+                case "relevant" -> relevant = parseIds(parser, current);
+                case "non_relevant" -> nonRelevant = parseIds(parser, current);
+                case "mode" -> mode = parseEnum(parser, Mode.class, current);
+                case "text" -> throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[feedback.text] needs the text encoder, which this version does not have yet; mark hits with [relevant] / [non_relevant]"
+                );
+                default -> throw new ParsingException(parser.getTokenLocation(), "[feedback] unknown field [" + current + "]");
+            }
+        }
+        if (strategy == null) {
+            throw new ParsingException(parser.getTokenLocation(), "[feedback.strategy] is required (none, prf, grf, explicit)");
+        }
+        try {
+            Rocchio.Params params = new Rocchio.Params(alpha, beta, gamma, temperature);
+            int w = window != null ? window : Math.max(DEFAULT_WINDOW, topK);
+            return new FeedbackSpec(strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, mode);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            // Rocchio.Params names bare parameters ("[alpha] ..."); say where they sit in the request.
+            throw new ParsingException(parser.getTokenLocation(), m.startsWith("[") && m.startsWith("[feedback") == false ? "[feedback." + m.substring(1) : m, e);
+        }
+    }
+
+    private static <E extends Enum<E>> E parseEnum(XContentParser parser, Class<E> type, String name) throws IOException {
+        String value = parser.text();
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> allowed = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                allowed.add(c.name().toLowerCase(Locale.ROOT));
+            }
+            throw new ParsingException(parser.getTokenLocation(), "[feedback." + name + "] must be one of " + allowed + ", got [" + value + "]");
+        }
+    }
+
+    private static List<String> parseIds(XContentParser parser, String name) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            throw new ParsingException(parser.getTokenLocation(), "[feedback." + name + "] must be an array of document ids");
+        }
+        List<String> ids = new ArrayList<>();
+        while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+            ids.add(parser.text());
+        }
+        return ids;
+    }
+
+    public Strategy strategy() {
+        return strategy;
+    }
+
+    public int topK() {
+        return topK;
+    }
+
+    public int rounds() {
+        return rounds;
+    }
+
+    public Rocchio.Variant rocchio() {
+        return rocchio;
+    }
+
+    public Rocchio.Params params() {
+        return params;
+    }
+
+    public int window() {
+        return window;
+    }
+
+    public String captionField() {
+        return captionField;
+    }
+
+    public List<String> relevant() {
+        return relevant;
+    }
+
+    public List<String> nonRelevant() {
+        return nonRelevant;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** How many ranked hits one pseudo-feedback round looks at. */
+    int feedbackDepth() {
+        return rocchio == Rocchio.Variant.ORIGINAL ? window : topK;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (o instanceof FeedbackSpec == false) return false;
+        FeedbackSpec f = (FeedbackSpec) o;
+        return strategy == f.strategy
+            && topK == f.topK
+            && rounds == f.rounds
+            && rocchio == f.rocchio
+            && params.equals(f.params)
+            && window == f.window
+            && Objects.equals(captionField, f.captionField)
+            && relevant.equals(f.relevant)
+            && nonRelevant.equals(f.nonRelevant)
+            && mode == f.mode;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, mode);
+    }
+}
