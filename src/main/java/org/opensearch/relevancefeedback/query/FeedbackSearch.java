@@ -32,13 +32,13 @@ import java.util.function.Function;
  * round, retrieve mode runs a final pass of size k with q'; rescore mode leaves scoring the first-pass hits by q'
  * to the caller.
  */
-final class FeedbackSearch {
+public final class FeedbackSearch {
 
     /** The weights one hit received in one round. */
-    record Weight(String index, String id, double positive, double negative) {}
+    public record Weight(String index, String id, double positive, double negative) {}
 
     /** What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. */
-    record Result(
+    public record Result(
         float[] vector,
         List<ScoredDocsQueryBuilder.ScoredDoc> hits,
         List<List<Weight>> rounds,
@@ -67,7 +67,7 @@ final class FeedbackSearch {
      * @param retrieve retrieve mode: field, k (the final size), num_candidates and filter of the kNN passes with q';
      *        null: rescore mode
      */
-    FeedbackSearch(Client client, SearchRequest original, FeedbackSpec spec, String field, QueryBuilder firstPass, int firstPassSize, KnnSpec retrieve) {
+    public FeedbackSearch(Client client, SearchRequest original, FeedbackSpec spec, String field, QueryBuilder firstPass, int firstPassSize, KnnSpec retrieve) {
         this.client = client;
         this.original = original;
         this.spec = spec;
@@ -104,7 +104,7 @@ final class FeedbackSearch {
         search(firstPass, firstPassSize, false, listener, hits -> listener.onResponse(result(query, scoredDocs(hits))));
     }
 
-    void run(float[] query, ActionListener<Result> listener) {
+    public void run(float[] query, ActionListener<Result> listener) {
         try {
             checkLimits(spec);
         } catch (IllegalArgumentException e) {

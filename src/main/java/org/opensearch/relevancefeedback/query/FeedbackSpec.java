@@ -101,7 +101,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         }
     }
 
-    FeedbackSpec(StreamInput in) throws IOException {
+    public FeedbackSpec(StreamInput in) throws IOException {
         this(
             in.readEnum(Strategy.class),
             in.readVInt(),
@@ -279,7 +279,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     }
 
     /** How many ranked hits one pseudo-feedback round looks at. */
-    int feedbackDepth() {
+    public int feedbackDepth() {
         return rocchio == Rocchio.Variant.ORIGINAL ? window : topK;
     }
 

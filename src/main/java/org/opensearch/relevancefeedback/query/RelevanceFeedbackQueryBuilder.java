@@ -141,7 +141,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /** Runs the first pass and the feedback rounds over the targets of {@code request}. */
-    void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+    public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
         if (hasFeedback() == false) {
             KnnQueryBuilder firstPass = new KnnQueryBuilder(knn);
             new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null).firstPassOnly(knn.vector(), listener);
@@ -158,7 +158,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */
-    QueryBuilder scoredDocs(FeedbackSearch.Result result, boolean explain) {
+    public QueryBuilder scoredDocs(FeedbackSearch.Result result, boolean explain) {
         List<ScoredDocsQueryBuilder.ScoredDoc> hits = result.hits();
         if (explain) {
             hits = hits.stream().map(h -> h.withNotes(notes(result, h))).toList();

@@ -20,20 +20,20 @@ import java.util.Objects;
  * (the field's Lucene similarity function), for re-ranking a fixed set of hits. Documents without a vector get
  * no value (score 0 under FunctionScoreQuery).
  */
-final class VectorSimilaritySource extends DoubleValuesSource {
+public final class VectorSimilaritySource extends DoubleValuesSource {
 
     private final String field;
     private final float[] vector;
     private final String description;
 
-    VectorSimilaritySource(String field, float[] vector, String description) {
+    public VectorSimilaritySource(String field, float[] vector, String description) {
         this.field = field;
         this.vector = vector;
         this.description = description;
     }
 
     /** The field's type, after checking that it is an rf_vector field that accepts {@code vector}. */
-    static RfVectorFieldMapper.RfVectorFieldType vectorField(QueryShardContext context, String field, float[] vector, String queryName) {
+    public static RfVectorFieldMapper.RfVectorFieldType vectorField(QueryShardContext context, String field, float[] vector, String queryName) {
         MappedFieldType type = context.fieldMapper(field);
         if (type instanceof RfVectorFieldMapper.RfVectorFieldType == false) {
             throw new QueryShardException(
