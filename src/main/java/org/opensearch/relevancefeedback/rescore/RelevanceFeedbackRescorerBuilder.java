@@ -29,6 +29,7 @@ import org.opensearch.search.rescore.RescorerBuilder;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -138,7 +139,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         builder.field(FEEDBACK.getPreferredName(), feedback, params);
         builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
         builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
-        builder.field(SCORE_MODE.getPreferredName(), scoreMode.toString());
+        builder.field(SCORE_MODE.getPreferredName(), scoreMode.name().toLowerCase(Locale.ROOT));
         if (refined != null) {
             builder.array(REFINED_VECTOR.getPreferredName(), refined);
         }

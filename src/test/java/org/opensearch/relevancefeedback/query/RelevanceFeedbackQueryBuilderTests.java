@@ -1,18 +1,44 @@
 package org.opensearch.relevancefeedback.query;
 
-import org.opensearch.action.search.SearchRequest;
-import org.opensearch.action.support.IndicesOptions;
-import org.opensearch.index.query.TermQueryBuilder;
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+
+import java.io.IOException;
+import java.util.List;
+
+import static org.hamcrest.Matchers.containsString;
 
 /**
  * Builder tests; outside a search request (no coordinator context) the query runs as per-shard top k, which
- * is what {@link KnnQueryTestCase#doAssertLuceneQuery} checks. The coordinator path is tested on real clusters.
+ * is what {@link KnnQueryTestCase#doAssertLuceneQuery} checks. The coordinator path (first pass, feedback
+ * rounds) is tested on real clusters.
  */
 public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<RelevanceFeedbackQueryBuilder> {
 
     @Override
     protected RelevanceFeedbackQueryBuilder wrap(KnnSpec spec) {
-        return new RelevanceFeedbackQueryBuilder(spec);
+        return new RelevanceFeedbackQueryBuilder(spec, randomBoolean() ? null : randomFeedback(spec.k()));
+    }
+
+    /** A valid random feedback object; top_k <= k so that rescore mode is allowed. */
+    static FeedbackSpec randomFeedback(int k) {
+        FeedbackSpec.Strategy strategy = randomFrom(FeedbackSpec.Strategy.NONE, FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT);
+        int topK = randomIntBetween(1, k);
+        boolean explicit = strategy == FeedbackSpec.Strategy.EXPLICIT;
+        List<String> relevant = explicit ? List.of(randomAlphaOfLength(4)) : List.of();
+        List<String> nonRelevant = explicit && randomBoolean() ? List.of(randomAlphaOfLength(5), randomAlphaOfLength(6)) : List.of();
+        return new FeedbackSpec(
+            strategy,
+            topK,
+            randomIntBetween(1, 5),
+            randomFrom(Rocchio.Variant.values()),
+            new Rocchio.Params(randomDouble(), randomDouble(), randomDouble(), 0.01 + randomDouble()),
+            topK + randomIntBetween(0, 200),
+            strategy == FeedbackSpec.Strategy.GRF || randomBoolean() ? "captions" : null,
+            relevant,
+            nonRelevant,
+            randomFrom(FeedbackSpec.Mode.values())
+        );
     }
 
     @Override
@@ -25,16 +51,61 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         return RelevanceFeedbackQueryBuilder.NAME;
     }
 
-    public void testFirstPassRequestTargetsTheSameShards() {
-        KnnSpec spec = new KnnSpec(VECTOR_FIELD, randomVector(DIMS), 7, 70, new TermQueryBuilder(KEYWORD_FIELD_NAME, "x"));
-        SearchRequest original = new SearchRequest("a", "b*").routing("r1").preference("_local").indicesOptions(IndicesOptions.strictExpand());
-        SearchRequest firstPass = new RelevanceFeedbackQueryBuilder(spec).boost(3f).queryName("named").firstPassRequest(original);
-        assertArrayEquals(original.indices(), firstPass.indices());
-        assertEquals("r1", firstPass.routing());
-        assertEquals("_local", firstPass.preference());
-        assertEquals(original.indicesOptions(), firstPass.indicesOptions());
-        assertEquals(7, firstPass.source().size());
-        // the first pass is unboosted and unnamed: boost and _name apply to the final query
-        assertEquals(new KnnQueryBuilder(spec), firstPass.source().query());
+    public void testFeedbackDefaults() throws IOException {
+        RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
+            "{\"relevance_feedback\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":{\"strategy\":\"prf\"}}}"
+        );
+        FeedbackSpec f = q.feedback();
+        assertEquals(FeedbackSpec.Strategy.PRF, f.strategy());
+        assertEquals(5, f.topK());
+        assertEquals(1, f.rounds());
+        assertEquals(Rocchio.Variant.EXTENDED, f.rocchio());
+        assertEquals(Rocchio.Params.DEFAULTS, f.params());
+        assertEquals(100, f.window());
+        assertEquals(FeedbackSpec.Mode.RETRIEVE, f.mode());
+    }
+
+    public void testFeedbackParseErrors() {
+        assertFeedbackError("{\"top_k\":3}", "[feedback.strategy] is required");
+        assertFeedbackError("{\"strategy\":\"magic\"}", "[feedback.strategy] must be one of [none, prf, grf, explicit, afs], got [magic]");
+        assertFeedbackError("{\"strategy\":\"afs\"}", "[feedback.strategy] [afs] is not available yet");
+        assertFeedbackError("{\"strategy\":\"prf\",\"alpha\":\"NaN\"}", "[feedback.alpha] must be a finite number");
+        assertFeedbackError("{\"strategy\":\"prf\",\"gamma\":\"Infinity\"}", "[feedback.gamma] must be a finite number");
+        assertFeedbackError("{\"strategy\":\"prf\",\"temperature\":0}", "[feedback.temperature] must be a finite number > 0");
+        assertFeedbackError("{\"strategy\":\"prf\",\"top_k\":0}", "[feedback.top_k] must be >= 1, got [0]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"rounds\":0}", "[feedback.rounds] must be >= 1, got [0]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"top_k\":10,\"window\":5}", "[feedback.window] must be >= [feedback.top_k] (10)");
+        assertFeedbackError("{\"strategy\":\"grf\"}", "[feedback.caption_field] is required for strategy [grf]");
+        assertFeedbackError("{\"strategy\":\"explicit\"}", "needs [feedback.relevant] and/or [feedback.non_relevant]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"relevant\":[\"a\"]}", "need strategy [explicit]");
+        assertFeedbackError("{\"strategy\":\"explicit\",\"relevant\":\"a\"}", "[feedback.relevant] must be an array of document ids");
+        assertFeedbackError("{\"strategy\":\"explicit\",\"text\":\"red\"}", "[feedback.text] needs the text encoder");
+        assertFeedbackError("{\"strategy\":\"prf\",\"rocchio\":\"new\"}", "[feedback.rocchio] must be one of [extended, original]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"mode\":\"x\"}", "[feedback.mode] must be one of [retrieve, rescore]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"colour\":1}", "[feedback] unknown field [colour]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"mode\":\"rescore\",\"top_k\":20}", "[feedback.top_k] (20) must be <= [k] (10)");
+    }
+
+    private void assertFeedbackError(String feedback, String expected) {
+        String json = "{\"relevance_feedback\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":" + feedback + "}}";
+        ParsingException e = expectThrows(ParsingException.class, () -> parseQuery(json));
+        assertThat(e.getMessage(), containsString(expected));
+    }
+
+    public void testNodeLimits() {
+        FeedbackSpec tooManyRounds = new FeedbackSpec(
+            FeedbackSpec.Strategy.PRF, 5, 11, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
+        );
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> FeedbackSearch.checkLimits(tooManyRounds)).getMessage(),
+            containsString("[feedback.rounds] must be <= 10 (setting [plugins.relevance_feedback.max_rounds]), got [11]")
+        );
+        FeedbackSpec wideWindow = new FeedbackSpec(
+            FeedbackSpec.Strategy.PRF, 5, 1, Rocchio.Variant.ORIGINAL, Rocchio.Params.DEFAULTS, 5000, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
+        );
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> FeedbackSearch.checkLimits(wideWindow)).getMessage(),
+            containsString("[feedback.window] must be <= 1000")
+        );
     }
 }

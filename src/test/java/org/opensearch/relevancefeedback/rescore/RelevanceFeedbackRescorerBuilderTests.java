@@ -1,0 +1,113 @@
+package org.opensearch.relevancefeedback.rescore;
+
+import org.opensearch.common.io.stream.BytesStreamOutput;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.ToXContent;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.relevancefeedback.query.FeedbackSpec;
+import org.opensearch.search.rescore.QueryRescoreMode;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.io.IOException;
+import java.util.List;
+
+import static org.hamcrest.Matchers.containsString;
+
+/** XContent and Writeable round trips of the rescorer, as OpenSearch's rescorer builder tests do. */
+public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
+
+    private static RelevanceFeedbackRescorerBuilder randomRescorer() {
+        float[] vector = new float[randomIntBetween(1, 16)];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = randomFloat() + 0.1f;
+        }
+        FeedbackSpec.Strategy strategy = randomFrom(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT);
+        FeedbackSpec feedback = new FeedbackSpec(
+            strategy,
+            randomIntBetween(1, 10),
+            randomIntBetween(1, 3),
+            randomFrom(Rocchio.Variant.values()),
+            new Rocchio.Params(randomDouble(), randomDouble(), randomDouble(), 0.05),
+            100,
+            strategy == FeedbackSpec.Strategy.GRF ? "caption_vec" : null,
+            strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("7") : List.of(),
+            List.of(),
+            FeedbackSpec.Mode.RESCORE
+        );
+        RelevanceFeedbackRescorerBuilder b = new RelevanceFeedbackRescorerBuilder("vec", vector, feedback).queryWeight(randomFloat())
+            .rescoreQueryWeight(randomFloat())
+            .scoreMode(randomFrom(QueryRescoreMode.values()));
+        if (randomBoolean()) {
+            b.windowSize(randomIntBetween(1, 100));
+        }
+        return b;
+    }
+
+    public void testXContentRoundTrip() throws IOException {
+        for (int i = 0; i < 20; i++) {
+            RelevanceFeedbackRescorerBuilder original = randomRescorer();
+            XContentBuilder json = original.toXContent(JsonXContent.contentBuilder(), ToXContent.EMPTY_PARAMS);
+            RelevanceFeedbackRescorerBuilder parsed = parse(BytesReference.bytes(json).utf8ToString());
+            assertEquals(original, parsed);
+        }
+    }
+
+    /** Parses {"window_size": .., "relevance_feedback": {..}} the way the search request parser hands it over. */
+    private static RelevanceFeedbackRescorerBuilder parse(String json) throws IOException {
+        try (XContentParser p = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, null, json)) {
+            p.nextToken();
+            Integer window = null;
+            RelevanceFeedbackRescorerBuilder b = null;
+            while (p.nextToken() == XContentParser.Token.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if ("window_size".equals(name)) {
+                    window = p.intValue();
+                } else {
+                    b = RelevanceFeedbackRescorerBuilder.fromXContent(p);
+                }
+            }
+            if (window != null) {
+                b.windowSize(window);
+            }
+            return b;
+        }
+    }
+
+    public void testWriteableRoundTrip() throws IOException {
+        RelevanceFeedbackRescorerBuilder original = randomRescorer();
+        try (BytesStreamOutput out = new BytesStreamOutput()) {
+            original.writeTo(out);
+            try (StreamInput in = out.bytes().streamInput()) {
+                assertEquals(original, new RelevanceFeedbackRescorerBuilder(in));
+            }
+        }
+    }
+
+    public void testParseErrors() {
+        assertThat(
+            expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{\"field\":\"v\",\"vector\":[1]}}")).getMessage(),
+            containsString("needs [field], [vector] and [feedback]")
+        );
+        assertThat(
+            expectThrows(
+                ParsingException.class,
+                () -> parse("{\"relevance_feedback\":{\"field\":\"v\",\"vector\":[1],\"feedback\":{\"strategy\":\"none\"}}}")
+            ).getMessage(),
+            containsString("strategy other than [none]")
+        );
+        assertThat(
+            expectThrows(
+                ParsingException.class,
+                () -> parse("{\"relevance_feedback\":{\"field\":\"v\",\"vector\":[1],\"feedback\":{\"strategy\":\"prf\"},\"score_mode\":\"x\"}}")
+            ).getMessage(),
+            containsString("illegal score_mode [x]")
+        );
+    }
+}
