@@ -22,13 +22,17 @@ def softmax(x):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def extended_rocchio(q, feedback, alpha=ALPHA, beta=BETA, gamma=GAMMA, tau=TAU):
-    """q: [D]; feedback: [K, D] embeddings of the top-K items (images for PRF, their captions for GRF)."""
-    cos = unit(feedback) @ unit(q)
-    pos = softmax(cos / tau) @ feedback
-    neg = softmax(-cos / tau) @ feedback
+def extended_rocchio(q, feedback, negatives=None, alpha=ALPHA, beta=BETA, gamma=GAMMA, tau=TAU):
+    """q: [D]; feedback: [K, D] embeddings of the top-K items (images for PRF, their captions for GRF).
+    Pseudo feedback weights the same top-K both ways; explicit feedback passes its non-relevant items as
+    `negatives` (either set may be empty: its term drops out)."""
+    negatives = feedback if negatives is None else negatives
+    pos = softmax(unit(feedback) @ unit(q) / tau) @ feedback if len(feedback) else 0
+    neg = softmax(-(unit(negatives) @ unit(q)) / tau) @ negatives if len(negatives) else 0
     return unit(alpha * q + beta * pos - gamma * neg)
 
 
 def original_rocchio(q, relevant, non_relevant, alpha=ALPHA, beta=BETA, gamma=GAMMA):
-    return unit(alpha * q + beta * relevant.mean(axis=0) - gamma * non_relevant.mean(axis=0))
+    pos = relevant.mean(axis=0) if len(relevant) else 0
+    neg = non_relevant.mean(axis=0) if len(non_relevant) else 0
+    return unit(alpha * q + beta * pos - gamma * neg)
