@@ -1,17 +1,23 @@
 package org.opensearch.relevancefeedback.cluster;
 
+import org.opensearch.ExceptionsHelper;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.search.SearchPhaseExecutionException;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.support.WriteRequest;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.core.rest.RestStatus;
+import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
 import org.opensearch.relevancefeedback.TestVectors;
+import org.opensearch.relevancefeedback.feedback.PseudoFeedback;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.relevancefeedback.query.FeedbackSpec;
 import org.opensearch.relevancefeedback.query.KnnSpec;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
+import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
 import org.opensearch.search.SearchHit;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
@@ -20,6 +26,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 import static org.hamcrest.Matchers.containsString;
@@ -40,18 +47,31 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     private float[][] indexVectors(String index, int shards) {
         assertAcked(
             prepareCreate(index).setSettings(Settings.builder().put("index.number_of_shards", shards).put("index.number_of_replicas", 0))
-                .setMapping("vec", "type=rf_vector,dimension=" + DIMS, "color", "type=keyword")
+                .setMapping("vec", "type=rf_vector,dimension=" + DIMS, "cap", "type=rf_vector,dimension=" + DIMS, "color", "type=keyword", "text", "type=text")
         );
-        Random random = new Random(1234);
-        float[][] vectors = new float[N][DIMS];
+        float[][] vectors = vectors(1234);
+        float[][] captions = vectors(5678);
         BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         for (int i = 0; i < N; i++) {
-            vectors[i] = TestVectors.gaussian(random, DIMS);
-            bulk.add(client().prepareIndex(index).setId(Integer.toString(i)).setSource("vec", vectors[i], "color", i % 3 == 0 ? "red" : "blue"));
+            String color = i % 3 == 0 ? "red" : "blue";
+            bulk.add(
+                client().prepareIndex(index)
+                    .setId(Integer.toString(i))
+                    .setSource("vec", vectors[i], "cap", captions[i], "color", color, "text", color + " item " + (i % 7 == 0 ? "star" : "plain"))
+            );
         }
         assertFalse(bulk.get().hasFailures());
         ensureGreen(index);
         return vectors;
+    }
+
+    private static float[][] vectors(long seed) {
+        Random random = new Random(seed);
+        float[][] out = new float[N][];
+        for (int i = 0; i < N; i++) {
+            out[i] = TestVectors.gaussian(random, DIMS);
+        }
+        return out;
     }
 
     private static String[] ids(SearchResponse response) {
@@ -104,7 +124,158 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         assertThat(e.getDetailedMessage(), containsString("vector has [17] dimensions but field [vec] has dimension [16]"));
     }
 
-    private static String[] exactTopK(float[][] vectors, float[] q, int k, java.util.function.IntPredicate filter) {
+    public void testFeedbackIsShardInvariantAndMatchesTheJavaReference() {
+        float[][] vectors = indexVectors("fb1", 1);
+        float[][] captions = vectors(5678);
+        indexVectors("fb3", 3);
+        indexVectors("fb5", 5);
+        Random random = new Random(7);
+        int changed = 0;
+        for (FeedbackSpec.Strategy strategy : List.of(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT)) {
+            for (Rocchio.Variant variant : Rocchio.Variant.values()) {
+                for (FeedbackSpec.Mode mode : FeedbackSpec.Mode.values()) {
+                    float[] q = vectors[random.nextInt(N)].clone();
+                    q[1] += 0.7f;
+                    int k = 10;
+                    FeedbackSpec feedback = new FeedbackSpec(
+                        strategy,
+                        3,
+                        1 + random.nextInt(3),
+                        variant,
+                        new Rocchio.Params(0.6, 0.3, 0.1, 0.05),
+                        mode == FeedbackSpec.Mode.RESCORE ? k : 20,
+                        strategy == FeedbackSpec.Strategy.GRF ? "cap" : null,
+                        strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("5", "17") : List.of(),
+                        strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("3") : List.of(),
+                        mode
+                    );
+                    RelevanceFeedbackQueryBuilder query = new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", q, k, N, null), feedback);
+                    String what = strategy + "/" + variant + "/" + mode + " rounds " + feedback.rounds();
+                    SearchResponse one = client().prepareSearch("fb1").setQuery(query).setSize(100).get();
+                    assertEquals(what, k, one.getHits().getHits().length);
+                    assertArrayEquals(what, expectedFeedbackTopK(vectors, captions, q, k, feedback), ids(one));
+                    if (Arrays.equals(ids(one), exactTopK(vectors, q, k, i -> true)) == false) {
+                        changed++;
+                    }
+                    for (String index : List.of("fb3", "fb5")) {
+                        SearchResponse other = client().prepareSearch(index).setQuery(query).setSize(100).get();
+                        assertArrayEquals(what + " on " + index, ids(one), ids(other));
+                        assertArrayEquals(what + " on " + index, scores(one), scores(other), 1e-6f);
+                    }
+                }
+            }
+        }
+        assertTrue("feedback changed the ranking in " + changed + " of 12 cases", changed >= 6);
+    }
+
+    /** The feedback loop by brute force in plain Java: exact rankings, the plugin's feedback math. */
+    private static String[] expectedFeedbackTopK(float[][] vectors, float[][] captions, float[] q, int k, FeedbackSpec f) {
+        IntPredicate all = i -> true;
+        List<Integer> candidates = exactTop(vectors, q, k, all);
+        float[] current = q;
+        for (int round = 1; round <= f.rounds(); round++) {
+            List<Integer> ranked;
+            if (f.mode() == FeedbackSpec.Mode.RESCORE) {
+                ranked = exactTop(vectors, current, k, candidates::contains);
+            } else {
+                ranked = exactTop(vectors, current, f.feedbackDepth(), all);
+            }
+            if (f.strategy() == FeedbackSpec.Strategy.EXPLICIT) {
+                float[][] pos = f.relevant().stream().map(id -> vectors[Integer.parseInt(id)]).toArray(float[][]::new);
+                float[][] neg = f.nonRelevant().stream().map(id -> vectors[Integer.parseInt(id)]).toArray(float[][]::new);
+                current = Rocchio.refine(f.rocchio(), current, pos, neg, f.params()).vector();
+            } else {
+                float[][] source = f.strategy() == FeedbackSpec.Strategy.GRF ? captions : vectors;
+                List<float[]> items = ranked.stream().map(i -> source[i]).toList();
+                current = PseudoFeedback.refine(f.rocchio(), current, items, f.topK(), f.window(), f.params()).vector();
+            }
+        }
+        List<Integer> last = f.mode() == FeedbackSpec.Mode.RESCORE
+            ? exactTop(vectors, current, k, candidates::contains)
+            : exactTop(vectors, current, k, all);
+        return last.stream().map(i -> Integer.toString(i)).toArray(String[]::new);
+    }
+
+    private static List<Integer> exactTop(float[][] vectors, float[] q, int k, IntPredicate filter) {
+        return Arrays.stream(exactTopK(vectors, q, k, filter)).map(Integer::parseInt).toList();
+    }
+
+    private static float[] scores(SearchResponse response) {
+        float[] out = new float[response.getHits().getHits().length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = response.getHits().getHits()[i].getScore();
+        }
+        return out;
+    }
+
+    public void testRescorerRefinesAfterABm25FirstPass() {
+        float[][] vectors = indexVectors("bm25", 1);
+        float[] q = vectors[42].clone();
+        FeedbackSpec prf = new FeedbackSpec(
+            FeedbackSpec.Strategy.PRF, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RESCORE
+        );
+        QueryBuilder bm25 = QueryBuilders.matchQuery("text", "red star");
+        SearchResponse firstPass = client().prepareSearch("bm25").setQuery(bm25).setSize(5).setFetchSource(false).get();
+        float[][] top = Arrays.stream(firstPass.getHits().getHits()).map(h -> vectors[Integer.parseInt(h.getId())]).toArray(float[][]::new);
+        float[] refined = Rocchio.refine(Rocchio.Variant.EXTENDED, q, top, top, Rocchio.Params.DEFAULTS).vector();
+
+        SearchResponse rescored = client().prepareSearch("bm25")
+            .setQuery(bm25)
+            .setSize(30)
+            .addRescorer(new RelevanceFeedbackRescorerBuilder("vec", q, prf).queryWeight(0f).rescoreQueryWeight(1f), 30)
+            .setExplain(true)
+            .get();
+        SearchHit[] hits = rescored.getHits().getHits();
+        assertEquals(30, hits.length);
+        for (int i = 1; i < hits.length; i++) {
+            double before = TestVectors.cosine(refined, vectors[Integer.parseInt(hits[i - 1].getId())]);
+            double after = TestVectors.cosine(refined, vectors[Integer.parseInt(hits[i].getId())]);
+            assertTrue("window re-ranked by similarity to q' at " + i, before >= after - 1e-6);
+            // cosine score on Lucene's scale: (1 + cos) / 2
+            assertEquals((1 + after) / 2, hits[i].getScore(), 1e-5);
+        }
+        assertThat(hits[0].getExplanation().toString(), containsString("similarity to the feedback-refined query"));
+    }
+
+    public void testExplainShowsFirstPassScoreAndFeedbackWeights() {
+        float[][] vectors = indexVectors("explain", 3);
+        FeedbackSpec prf = new FeedbackSpec(
+            FeedbackSpec.Strategy.PRF, 5, 2, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
+        );
+        SearchResponse response = client().prepareSearch("explain")
+            .setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors[9], 10, N, null), prf))
+            .setExplain(true)
+            .get();
+        String top = response.getHits().getHits()[0].getExplanation().toString();
+        assertThat(top, containsString("after 2 round(s) of prf feedback (extended Rocchio, retrieve)"));
+        assertThat(top, containsString("first-pass score"));
+        assertThat(top, containsString("positive feedback weight in round 2"));
+        assertThat(top, containsString("negative feedback weight in round 1"));
+    }
+
+    public void testFeedbackBadInput() {
+        indexVectors("fberrors", 3);
+        FeedbackSpec missing = new FeedbackSpec(
+            FeedbackSpec.Strategy.EXPLICIT, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of("1", "nope"), List.of(), FeedbackSpec.Mode.RETRIEVE
+        );
+        Exception e = expectThrows(
+            Exception.class,
+            () -> client().prepareSearch("fberrors").setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors(1)[0], 5, null, null), missing)).get()
+        );
+        assertThat(e.getMessage(), containsString("no documents with ids [nope]"));
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
+        FeedbackSpec grfOnVectorlessField = new FeedbackSpec(
+            FeedbackSpec.Strategy.GRF, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, "color", List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
+        );
+        e = expectThrows(
+            Exception.class,
+            () -> client().prepareSearch("fberrors").setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors(1)[0], 5, null, null), grfOnVectorlessField)).get()
+        );
+        assertThat(e.getMessage(), containsString("none of the top [5] hits has a feedback vector"));
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
+    }
+
+    private static String[] exactTopK(float[][] vectors, float[] q, int k, IntPredicate filter) {
         return IntStream.range(0, vectors.length)
             .filter(filter)
             .boxed()
