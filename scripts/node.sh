@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Starts / stops a real OpenSearch 3.6.0 node (the official integ-test zip from Maven Central) with the
-# plugin installed, bound to 127.0.0.1. OpenSearch refuses to run as root, so the node runs as an
-# unprivileged user (created if missing).
+# Starts / stops a real OpenSearch 3.6.0 cluster (the official integ-test zip from Maven Central) of one or
+# more nodes, each with the plugin installed, bound to 127.0.0.1. OpenSearch refuses to run as root, so the
+# nodes run as an unprivileged user (created if missing). --port is node 1's HTTP port (the one to talk to).
 #
-#   scripts/node.sh start  [--port P] [--plugin ZIP] [--dir DIR] [--heap 1g]
+#   scripts/node.sh start  [--port P] [--nodes N] [--plugin ZIP] [--dir DIR] [--heap 1g]
 #   scripts/node.sh stop   [--dir DIR]
 #   scripts/node.sh status [--dir DIR]
 set -euo pipefail
@@ -16,6 +16,7 @@ DIR=$ROOT/target/node
 PORT=""
 PLUGIN=""
 HEAP=1g
+NODES=1
 
 cmd=${1:-}
 shift || true
@@ -25,21 +26,26 @@ while [ $# -gt 0 ]; do
     --plugin) PLUGIN=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --heap) HEAP=$2; shift 2 ;;
+    --nodes) NODES=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-HOME_DIR=$DIR/opensearch-$OS_VERSION
-PID_FILE=$DIR/opensearch.pid
+home_dir() { echo "$DIR/n$1/opensearch-$OS_VERSION"; }
+pid_file() { echo "$DIR/n$1/opensearch.pid"; }
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-running_pid() {
-  [ -f "$PID_FILE" ] || return 1
-  local pid
-  pid=$(cat "$PID_FILE")
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+# The PIDs of the running nodes of this cluster directory (none: fails).
+running_pids() {
+  local f pid found=1
+  for f in "$DIR"/n*/opensearch.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then echo "$pid"; found=0; fi
+  done
+  return $found
 }
 
 distribution_zip() {
@@ -52,8 +58,8 @@ distribution_zip() {
 }
 
 start() {
-  if pid=$(running_pid); then
-    echo "node already running (pid $pid, port $(cat "$DIR/port"))"
+  if pids=$(running_pids); then
+    echo "cluster already running (pids $(echo $pids), port $(cat "$DIR/port"))"
     return 0
   fi
   [ -n "$PLUGIN" ] || PLUGIN=$(ls "$ROOT"/target/relevance-feedback-*.zip 2>/dev/null | head -n 1)
@@ -63,54 +69,76 @@ start() {
 
   rm -rf "$DIR"
   mkdir -p "$DIR"
-  unzip -q "$(distribution_zip)" -d "$DIR"
-  OPENSEARCH_JAVA_HOME=$JAVA_HOME "$HOME_DIR/bin/opensearch-plugin" install --batch "file://$(readlink -f "$PLUGIN")" >"$DIR/plugin-install.log" 2>&1 \
-    || { cat "$DIR/plugin-install.log" >&2; exit 1; }
-  cat >>"$HOME_DIR/config/opensearch.yml" <<YML
-cluster.name: rf-it
-node.name: rf-node-1
-network.host: 127.0.0.1
-http.port: $PORT
-transport.port: $((PORT + 1))-$((PORT + 100))
-discovery.type: single-node
-path.data: $DIR/data
-path.logs: $DIR/logs
-cluster.routing.allocation.disk.threshold_enabled: false
-YML
+  local zip i seeds="" names="" transport http
+  zip=$(distribution_zip)
+  declare -a transports https
+  for i in $(seq 1 "$NODES"); do
+    transports[$i]=$(free_port)
+    https[$i]=$PORT
+    [ "$i" = 1 ] || https[$i]=$(free_port)
+    seeds+="${seeds:+, }\"127.0.0.1:${transports[$i]}\""
+    names+="${names:+, }\"rf-node-$i\""
+  done
+  for i in $(seq 1 "$NODES"); do
+    mkdir -p "$DIR/n$i"
+    unzip -q "$zip" -d "$DIR/n$i"
+    OPENSEARCH_JAVA_HOME=$JAVA_HOME "$(home_dir "$i")/bin/opensearch-plugin" install --batch "file://$(readlink -f "$PLUGIN")" >"$DIR/n$i/plugin-install.log" 2>&1 \
+      || { cat "$DIR/n$i/plugin-install.log" >&2; exit 1; }
+    {
+      echo "cluster.name: rf-it"
+      echo "node.name: rf-node-$i"
+      echo "network.host: 127.0.0.1"
+      echo "http.port: ${https[$i]}"
+      echo "transport.port: ${transports[$i]}"
+      if [ "$NODES" = 1 ]; then
+        echo "discovery.type: single-node"
+      else
+        echo "discovery.seed_hosts: [$seeds]"
+        echo "cluster.initial_cluster_manager_nodes: [$names]"
+      fi
+      echo "path.data: $DIR/n$i/data"
+      echo "path.logs: $DIR/n$i/logs"
+      echo "cluster.routing.allocation.disk.threshold_enabled: false"
+    } >>"$(home_dir "$i")/config/opensearch.yml"
+  done
   chown -R "$NODE_USER" "$DIR"
-  runuser -u "$NODE_USER" -- env OPENSEARCH_JAVA_HOME="$JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
-    "$HOME_DIR/bin/opensearch" -d -p "$PID_FILE" >"$DIR/stdout.log" 2>&1
+  for i in $(seq 1 "$NODES"); do
+    runuser -u "$NODE_USER" -- env OPENSEARCH_JAVA_HOME="$JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+      "$(home_dir "$i")/bin/opensearch" -d -p "$(pid_file "$i")" >"$DIR/n$i/stdout.log" 2>&1
+  done
   echo "$PORT" >"$DIR/port"
 
   for _ in $(seq 1 180); do
-    if curl -fsS "http://127.0.0.1:$PORT/_cluster/health?wait_for_status=green&timeout=1s" >/dev/null 2>&1; then
-      echo "node up: http://127.0.0.1:$PORT (pid $(cat "$PID_FILE"))"
+    if curl -fsS "http://127.0.0.1:$PORT/_cluster/health?wait_for_status=green&wait_for_nodes=$NODES&timeout=1s" >/dev/null 2>&1; then
+      echo "cluster up: $NODES node(s), http://127.0.0.1:$PORT (pids $(running_pids | xargs))"
       return 0
     fi
-    if [ -f "$PID_FILE" ] && ! running_pid >/dev/null; then break; fi
     sleep 1
   done
-  echo "node did not become green; last log lines:" >&2
-  tail -n 40 "$DIR"/logs/*.log "$DIR/stdout.log" >&2 2>/dev/null || true
+  echo "cluster did not become green with $NODES node(s); last log lines:" >&2
+  tail -n 40 "$DIR"/n*/logs/*.log "$DIR"/n*/stdout.log >&2 2>/dev/null || true
   stop
   exit 1
 }
 
 stop() {
-  if pid=$(running_pid); then
-    kill "$pid"
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null || true
-    echo "node stopped (pid $pid)"
+  local pids pid
+  if pids=$(running_pids); then
+    for pid in $pids; do kill "$pid"; done
+    for pid in $pids; do
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      kill -9 "$pid" 2>/dev/null || true
+    done
+    echo "cluster stopped (pids $(echo $pids))"
   else
-    echo "node not running"
+    echo "cluster not running"
   fi
-  rm -f "$PID_FILE"
+  rm -f "$DIR"/n*/opensearch.pid
 }
 
 status() {
-  if pid=$(running_pid); then
-    echo "running: pid $pid, http://127.0.0.1:$(cat "$DIR/port")"
+  if pids=$(running_pids); then
+    echo "running: pids $(echo $pids), http://127.0.0.1:$(cat "$DIR/port")"
   else
     echo "not running"
     return 1
@@ -121,5 +149,5 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status [--port P] [--plugin ZIP] [--dir DIR] [--heap 1g]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status [--port P] [--nodes N] [--plugin ZIP] [--dir DIR] [--heap 1g]" >&2; exit 2 ;;
 esac

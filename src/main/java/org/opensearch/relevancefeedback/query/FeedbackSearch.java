@@ -43,7 +43,9 @@ public final class FeedbackSearch {
         List<ScoredDocsQueryBuilder.ScoredDoc> hits,
         List<List<Weight>> rounds,
         Map<String, Float> firstPassScores,
-        List<String> warnings
+        List<String> warnings,
+        List<Long> passNanos,
+        long feedbackNanos
     ) {}
 
     private final Client client;
@@ -56,6 +58,10 @@ public final class FeedbackSearch {
     private final KnnSpec retrieve;
     private final List<List<Weight>> rounds = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    /** Wall time of every search pass as the coordinator saw it, first pass first. */
+    private final List<Long> passNanos = new ArrayList<>();
+    /** Time spent reading feedback vectors and computing q', all rounds. */
+    private long feedbackNanos;
     private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
     private List<ScoredDocsQueryBuilder.ScoredDoc> candidates;
 
@@ -126,6 +132,7 @@ public final class FeedbackSearch {
     }
 
     private void pseudoRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
+        long start = System.nanoTime();
         List<float[]> ranking = new ArrayList<>();
         for (SearchHit hit : hits) {
             ranking.add(vectorOf(hit, feedbackField));
@@ -143,6 +150,7 @@ public final class FeedbackSearch {
             );
         }
         rounds.add(weights);
+        feedbackNanos += System.nanoTime() - start;
         if (round == spec.rounds()) {
             finish(r.vector(), listener);
         } else {
@@ -157,6 +165,7 @@ public final class FeedbackSearch {
         QueryBuilder byId = QueryBuilders.idsQuery().addIds(ids.toArray(String[]::new));
         // An _id may exist in more than one target index: every copy counts.
         search(byId, 10 * ids.size(), true, listener, hits -> {
+            long start = System.nanoTime();
             List<SearchHit> rel = new ArrayList<>();
             List<SearchHit> nonRel = new ArrayList<>();
             Set<String> found = new HashSet<>();
@@ -186,6 +195,7 @@ public final class FeedbackSearch {
                 rounds.add(weights);
                 q = r.vector();
             }
+            feedbackNanos += System.nanoTime() - start;
             finish(q, listener);
         });
     }
@@ -212,7 +222,7 @@ public final class FeedbackSearch {
     }
 
     private Result result(float[] refined, List<ScoredDocsQueryBuilder.ScoredDoc> hits) {
-        return new Result(refined, hits, rounds, firstPassScores, warnings);
+        return new Result(refined, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos);
     }
 
     /** A ranking pass with a refined vector: a new kNN (retrieve) or the candidates re-scored by it (rescore). */
@@ -243,7 +253,9 @@ public final class FeedbackSearch {
             .indicesOptions(original.indicesOptions())
             .routing(original.routing())
             .preference(original.preference());
+        long start = System.nanoTime();
         client.search(request, ActionListener.wrap(response -> {
+            passNanos.add(System.nanoTime() - start);
             failOnShardFailures(response);
             then.accept(response.getHits().getHits());
         }, listener::onFailure));

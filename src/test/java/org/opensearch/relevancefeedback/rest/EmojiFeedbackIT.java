@@ -1,0 +1,284 @@
+package org.opensearch.relevancefeedback.rest;
+
+import org.opensearch.client.Request;
+import org.opensearch.client.RequestOptions;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
+import org.opensearch.client.WarningsHandler;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.EmojiEmbeddings;
+import org.opensearch.test.rest.OpenSearchRestTestCase;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.hamcrest.Matchers.containsString;
+
+/**
+ * The emoji test split (3,445 real image embeddings + their GRF caption embeddings, exported by
+ * {@code tools/export_feedback_fixtures.py}) on the real cluster (2 nodes, 3 shards), queried through the
+ * plugin's feedback endpoint as a stateless client loop: each round sends the previous round's refined vector.
+ * The target's rank after every round must equal the Python reference ({@code emoji/ranks.json}) and so must
+ * Hits@1 / Hits@5 / MRR@5 over the sampled queries.
+ */
+public class EmojiFeedbackIT extends OpenSearchRestTestCase {
+
+    private static final String INDEX = "emoji_test";
+    private static final int ROUNDS = 5;
+    /** Every 20th query of the split: 173 queries x (1 + 4 strategies x 5 rounds) requests. */
+    private static final int STRIDE = 20;
+    private static final int K = 10;
+
+    @Override
+    protected boolean preserveIndicesUponCompletion() {
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testFeedbackRanksEqualThePythonReference() throws IOException {
+        float[][] images = EmojiEmbeddings.load("images", Integer.MAX_VALUE);
+        float[][] captions = EmojiEmbeddings.load("captions", Integer.MAX_VALUE);
+        float[][] queries = EmojiEmbeddings.load("queries", Integer.MAX_VALUE);
+        createIndex(INDEX, 3);
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < images.length; i++) {
+            bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
+            bulk.append("{\"image\":").append(json(images[i])).append(",\"caption\":").append(json(captions[i])).append("}\n");
+        }
+        bulk(INDEX, bulk.toString());
+
+        Map<String, Object> reference;
+        try (
+            InputStream in = getClass().getResourceAsStream("/emoji/ranks.json");
+            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
+        ) {
+            reference = (Map<String, Object>) parser.map().get("ranks");
+        }
+        Map<String, String> feedback = new LinkedHashMap<>();
+        feedback.put("prf", "{\"strategy\":\"prf\"}");
+        feedback.put("grf", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}");
+        feedback.put("prf_original", "{\"strategy\":\"prf\",\"rocchio\":\"original\"}");
+        feedback.put("grf_original", "{\"strategy\":\"grf\",\"rocchio\":\"original\",\"caption_field\":\"caption\"}");
+
+        StringBuilder table = new StringBuilder("strategy round  plugin H@1/H@5/MRR@5  python H@1/H@5/MRR@5  ranks differing (of top-10)\n");
+        int mismatches = 0;
+        int compared = 0;
+        List<Integer> sample = new ArrayList<>();
+        for (int qi = 0; qi < queries.length; qi += STRIDE) {
+            sample.add(qi);
+        }
+        // round 0: plain kNN
+        List<Integer> plain = new ArrayList<>();
+        for (int qi : sample) {
+            plain.add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) search(queries[qi], null).get("hits")).get("hits")));
+        }
+        mismatches += compare("none", 0, sample, plain, (Map<String, Object>) reference.get("none"), table);
+        compared += sample.size();
+        for (Map.Entry<String, String> strategy : feedback.entrySet()) {
+            List<List<Integer>> perRound = new ArrayList<>();
+            for (int r = 0; r < ROUNDS; r++) {
+                perRound.add(new ArrayList<>());
+            }
+            for (int qi : sample) {
+                float[] q = queries[qi];
+                for (int r = 0; r < ROUNDS; r++) {
+                    Map<String, Object> response = search(q, strategy.getValue());
+                    perRound.get(r).add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) response.get("hits")).get("hits")));
+                    q = vector((List<Number>) ((Map<String, Object>) response.get("relevance_feedback")).get("vector"));
+                }
+            }
+            for (int r = 0; r < ROUNDS; r++) {
+                mismatches += compare(strategy.getKey(), r + 1, sample, perRound.get(r), (Map<String, Object>) reference.get(strategy.getKey()), table);
+                compared += sample.size();
+            }
+        }
+        logger.info("\n{}", table);
+        // float32 scores on the shards vs float64 in NumPy may swap a near-tie; nothing more.
+        assertTrue("ranks differing from the reference: " + mismatches + " of " + compared + "\n" + table, mismatches <= Math.max(1, compared / 500));
+    }
+
+    /**
+     * Appends one table row and returns how many top-10 ranks differ. The metrics must be equal, except that one
+     * query whose rank moved by a float32 near-tie may shift them by its own weight (1 / queries).
+     */
+    private int compare(String strategy, int round, List<Integer> sample, List<Integer> plugin, Map<String, Object> reference, StringBuilder table) {
+        @SuppressWarnings("unchecked")
+        List<Number> all = (List<Number>) reference.get(Integer.toString(round));
+        List<Integer> python = new ArrayList<>();
+        int differing = 0;
+        for (int i = 0; i < sample.size(); i++) {
+            int p = all.get(sample.get(i)).intValue();
+            python.add(p);
+            int expected = p <= K ? p : K + 1;
+            if (expected != plugin.get(i)) {
+                differing++;
+            }
+        }
+        String mine = metrics(plugin);
+        String theirs = metrics(python);
+        table.append(String.format(Locale.ROOT, "%-12s %d  %s  %s  %d%n", strategy, round, mine, theirs, differing));
+        if (differing == 0) {
+            assertEquals(strategy + " round " + round, theirs, mine);
+        }
+        assertTrue(strategy + " round " + round + ": " + differing + " ranks differ", differing <= 1);
+        return differing;
+    }
+
+    /** Hits@1 / Hits@5 / MRR@5 to 3 decimals (ranks > 5 count as misses). */
+    private static String metrics(List<Integer> ranks) {
+        double h1 = 0, h5 = 0, mrr = 0;
+        for (int r : ranks) {
+            h1 += r == 1 ? 1 : 0;
+            h5 += r <= 5 ? 1 : 0;
+            mrr += r <= 5 ? 1.0 / r : 0;
+        }
+        int n = ranks.size();
+        return String.format(Locale.ROOT, "%.3f/%.3f/%.3f", h1 / n, h5 / n, mrr / n);
+    }
+
+    /** 1-based rank of document {@code target} among the hits; K + 1 when it is not among them. */
+    private static int rankOf(int target, List<Map<String, Object>> hits) {
+        for (int i = 0; i < hits.size(); i++) {
+            if (Integer.toString(target).equals(hits.get(i).get("_id"))) {
+                return i + 1;
+            }
+        }
+        return K + 1;
+    }
+
+    private Map<String, Object> search(float[] q, String feedback) throws IOException {
+        Request request = new Request("POST", "/" + INDEX + "/_plugins/relevance_feedback/_search");
+        request.setJsonEntity(
+            "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(q) + ",\"k\":" + K
+                + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback) + "}}}"
+        );
+        return entityAsMap(client().performRequest(request));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testServerSideRoundsEqualTheClientLoopAndResponseCarriesWeights() throws IOException {
+        float[][] images = EmojiEmbeddings.load("images", 400);
+        float[][] captions = EmojiEmbeddings.load("captions", 400);
+        createIndex("emoji_small", 2);
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < images.length; i++) {
+            bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
+            // every 4th document has no caption embedding: GRF must skip it and say so
+            bulk.append("{\"image\":").append(json(images[i])).append(i % 4 == 0 ? "" : ",\"caption\":" + json(captions[i])).append("}\n");
+        }
+        bulk("emoji_small", bulk.toString());
+        float[] q = EmojiEmbeddings.load("queries", 1)[0];
+
+        String grf = "\"strategy\":\"grf\",\"caption_field\":\"caption\",\"top_k\":8";
+        Map<String, Object> serverSide = feedbackSearch("emoji_small", q, "{" + grf + ",\"rounds\":3}");
+        float[] loop = q;
+        Map<String, Object> last = null;
+        for (int r = 0; r < 3; r++) {
+            last = feedbackSearch("emoji_small", loop, "{" + grf + "}");
+            loop = vector((List<Number>) ((Map<String, Object>) last.get("relevance_feedback")).get("vector"));
+        }
+        Map<String, Object> section = (Map<String, Object>) serverSide.get("relevance_feedback");
+        assertEquals(ids(last), ids(serverSide));
+        float[] serverVector = vector((List<Number>) section.get("vector"));
+        for (int d = 0; d < q.length; d++) {
+            assertEquals(loop[d], serverVector[d], 1e-6f);
+        }
+        List<Map<String, Object>> rounds = (List<Map<String, Object>>) section.get("rounds");
+        assertEquals(3, rounds.size());
+        for (Map<String, Object> round : rounds) {
+            double positive = 0;
+            for (Map<String, Object> w : (List<Map<String, Object>>) round.get("feedback")) {
+                positive += ((Number) w.get("positive_weight")).doubleValue();
+                assertNotEquals("skipped hits get no weight", 0, Integer.parseInt((String) w.get("_id")) % 4);
+            }
+            assertEquals(1.0, positive, 1e-9);
+        }
+        List<String> warnings = (List<String>) section.get("warnings");
+        assertFalse("some top-8 hit lacks a caption", warnings.isEmpty());
+        assertThat(warnings.get(0), containsString("has no [caption] vector in _source; left out of the feedback"));
+
+        // explicit feedback in a later turn: the client passes the refined vector and the ids it marked
+        Map<String, Object> explicit = feedbackSearch(
+            "emoji_small",
+            loop,
+            "{\"strategy\":\"explicit\",\"relevant\":[\"" + ids(last).get(1) + "\"],\"non_relevant\":[\"" + ids(last).get(0) + "\"]}"
+        );
+        List<String> explicitIds = ids(explicit);
+        assertTrue("the marked relevant hit moves above the marked non-relevant one", explicitIds.indexOf(ids(last).get(1)) < explicitIds.indexOf(ids(last).get(0)) || explicitIds.contains(ids(last).get(0)) == false);
+
+        assertBadRequest(q, "{\"strategy\":\"explicit\",\"relevant\":[\"missing-doc\"]}", "no documents with ids [missing-doc]");
+        assertBadRequest(q, "{\"strategy\":\"prf\",\"rounds\":11}", "[feedback.rounds] must be <= 10");
+        assertBadRequest(q, "{\"strategy\":\"afs\"}", "[feedback.strategy] [afs] is not available yet");
+        assertBadRequest(q, "{\"strategy\":\"prf\",\"temperature\":-1}", "[feedback.temperature] must be a finite number > 0");
+        assertBadRequest(q, "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}", "none of the top [5] hits has a feedback vector");
+    }
+
+    private void assertBadRequest(float[] q, String feedback, String expected) throws IOException {
+        ResponseException e = expectThrows(ResponseException.class, () -> feedbackSearch("emoji_small", q, feedback));
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+        assertThat(e.getMessage(), containsString(expected));
+        assertEquals(200, client().performRequest(new Request("GET", "/_cluster/health")).getStatusLine().getStatusCode());
+    }
+
+    private Map<String, Object> feedbackSearch(String index, float[] q, String feedback) throws IOException {
+        Request request = new Request("POST", "/" + index + "/_plugins/relevance_feedback/_search");
+        request.setJsonEntity(
+            "{\"size\":10,\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(q)
+                + ",\"k\":10,\"num_candidates\":400,\"feedback\":" + feedback + "}}}"
+        );
+        // GRF over hits without captions answers with Warning headers; they are checked in the body here.
+        RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
+        options.setWarningsHandler(WarningsHandler.PERMISSIVE);
+        request.setOptions(options);
+        Response response = client().performRequest(request);
+        return entityAsMap(response);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ids(Map<String, Object> response) {
+        List<String> out = new ArrayList<>();
+        for (Object hit : (List<Object>) ((Map<String, Object>) response.get("hits")).get("hits")) {
+            out.add((String) ((Map<String, Object>) hit).get("_id"));
+        }
+        return out;
+    }
+
+    private void createIndex(String index, int shards) throws IOException {
+        Request create = new Request("PUT", "/" + index);
+        create.setJsonEntity(
+            "{\"settings\":{\"number_of_shards\":" + shards + ",\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
+                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256}}}}"
+        );
+        client().performRequest(create);
+    }
+
+    private void bulk(String index, String body) throws IOException {
+        Request bulk = new Request("POST", "/" + index + "/_bulk?refresh=true");
+        bulk.setJsonEntity(body);
+        assertEquals(Boolean.FALSE, entityAsMap(client().performRequest(bulk)).get("errors"));
+    }
+
+    private static float[] vector(List<Number> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
+    private static String json(float[] v) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return sb.append(']').toString();
+    }
+}
