@@ -30,6 +30,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+# Absolute: the daemonized node resolves its PID file against its own working directory.
+DIR=$(realpath -m "$DIR")
 home_dir() { echo "$DIR/n$1/opensearch-$OS_VERSION"; }
 pid_file() { echo "$DIR/n$1/opensearch.pid"; }
 

@@ -221,6 +221,46 @@ public class EmojiFeedbackIT extends OpenSearchRestTestCase {
         assertBadRequest(q, "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}", "none of the top [5] hits has a feedback vector");
     }
 
+    /** The same feedback query on 1, 3 and 5 shards of the real 2-node cluster: identical hits and scores. */
+    @SuppressWarnings("unchecked")
+    public void testShardCountDoesNotChangeFeedbackResults() throws IOException {
+        float[][] images = EmojiEmbeddings.load("images", 600);
+        float[][] captions = EmojiEmbeddings.load("captions", 600);
+        float[][] queries = EmojiEmbeddings.load("queries", 600);
+        for (int shards : new int[] { 1, 3, 5 }) {
+            createIndex("emoji_shards_" + shards, shards);
+            StringBuilder bulk = new StringBuilder();
+            for (int i = 0; i < images.length; i++) {
+                bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
+                bulk.append("{\"image\":").append(json(images[i])).append(",\"caption\":").append(json(captions[i])).append("}\n");
+            }
+            bulk("emoji_shards_" + shards, bulk.toString());
+        }
+        String[] feedbacks = {
+            "{\"strategy\":\"prf\",\"rounds\":2}",
+            "{\"strategy\":\"grf\",\"caption_field\":\"caption\",\"rounds\":3,\"rocchio\":\"original\"}",
+            "{\"strategy\":\"grf\",\"caption_field\":\"caption\",\"mode\":\"rescore\",\"rounds\":2}" };
+        for (int qi = 0; qi < 600; qi += 60) {
+            for (String feedback : feedbacks) {
+                Map<String, Object> one = feedbackSearch("emoji_shards_1", queries[qi], feedback);
+                for (int shards : new int[] { 3, 5 }) {
+                    Map<String, Object> other = feedbackSearch("emoji_shards_" + shards, queries[qi], feedback);
+                    assertEquals(feedback + " query " + qi + " on " + shards + " shards", ids(one), ids(other));
+                    assertEquals(scores(one), scores(other));
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> scores(Map<String, Object> response) {
+        List<Object> out = new ArrayList<>();
+        for (Object hit : (List<Object>) ((Map<String, Object>) response.get("hits")).get("hits")) {
+            out.add(((Map<String, Object>) hit).get("_score"));
+        }
+        return out;
+    }
+
     private void assertBadRequest(float[] q, String feedback, String expected) throws IOException {
         ResponseException e = expectThrows(ResponseException.class, () -> feedbackSearch("emoji_small", q, feedback));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
@@ -232,7 +272,7 @@ public class EmojiFeedbackIT extends OpenSearchRestTestCase {
         Request request = new Request("POST", "/" + index + "/_plugins/relevance_feedback/_search");
         request.setJsonEntity(
             "{\"size\":10,\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(q)
-                + ",\"k\":10,\"num_candidates\":400,\"feedback\":" + feedback + "}}}"
+                + ",\"k\":10,\"num_candidates\":1000,\"feedback\":" + feedback + "}}}"
         );
         // GRF over hits without captions answers with Warning headers; they are checked in the body here.
         RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
