@@ -67,7 +67,7 @@ class ClipTokenizer:
 
 if __name__ == "__main__":
     import sys
-    tok = ClipTokenizer(sys.argv[1] if len(sys.argv) > 1 else "../shared/clip-vit-b32-tokenizer/tokenizer.json")
+    tok = ClipTokenizer(sys.argv[1] if len(sys.argv) > 1 else "models/emoji-clip/tokenizer.json")
     ids = tok.encode("a photo of a cat")
     assert ids == [49406, 320, 1125, 539, 320, 2368, 49407], ids
     print(ids)

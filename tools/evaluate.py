@@ -98,7 +98,7 @@ def main():
     model = DualEncoder(ck["used_ids"], ck["cfg"])
     model.load_state_dict(ck["state"])
     model.eval()
-    tok = ClipTokenizer("../shared/clip-vit-b32-tokenizer/tokenizer.json")
+    tok = ClipTokenizer("models/emoji-clip/tokenizer.json")
     manifest = load_manifest()
     report, all_ranks = {}, {}
     for split in ["test", "test_unseen"]:

@@ -65,7 +65,7 @@ def main():
     model = DualEncoder(ck["used_ids"], ck["cfg"])
     model.load_state_dict(ck["state"])
     model.eval()
-    tok = ClipTokenizer("../shared/clip-vit-b32-tokenizer/tokenizer.json")
+    tok = ClipTokenizer("models/emoji-clip/tokenizer.json")
     records = [r for r in load_manifest() if r["split"] == "test"]
     img = embed_images(model, records, ck["cfg"]["image_size"]).astype(np.float32)
     q0 = embed_texts(model, tok, [caption(r, ["label", "name"]) for r in records]).astype(np.float32)

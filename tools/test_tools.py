@@ -14,7 +14,7 @@ import karpathy
 from clip_bpe import ClipTokenizer
 from metrics import metrics, rank_of
 
-TOKENIZER = os.path.join(os.path.dirname(__file__), "../../shared/clip-vit-b32-tokenizer/tokenizer.json")
+TOKENIZER = os.path.join(os.path.dirname(__file__), "../models/emoji-clip/tokenizer.json")
 
 
 class TokenizerTest(unittest.TestCase):

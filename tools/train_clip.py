@@ -63,7 +63,7 @@ def main():
     gen = torch.Generator().manual_seed(SEED)
 
     records = load_manifest()
-    tok = ClipTokenizer("../shared/clip-vit-b32-tokenizer/tokenizer.json")
+    tok = ClipTokenizer("models/emoji-clip/tokenizer.json")
     train = [r for r in records if r["split"] == "train"]
     val = [r for r in records if r["split"] == "val"]
     train_caps = [[tok.encode(c["text"]) for c in r["captions"]] for r in train]
