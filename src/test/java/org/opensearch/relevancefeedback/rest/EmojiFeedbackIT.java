@@ -245,8 +245,15 @@ public class EmojiFeedbackIT extends OpenSearchRestTestCase {
                 Map<String, Object> one = feedbackSearch("emoji_shards_1", queries[qi], feedback);
                 for (int shards : new int[] { 3, 5 }) {
                     Map<String, Object> other = feedbackSearch("emoji_shards_" + shards, queries[qi], feedback);
-                    assertEquals(feedback + " query " + qi + " on " + shards + " shards", ids(one), ids(other));
-                    assertEquals(scores(one), scores(other));
+                    String what = feedback + " query " + qi + " on " + shards + " shards";
+                    assertEquals(what, ids(one), ids(other));
+                    // Lucene may score a small segment by exact search and a large one through the graph: the same
+                    // similarity, summed in another order, can differ in the last bit of a float.
+                    List<Object> a = scores(one);
+                    List<Object> b = scores(other);
+                    for (int i = 0; i < a.size(); i++) {
+                        assertEquals(what, ((Number) a.get(i)).doubleValue(), ((Number) b.get(i)).doubleValue(), 1e-6);
+                    }
                 }
             }
         }
