@@ -4,7 +4,8 @@
 
 1. src/test/resources/emoji/{images,queries,captions}.f32: float32 little-endian [3445, 256] embeddings of the
    main test split, exactly the vectors tools/evaluate.py ranks (image embeddings; the label-caption query; the
-   GRF caption), in manifest order, and emoji/ranks.json: tools/evaluate.py's reference ranks (target rank per
+   GRF caption), in manifest order; emoji/meta.json holds the query texts (the plugin encodes them itself
+   in the real-node test of query by text); and emoji/ranks.json: tools/evaluate.py's reference ranks (target rank per
    query, strategy, round) and metrics computed from exactly these float32 vectors. The real-node test indexes
    them and must reproduce those ranks through the plugin. (Re-running the PyTorch encoder on another machine
    moves a few near-tied ranks by one, e.g. 17 of 3,445 vs models/emoji-clip/ranks.json; MRR@5 equal to 4 decimals.)
@@ -73,7 +74,8 @@ def main():
     os.makedirs(os.path.join(OUT, "emoji"), exist_ok=True)
     for name, arr in [("images", img), ("queries", q0), ("captions", cap)]:
         arr.astype("<f4").tofile(os.path.join(OUT, "emoji", name + ".f32"))
-    json.dump({"count": len(records), "dimension": int(img.shape[1]), "split": "test"},
+    json.dump({"count": len(records), "dimension": int(img.shape[1]), "split": "test",
+               "queries": [caption(r, ["label", "name"]) for r in records]},
               open(os.path.join(OUT, "emoji", "meta.json"), "w"))
     fixture = crosscheck(img.astype(np.float64), cap.astype(np.float64), q0.astype(np.float64))
     json.dump(fixture, open(os.path.join(OUT, "feedback_crosscheck.json"), "w"))

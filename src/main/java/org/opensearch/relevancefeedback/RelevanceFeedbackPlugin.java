@@ -1,5 +1,6 @@
 package org.opensearch.relevancefeedback;
 
+import org.apache.lucene.util.SetOnce;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -8,6 +9,8 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -20,21 +23,27 @@ import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.relevancefeedback.mapper.RfCodecService;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.KnnQueryBuilder;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
 import org.opensearch.relevancefeedback.query.ScoredDocsQueryBuilder;
 import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
+import org.opensearch.relevancefeedback.rest.RestModelsAction;
 import org.opensearch.relevancefeedback.rest.RestRelevanceFeedbackSearchAction;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +52,11 @@ import java.util.function.Supplier;
 
 /** Entry point: the {@code rf_vector} field, its codec, the kNN / relevance-feedback queries, the feedback rescorer and search endpoint. */
 public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, SearchPlugin, EnginePlugin, ActionPlugin {
+
+    static final String PLUGIN_NAME = "relevance-feedback";
+
+    /** Set in createComponents, which runs after the query parsers are registered: they read it lazily. */
+    private final SetOnce<ModelService> models = new SetOnce<>();
 
     @Override
     public Collection<Object> createComponents(
@@ -59,7 +73,22 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
         RelevanceFeedbackSettings.watch(clusterService.getClusterSettings());
-        return List.of();
+        Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve("emoji-clip");
+        models.set(new ModelService(environment.settings(), environment, bundled, threadPool));
+        return List.of(models.get());
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        int threads = OpenSearchExecutors.allocatedProcessors(settings);
+        return List.of(new FixedExecutorBuilder(settings, ModelService.THREAD_POOL, threads, 1000, "thread_pool." + ModelService.THREAD_POOL));
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (models.get() != null) {
+            models.get().close();
+        }
     }
 
     @Override
@@ -72,7 +101,7 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestRelevanceFeedbackSearchAction());
+        return List.of(new RestRelevanceFeedbackSearchAction(), new RestModelsAction(models::get));
     }
 
     @Override
@@ -94,10 +123,23 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
     @Override
     public List<QuerySpec<?>> getQueries() {
         return List.of(
-            new QuerySpec<>(RelevanceFeedbackQueryBuilder.NAME, RelevanceFeedbackQueryBuilder::new, RelevanceFeedbackQueryBuilder::fromXContent),
+            new QuerySpec<>(
+                RelevanceFeedbackQueryBuilder.NAME,
+                in -> new RelevanceFeedbackQueryBuilder(in, this::encodeText),
+                p -> RelevanceFeedbackQueryBuilder.fromXContent(p, this::encodeText)
+            ),
             new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
             new QuerySpec<>(ScoredDocsQueryBuilder.NAME, ScoredDocsQueryBuilder::new, ScoredDocsQueryBuilder::fromXContent)
         );
+    }
+
+    private void encodeText(String text, ActionListener<float[]> listener) {
+        ModelService service = models.get();
+        if (service == null) {
+            listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which is not set up on this node"));
+        } else {
+            service.encodeText(text, listener);
+        }
     }
 
     @Override

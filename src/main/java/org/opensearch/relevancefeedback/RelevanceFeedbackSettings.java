@@ -49,23 +49,57 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
-    /** Current node-level limits: set from the cluster settings by the plugin; defaults until then (unit tests). */
-    public record FeedbackLimits(int maxRounds, int maxWindow) {}
+    /** Query texts longer than this are rejected before tokenization (the encoder keeps 77 tokens anyway). */
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.intSetting(
+        "plugins.relevance_feedback.max_text_chars",
+        2000,
+        1,
+        100_000,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
 
-    private static volatile FeedbackLimits limits = new FeedbackLimits(MAX_ROUNDS.getDefault(Settings.EMPTY), MAX_FEEDBACK_WINDOW.getDefault(Settings.EMPTY));
+    /** The model directory, relative to the node's config directory; empty: the model shipped in the plugin. */
+    public static final Setting<String> MODEL_PATH = Setting.simpleString("plugins.relevance_feedback.model.path", Setting.Property.NodeScope);
+
+    public static final Setting<String> MODEL_DEVICE = new Setting<>("plugins.relevance_feedback.model.device", "auto", v -> {
+        if (List.of("auto", "cpu", "cuda").contains(v) == false) {
+            throw new IllegalArgumentException("[plugins.relevance_feedback.model.device] must be one of [auto, cpu, cuda], got [" + v + "]");
+        }
+        return v;
+    }, Setting.Property.NodeScope);
+
+    /** ONNX Runtime threads per inference call; concurrency comes from the inference thread pool. */
+    public static final Setting<Integer> MODEL_INTRA_OP_THREADS = Setting.intSetting(
+        "plugins.relevance_feedback.model.intra_op_threads",
+        1,
+        1,
+        64,
+        Setting.Property.NodeScope
+    );
+
+    /** Current node-level limits: set from the cluster settings by the plugin; defaults until then (unit tests). */
+    public record FeedbackLimits(int maxRounds, int maxWindow, int maxTextChars) {}
+
+    private static volatile FeedbackLimits limits = new FeedbackLimits(
+        MAX_ROUNDS.getDefault(Settings.EMPTY),
+        MAX_FEEDBACK_WINDOW.getDefault(Settings.EMPTY),
+        MAX_TEXT_CHARS.getDefault(Settings.EMPTY)
+    );
 
     public static FeedbackLimits feedbackLimits() {
         return limits;
     }
 
     static void watch(ClusterSettings settings) {
-        limits = new FeedbackLimits(settings.get(MAX_ROUNDS), settings.get(MAX_FEEDBACK_WINDOW));
-        settings.addSettingsUpdateConsumer(MAX_ROUNDS, v -> limits = new FeedbackLimits(v, limits.maxWindow()));
-        settings.addSettingsUpdateConsumer(MAX_FEEDBACK_WINDOW, v -> limits = new FeedbackLimits(limits.maxRounds(), v));
+        limits = new FeedbackLimits(settings.get(MAX_ROUNDS), settings.get(MAX_FEEDBACK_WINDOW), settings.get(MAX_TEXT_CHARS));
+        settings.addSettingsUpdateConsumer(MAX_ROUNDS, v -> limits = new FeedbackLimits(v, limits.maxWindow(), limits.maxTextChars()));
+        settings.addSettingsUpdateConsumer(MAX_FEEDBACK_WINDOW, v -> limits = new FeedbackLimits(limits.maxRounds(), v, limits.maxTextChars()));
+        settings.addSettingsUpdateConsumer(MAX_TEXT_CHARS, v -> limits = new FeedbackLimits(limits.maxRounds(), limits.maxWindow(), v));
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
     }
 
     private RelevanceFeedbackSettings() {}

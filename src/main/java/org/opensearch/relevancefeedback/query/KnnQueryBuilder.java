@@ -1,6 +1,7 @@
 package org.opensearch.relevancefeedback.query;
 
 import org.apache.lucene.search.Query;
+import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -51,6 +52,9 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
 
     public static KnnQueryBuilder fromXContent(XContentParser parser) throws IOException {
         KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME);
+        if (parsed.spec().vector() == null) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] is required");
+        }
         return new KnnQueryBuilder(parsed.spec()).boost(parsed.boost()).queryName(parsed.queryName());
     }
 

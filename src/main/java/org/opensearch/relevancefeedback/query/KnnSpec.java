@@ -24,7 +24,8 @@ import java.util.Objects;
 
 /**
  * What one approximate kNN search asks for: field, query vector, k, the HNSW candidate list size, and an
- * optional filter applied during graph search. Shared by the queries that run a kNN pass.
+ * optional filter applied during graph search. Shared by the queries that run a kNN pass. The vector is null
+ * only while a {@code relevance_feedback} query waits for its {@code text} to be encoded.
  */
 public final class KnnSpec {
 
@@ -45,10 +46,10 @@ public final class KnnSpec {
         if (field == null || field.isEmpty()) {
             throw new IllegalArgumentException("[" + FIELD.getPreferredName() + "] is required");
         }
-        if (vector == null || vector.length == 0) {
+        if (vector != null && vector.length == 0) {
             throw new IllegalArgumentException("[" + VECTOR.getPreferredName() + "] is required and must not be empty");
         }
-        for (int i = 0; i < vector.length; i++) {
+        for (int i = 0; vector != null && i < vector.length; i++) {
             if (Float.isFinite(vector[i]) == false) {
                 throw new IllegalArgumentException("[vector] has a non-finite value [" + vector[i] + "] at position [" + i + "]");
             }
@@ -67,12 +68,21 @@ public final class KnnSpec {
     }
 
     KnnSpec(StreamInput in) throws IOException {
-        this(in.readString(), in.readFloatArray(), in.readVInt(), in.readOptionalVInt(), in.readOptionalNamedWriteable(QueryBuilder.class));
+        this(
+            in.readString(),
+            in.readBoolean() ? in.readFloatArray() : null,
+            in.readVInt(),
+            in.readOptionalVInt(),
+            in.readOptionalNamedWriteable(QueryBuilder.class)
+        );
     }
 
     void writeTo(StreamOutput out) throws IOException {
         out.writeString(field);
-        out.writeFloatArray(vector);
+        out.writeBoolean(vector != null);
+        if (vector != null) {
+            out.writeFloatArray(vector);
+        }
         out.writeVInt(k);
         out.writeOptionalVInt(numCandidates);
         out.writeOptionalNamedWriteable(filter);
@@ -106,7 +116,9 @@ public final class KnnSpec {
 
     void toXContentFields(XContentBuilder builder, ToXContent.Params params) throws IOException {
         builder.field(FIELD.getPreferredName(), field);
-        builder.array(VECTOR.getPreferredName(), vector);
+        if (vector != null) {
+            builder.array(VECTOR.getPreferredName(), vector);
+        }
         builder.field(K.getPreferredName(), k);
         if (numCandidates != null) {
             builder.field(NUM_CANDIDATES.getPreferredName(), numCandidates);
@@ -114,6 +126,11 @@ public final class KnnSpec {
         if (filter != null) {
             builder.field(FILTER.getPreferredName(), filter, params);
         }
+    }
+
+    /** The same search with a (newly encoded) query vector. */
+    KnnSpec withVector(float[] v) {
+        return new KnnSpec(field, v, k, numCandidates, filter);
     }
 
     KnnSpec rewrite(QueryRewriteContext context) throws IOException {
@@ -126,6 +143,9 @@ public final class KnnSpec {
      * filter applied inside the graph search), keeping this shard's top k.
      */
     Query toLuceneQuery(QueryShardContext context, String queryName) throws IOException {
+        if (vector == null) {
+            throw new QueryShardException(context, "[" + queryName + "] has no [vector]: its [text] is encoded on the coordinating node of a search");
+        }
         MappedFieldType type = context.fieldMapper(field);
         if (type == null) {
             throw new QueryShardException(context, "[" + queryName + "] field [" + field + "] does not exist in the mapping");

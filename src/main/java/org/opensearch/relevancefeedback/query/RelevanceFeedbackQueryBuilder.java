@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -40,7 +41,11 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     public static final String NAME = "relevance_feedback";
 
     private final KnnSpec knn;
+    /** The query as text, encoded on the coordinating node; null when the query carries a vector. */
+    private final String text;
     private final FeedbackSpec feedback;
+    /** The node's text encoder (null in unit tests: then [text] cannot be used); never serialized. */
+    private final BiConsumer<String, ActionListener<float[]>> encoder;
     /** Set only on the transient copy that waits for the first pass; never serialized. */
     private final Supplier<QueryBuilder> resolved;
 
@@ -49,19 +54,37 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     public RelevanceFeedbackQueryBuilder(KnnSpec knn, FeedbackSpec feedback) {
-        this(knn, feedback, null);
+        this(knn, null, feedback, null, null);
     }
 
-    private RelevanceFeedbackQueryBuilder(KnnSpec knn, FeedbackSpec feedback, Supplier<QueryBuilder> resolved) {
+    /** A query by text: {@code knn} has no vector; {@code encoder} turns the text into one. */
+    public RelevanceFeedbackQueryBuilder(KnnSpec knn, String text, FeedbackSpec feedback, BiConsumer<String, ActionListener<float[]>> encoder) {
+        this(knn, text, feedback, encoder, null);
+    }
+
+    private RelevanceFeedbackQueryBuilder(
+        KnnSpec knn,
+        String text,
+        FeedbackSpec feedback,
+        BiConsumer<String, ActionListener<float[]>> encoder,
+        Supplier<QueryBuilder> resolved
+    ) {
+        if ((knn.vector() == null) == (text == null)) {
+            throw new IllegalArgumentException("[vector] is required unless [text] is given, and not both");
+        }
         this.knn = knn;
+        this.text = text;
         this.feedback = feedback;
+        this.encoder = encoder;
         this.resolved = resolved;
     }
 
-    public RelevanceFeedbackQueryBuilder(StreamInput in) throws IOException {
+    public RelevanceFeedbackQueryBuilder(StreamInput in, BiConsumer<String, ActionListener<float[]>> encoder) throws IOException {
         super(in);
         this.knn = new KnnSpec(in);
+        this.text = in.readOptionalString();
         this.feedback = in.readOptionalWriteable(FeedbackSpec::new);
+        this.encoder = encoder;
         this.resolved = null;
     }
 
@@ -79,6 +102,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             throw new IllegalStateException("[" + NAME + "] must be rewritten before it is sent to shards");
         }
         knn.writeTo(out);
+        out.writeOptionalString(text);
         out.writeOptionalWriteable(feedback);
     }
 
@@ -86,6 +110,9 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
         knn.toXContentFields(builder, params);
+        if (text != null) {
+            builder.field("text", text);
+        }
         if (feedback != null) {
             builder.field("feedback", feedback, params);
         }
@@ -93,22 +120,31 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         builder.endObject();
     }
 
-    public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser) throws IOException {
+    public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, BiConsumer<String, ActionListener<float[]>> encoder)
+        throws IOException {
         SetOnce<FeedbackSpec> feedback = new SetOnce<>();
+        SetOnce<String> text = new SetOnce<>();
         KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME, (name, p) -> {
-            if ("feedback".equals(name) == false) {
+            if ("feedback".equals(name)) {
+                feedback.set(FeedbackSpec.fromXContent(p));
+            } else if ("text".equals(name)) {
+                text.set(p.text());
+            } else {
                 return false;
             }
-            feedback.set(FeedbackSpec.fromXContent(p));
             return true;
         });
+        if ((parsed.spec().vector() == null) == (text.get() == null)) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] is required unless [text] is given, and not both");
+        }
         if (feedback.get() != null && feedback.get().mode() == FeedbackSpec.Mode.RESCORE && parsed.spec().k() < feedback.get().topK()) {
             throw new ParsingException(
                 parser.getTokenLocation(),
                 "[" + NAME + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (" + feedback.get().topK() + ") must be <= [k] (" + parsed.spec().k() + ")"
             );
         }
-        return new RelevanceFeedbackQueryBuilder(parsed.spec(), feedback.get()).boost(parsed.boost()).queryName(parsed.queryName());
+        return new RelevanceFeedbackQueryBuilder(parsed.spec(), text.get(), feedback.get(), encoder).boost(parsed.boost())
+            .queryName(parsed.queryName());
     }
 
     private boolean hasFeedback() {
@@ -123,7 +159,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
         KnnSpec rewritten = knn.rewrite(context);
         if (rewritten != knn) {
-            return new RelevanceFeedbackQueryBuilder(rewritten, feedback).boost(boost).queryName(queryName);
+            return new RelevanceFeedbackQueryBuilder(rewritten, text, feedback, encoder, null).boost(boost).queryName(queryName);
         }
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (coordinator == null || coordinator.getSearchRequest() instanceof SearchRequest == false) {
@@ -137,11 +173,21 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             result.set(scoredDocs(r, explain));
             listener.onResponse(null);
         }, listener::onFailure)));
-        return new RelevanceFeedbackQueryBuilder(knn, feedback, result::get).boost(boost).queryName(queryName);
+        return new RelevanceFeedbackQueryBuilder(knn, text, feedback, encoder, result::get).boost(boost).queryName(queryName);
     }
 
-    /** Runs the first pass and the feedback rounds over the targets of {@code request}. */
+    /** Encodes the text if there is one, then runs the first pass and the feedback rounds over the targets of {@code request}. */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+        if (text == null) {
+            search(knn, client, request, listener);
+        } else if (encoder == null) {
+            listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] needs the text encoder, which is not available here"));
+        } else {
+            encoder.accept(text, ActionListener.wrap(v -> search(knn.withVector(v), client, request, listener), listener::onFailure));
+        }
+    }
+
+    private void search(KnnSpec knn, Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
         if (hasFeedback() == false) {
             KnnQueryBuilder firstPass = new KnnQueryBuilder(knn);
             new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null).firstPassOnly(knn.vector(), listener);
@@ -208,12 +254,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     @Override
     protected boolean doEquals(RelevanceFeedbackQueryBuilder other) {
-        return knn.equals(other.knn) && Objects.equals(feedback, other.feedback) && resolved == other.resolved;
+        return knn.equals(other.knn) && Objects.equals(text, other.text) && Objects.equals(feedback, other.feedback) && resolved == other.resolved;
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(knn, feedback);
+        return Objects.hash(knn, text, feedback);
     }
 
     @Override

@@ -65,6 +65,19 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         assertEquals(FeedbackSpec.Mode.RETRIEVE, f.mode());
     }
 
+    public void testQueryByText() throws IOException {
+        RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
+            "{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"red heart\",\"k\":5,\"feedback\":{\"strategy\":\"prf\"}}}"
+        );
+        assertNull(q.knn().vector());
+        assertEquals(q, parseQuery(q.toString()));
+        assertThat(
+            expectThrows(ParsingException.class, () -> parseQuery("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"a\",\"vector\":[1,2,3,4,5,6,7,8]}}"))
+                .getMessage(),
+            containsString("[vector] is required unless [text] is given, and not both")
+        );
+    }
+
     public void testFeedbackParseErrors() {
         assertFeedbackError("{\"top_k\":3}", "[feedback.strategy] is required");
         assertFeedbackError("{\"strategy\":\"magic\"}", "[feedback.strategy] must be one of [none, prf, grf, explicit, afs], got [magic]");

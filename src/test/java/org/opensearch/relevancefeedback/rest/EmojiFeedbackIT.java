@@ -82,6 +82,14 @@ public class EmojiFeedbackIT extends OpenSearchRestTestCase {
         }
         mismatches += compare("none", 0, sample, plain, (Map<String, Object>) reference.get("none"), table);
         compared += sample.size();
+        // the same queries as text: the plugin's own encoder (DJL + ONNX Runtime) on the coordinating node
+        List<String> texts = queryTexts();
+        List<Integer> byText = new ArrayList<>();
+        for (int qi : sample) {
+            byText.add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) searchText(texts.get(qi)).get("hits")).get("hits")));
+        }
+        mismatches += compare("none (text)", 0, sample, byText, (Map<String, Object>) reference.get("none"), table);
+        compared += sample.size();
         for (Map.Entry<String, String> strategy : feedback.entrySet()) {
             List<List<Integer>> perRound = new ArrayList<>();
             for (int r = 0; r < ROUNDS; r++) {
@@ -152,6 +160,26 @@ public class EmojiFeedbackIT extends OpenSearchRestTestCase {
             }
         }
         return K + 1;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> queryTexts() throws IOException {
+        try (
+            InputStream in = getClass().getResourceAsStream("/emoji/meta.json");
+            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
+        ) {
+            return (List<String>) parser.map().get("queries");
+        }
+    }
+
+    private Map<String, Object> searchText(String text) throws IOException {
+        Request request = new Request("POST", "/" + INDEX + "/_search");
+        String quoted = text.replace("\\", "\\\\").replace("\"", "\\\"");
+        request.setJsonEntity(
+            "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + quoted + "\",\"k\":" + K
+                + ",\"num_candidates\":2000}}}"
+        );
+        return entityAsMap(client().performRequest(request));
     }
 
     private Map<String, Object> search(float[] q, String feedback) throws IOException {

@@ -1,0 +1,134 @@
+package org.opensearch.relevancefeedback.inference;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.action.ActionRunnable;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.env.Environment;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.threadpool.ThreadPool;
+
+import java.io.Closeable;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's text/image encoder: loaded once at node start from the configured directory, shared, closed with the
+ * node. Encoding runs on the plugin's own thread pool, never on transport or search threads. A model that fails to
+ * load does not stop the node: queries that need it get a 400 with the reason, and the models endpoint shows it.
+ */
+public final class ModelService implements Closeable {
+
+    public static final String THREAD_POOL = "relevance_feedback_inference";
+    private static final Logger logger = LogManager.getLogger(ModelService.class);
+
+    private final ThreadPool threadPool;
+    private final Path path;
+    private final ClipEncoder encoder;
+    private final String failure;
+    private final long loadMillis;
+
+    public ModelService(Settings settings, Environment environment, Path bundled, ThreadPool threadPool) {
+        this.threadPool = threadPool;
+        ClipEncoder loaded = null;
+        String problem = null;
+        Path dir = null;
+        long start = System.nanoTime();
+        try {
+            dir = resolve(RelevanceFeedbackSettings.MODEL_PATH.get(settings), environment.configDir(), bundled);
+            // DJL unpacks the tokenizer's native library into its cache: keep it under the node's temp dir, offline.
+            System.setProperty("DJL_CACHE_DIR", environment.tmpDir().resolve("djl").toString());
+            System.setProperty("ai.djl.offline", "true");
+            loaded = withPluginClassLoader(
+                dir,
+                RelevanceFeedbackSettings.MODEL_DEVICE.get(settings),
+                RelevanceFeedbackSettings.MODEL_INTRA_OP_THREADS.get(settings)
+            );
+            logger.info("loaded model [{}] on [{}] ({}), dimension {}", dir, loaded.device().label(), loaded.device().reason(), loaded.dimension());
+        } catch (Exception e) {
+            problem = e.getMessage();
+            logger.error("could not load the relevance-feedback model; text and image encoding are unavailable", e);
+        }
+        this.path = dir;
+        this.encoder = loaded;
+        this.failure = problem;
+        this.loadMillis = (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** DJL finds its engines through the context class loader; on a node that is not the plugin's. */
+    private static ClipEncoder withPluginClassLoader(Path dir, String device, int threads) throws Exception {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(ModelService.class.getClassLoader());
+        try {
+            return ClipEncoder.load(dir, device, threads);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /**
+     * The model directory: the bundled one when the setting is empty, else the setting resolved against the config
+     * directory, which it must not leave (no "..", no absolute path elsewhere).
+     */
+    static Path resolve(String setting, Path configDir, Path bundled) {
+        if (setting == null || setting.isEmpty()) {
+            return bundled;
+        }
+        Path config = configDir.toAbsolutePath().normalize();
+        Path dir = config.resolve(setting).normalize();
+        if (dir.startsWith(config) == false) {
+            throw new IllegalArgumentException(
+                "[" + RelevanceFeedbackSettings.MODEL_PATH.getKey() + "] must be a directory under the config directory [" + config + "], got [" + setting + "]"
+            );
+        }
+        return dir;
+    }
+
+    /** Encodes a query text on the inference pool. */
+    public void encodeText(String text, ActionListener<float[]> listener) {
+        int max = RelevanceFeedbackSettings.feedbackLimits().maxTextChars();
+        if (text.length() > max) {
+            listener.onFailure(
+                new IllegalArgumentException(
+                    "[text] has " + text.length() + " characters, more than " + max + " (setting [" + RelevanceFeedbackSettings.MAX_TEXT_CHARS.getKey() + "])"
+                )
+            );
+            return;
+        }
+        if (encoder == null) {
+            listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which did not load on this node: " + failure));
+            return;
+        }
+        threadPool.executor(THREAD_POOL).execute(ActionRunnable.supply(listener, () -> encoder.encodeTexts(List.of(text))[0]));
+    }
+
+    /** What the models endpoint shows. */
+    public Map<String, Object> info() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", path == null ? null : path.getFileName().toString());
+        m.put("path", path == null ? null : path.toString());
+        m.put("loaded", encoder != null);
+        if (encoder != null) {
+            m.put("dimension", encoder.dimension());
+            m.put("device", encoder.device().label());
+            m.put("device_reason", encoder.device().reason());
+            m.put("max_tokens", ClipEncoder.MAX_TOKENS);
+            m.put("image_size", encoder.preprocessor().size());
+        } else {
+            m.put("error", failure);
+        }
+        m.put("load_time_ms", loadMillis);
+        return m;
+    }
+
+    @Override
+    public void close() {
+        if (encoder != null) {
+            encoder.close();
+        }
+    }
+}
