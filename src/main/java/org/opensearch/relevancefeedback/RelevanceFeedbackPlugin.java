@@ -18,12 +18,15 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
+import org.opensearch.ingest.Processor;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.EnginePlugin;
+import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.relevancefeedback.inference.ModelService;
+import org.opensearch.relevancefeedback.ingest.RfEncodeProcessor;
 import org.opensearch.relevancefeedback.mapper.RfCodecService;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.KnnQueryBuilder;
@@ -51,7 +54,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /** Entry point: the {@code rf_vector} field, its codec, the kNN / relevance-feedback queries, the feedback rescorer and search endpoint. */
-public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, SearchPlugin, EnginePlugin, ActionPlugin {
+public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, SearchPlugin, EnginePlugin, ActionPlugin, IngestPlugin {
 
     static final String PLUGIN_NAME = "relevance-feedback";
 
@@ -76,6 +79,11 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
         Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve("emoji-clip");
         models.set(new ModelService(environment.settings(), environment, bundled, threadPool));
         return List.of(models.get());
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+        return Map.of(RfEncodeProcessor.TYPE, new RfEncodeProcessor.Factory(models::get));
     }
 
     @Override

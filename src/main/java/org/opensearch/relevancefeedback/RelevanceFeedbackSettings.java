@@ -59,6 +59,16 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
+    /** Largest image (decoded bytes) rf_encode accepts. */
+    public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.intSetting(
+        "plugins.relevance_feedback.max_image_bytes",
+        10 * 1024 * 1024,
+        1024,
+        Integer.MAX_VALUE,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
     /** The model directory, relative to the node's config directory; empty: the model shipped in the plugin. */
     public static final Setting<String> MODEL_PATH = Setting.simpleString("plugins.relevance_feedback.model.path", Setting.Property.NodeScope);
 
@@ -78,13 +88,14 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.NodeScope
     );
 
-    /** Current node-level limits: set from the cluster settings by the plugin; defaults until then (unit tests). */
-    public record FeedbackLimits(int maxRounds, int maxWindow, int maxTextChars) {}
+    /** Current node-level limits (feedback, query text, ingest images): set from the cluster settings by the plugin; defaults until then (unit tests). */
+    public record FeedbackLimits(int maxRounds, int maxWindow, int maxTextChars, int maxImageBytes) {}
 
     private static volatile FeedbackLimits limits = new FeedbackLimits(
         MAX_ROUNDS.getDefault(Settings.EMPTY),
         MAX_FEEDBACK_WINDOW.getDefault(Settings.EMPTY),
-        MAX_TEXT_CHARS.getDefault(Settings.EMPTY)
+        MAX_TEXT_CHARS.getDefault(Settings.EMPTY),
+        MAX_IMAGE_BYTES.getDefault(Settings.EMPTY)
     );
 
     public static FeedbackLimits feedbackLimits() {
@@ -92,14 +103,20 @@ public final class RelevanceFeedbackSettings {
     }
 
     static void watch(ClusterSettings settings) {
-        limits = new FeedbackLimits(settings.get(MAX_ROUNDS), settings.get(MAX_FEEDBACK_WINDOW), settings.get(MAX_TEXT_CHARS));
-        settings.addSettingsUpdateConsumer(MAX_ROUNDS, v -> limits = new FeedbackLimits(v, limits.maxWindow(), limits.maxTextChars()));
-        settings.addSettingsUpdateConsumer(MAX_FEEDBACK_WINDOW, v -> limits = new FeedbackLimits(limits.maxRounds(), v, limits.maxTextChars()));
-        settings.addSettingsUpdateConsumer(MAX_TEXT_CHARS, v -> limits = new FeedbackLimits(limits.maxRounds(), limits.maxWindow(), v));
+        limits = new FeedbackLimits(
+            settings.get(MAX_ROUNDS),
+            settings.get(MAX_FEEDBACK_WINDOW),
+            settings.get(MAX_TEXT_CHARS),
+            settings.get(MAX_IMAGE_BYTES)
+        );
+        settings.addSettingsUpdateConsumer(MAX_ROUNDS, v -> limits = new FeedbackLimits(v, limits.maxWindow(), limits.maxTextChars(), limits.maxImageBytes()));
+        settings.addSettingsUpdateConsumer(MAX_FEEDBACK_WINDOW, v -> limits = new FeedbackLimits(limits.maxRounds(), v, limits.maxTextChars(), limits.maxImageBytes()));
+        settings.addSettingsUpdateConsumer(MAX_TEXT_CHARS, v -> limits = new FeedbackLimits(limits.maxRounds(), limits.maxWindow(), v, limits.maxImageBytes()));
+        settings.addSettingsUpdateConsumer(MAX_IMAGE_BYTES, v -> limits = new FeedbackLimits(limits.maxRounds(), limits.maxWindow(), limits.maxTextChars(), v));
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
     }
 
     private RelevanceFeedbackSettings() {}

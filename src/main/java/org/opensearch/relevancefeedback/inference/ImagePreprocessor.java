@@ -5,7 +5,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import javax.imageio.ImageIO;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,14 +101,30 @@ public final class ImagePreprocessor {
     static int[] onWhite(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
+        // Gray (L / LA) images: Java's gray color space is linear, so getRGB would apply a gamma curve that Pillow's
+        // convert("RGBA") does not (it copies L into R, G and B). Read their samples as they are.
+        boolean gray = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
+            && image.getColorModel().getComponentSize(0) == 8;
+        Raster raster = image.getRaster();
+        boolean grayAlpha = gray && raster.getNumBands() == 2;
         int[] out = new int[w * h * 3];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                int argb = image.getRGB(x, y);
-                int a = argb >>> 24;
+                int a;
+                int[] rgb = new int[3];
+                if (gray) {
+                    int l = raster.getSample(x, y, 0);
+                    a = grayAlpha ? raster.getSample(x, y, 1) : 255;
+                    rgb[0] = rgb[1] = rgb[2] = l;
+                } else {
+                    int argb = image.getRGB(x, y);
+                    a = argb >>> 24;
+                    rgb[0] = (argb >> 16) & 0xff;
+                    rgb[1] = (argb >> 8) & 0xff;
+                    rgb[2] = argb & 0xff;
+                }
                 for (int c = 0; c < 3; c++) {
-                    int src = (argb >> (16 - 8 * c)) & 0xff;
-                    out[(y * w + x) * 3 + c] = a == 0 ? 255 : blendOnWhite(src, a);
+                    out[(y * w + x) * 3 + c] = a == 0 ? 255 : blendOnWhite(rgb[c], a);
                 }
             }
         }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The node's text/image encoder: loaded once at node start from the configured directory, shared, closed with the
@@ -103,7 +104,21 @@ public final class ModelService implements Closeable {
             listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which did not load on this node: " + failure));
             return;
         }
-        threadPool.executor(THREAD_POOL).execute(ActionRunnable.supply(listener, () -> encoder.encodeTexts(List.of(text))[0]));
+        executor().execute(ActionRunnable.supply(listener, () -> encoder.encodeTexts(List.of(text))[0]));
+    }
+
+    /** The loaded encoder, or null when it did not load ({@link #failure()} says why). */
+    public ClipEncoder encoder() {
+        return encoder;
+    }
+
+    public String failure() {
+        return failure;
+    }
+
+    /** The inference pool: encoding never runs on transport, search or write threads. */
+    public ExecutorService executor() {
+        return threadPool.executor(THREAD_POOL);
     }
 
     /** What the models endpoint shows. */

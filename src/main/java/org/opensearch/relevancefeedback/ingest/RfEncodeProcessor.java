@@ -1,0 +1,236 @@
+package org.opensearch.relevancefeedback.ingest;
+
+import org.opensearch.ingest.AbstractBatchingProcessor;
+import org.opensearch.ingest.ConfigurationUtils;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.inference.ClipEncoder;
+import org.opensearch.relevancefeedback.inference.ModelService;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * {@code rf_encode}: writes the image embedding of a base64 PNG/JPEG field and/or the text embedding of a text
+ * field (e.g. a caption, for GRF) into {@code rf_vector} fields. Runs on the plugin's inference pool; a bulk's
+ * documents are encoded in batches of {@code batch_size}. A bad document (invalid base64, undecodable or oversized
+ * image, missing field) fails alone with a message naming the field; the rest of the bulk goes in.
+ */
+public final class RfEncodeProcessor extends AbstractBatchingProcessor {
+
+    public static final String TYPE = "rf_encode";
+
+    private final Supplier<ModelService> models;
+    private final String imageField;
+    private final String imageVectorField;
+    private final String textField;
+    private final String textVectorField;
+    private final boolean ignoreMissing;
+    private final boolean removeImage;
+
+    RfEncodeProcessor(
+        String tag,
+        String description,
+        int batchSize,
+        Supplier<ModelService> models,
+        String imageField,
+        String imageVectorField,
+        String textField,
+        String textVectorField,
+        boolean ignoreMissing,
+        boolean removeImage
+    ) {
+        super(tag, description, batchSize);
+        this.models = models;
+        this.imageField = imageField;
+        this.imageVectorField = imageVectorField;
+        this.textField = textField;
+        this.textVectorField = textVectorField;
+        this.ignoreMissing = ignoreMissing;
+        this.removeImage = removeImage;
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    @Override
+    public IngestDocument execute(IngestDocument document) {
+        throw new UnsupportedOperationException("[" + TYPE + "] runs asynchronously on the inference thread pool");
+    }
+
+    @Override
+    public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
+        encode(List.of(document), errors -> handler.accept(errors[0] == null ? document : null, errors[0]));
+    }
+
+    @Override
+    protected void subBatchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+        List<IngestDocument> docs = documents.stream().map(IngestDocumentWrapper::getIngestDocument).toList();
+        encode(docs, errors -> {
+            List<IngestDocumentWrapper> out = new ArrayList<>();
+            for (int i = 0; i < documents.size(); i++) {
+                IngestDocumentWrapper w = documents.get(i);
+                out.add(new IngestDocumentWrapper(w.getSlot(), w.getChildSlot(), errors[i] == null ? docs.get(i) : null, errors[i]));
+            }
+            handler.accept(out);
+        });
+    }
+
+    /** Encodes the documents in one batch per tower on the inference pool; reports one error (or null) per document. */
+    private void encode(List<IngestDocument> docs, Consumer<Exception[]> done) {
+        Exception[] errors = new Exception[docs.size()];
+        ModelService service = models.get();
+        if (service == null || service.encoder() == null) {
+            String why = service == null ? "not set up" : service.failure();
+            Arrays.fill(errors, new IllegalStateException("[" + TYPE + "] the encoder model is not loaded on this node: " + why));
+            done.accept(errors);
+            return;
+        }
+        ClipEncoder encoder = service.encoder();
+        service.executor().execute(() -> {
+            try {
+                if (imageField != null) {
+                    encodeImages(encoder, docs, errors);
+                }
+                if (textField != null) {
+                    encodeTexts(encoder, docs, errors);
+                }
+            } catch (Exception e) {
+                for (int i = 0; i < errors.length; i++) {
+                    errors[i] = errors[i] == null ? e : errors[i];
+                }
+            }
+            done.accept(errors);
+        });
+    }
+
+    private void encodeImages(ClipEncoder encoder, List<IngestDocument> docs, Exception[] errors) {
+        int maxBytes = RelevanceFeedbackSettings.feedbackLimits().maxImageBytes();
+        int pixels = 3 * encoder.preprocessor().size() * encoder.preprocessor().size();
+        List<Integer> ok = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        for (int i = 0; i < docs.size(); i++) {
+            IngestDocument doc = docs.get(i);
+            if (errors[i] != null || skipMissing(doc, imageField, i, errors)) {
+                continue;
+            }
+            try {
+                byte[] bytes = decodeBase64(doc.getFieldValue(imageField, String.class), maxBytes);
+                inputs.add(encoder.preprocessor().pixelValues(bytes));
+                ok.add(i);
+            } catch (Exception e) {
+                errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + imageField + "]: " + e.getMessage(), e);
+            }
+        }
+        if (ok.isEmpty()) {
+            return;
+        }
+        float[] batch = new float[ok.size() * pixels];
+        for (int j = 0; j < ok.size(); j++) {
+            System.arraycopy(inputs.get(j), 0, batch, j * pixels, pixels);
+        }
+        float[][] vectors = encoder.encodePixelValues(batch, ok.size());
+        for (int j = 0; j < ok.size(); j++) {
+            IngestDocument doc = docs.get(ok.get(j));
+            doc.setFieldValue(imageVectorField, toList(vectors[j]));
+            if (removeImage) {
+                doc.removeField(imageField);
+            }
+        }
+    }
+
+    private void encodeTexts(ClipEncoder encoder, List<IngestDocument> docs, Exception[] errors) {
+        List<Integer> ok = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < docs.size(); i++) {
+            if (errors[i] != null || skipMissing(docs.get(i), textField, i, errors)) {
+                continue;
+            }
+            try {
+                texts.add(docs.get(i).getFieldValue(textField, String.class));
+                ok.add(i);
+            } catch (IllegalArgumentException e) {
+                errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + textField + "]: " + e.getMessage(), e);
+            }
+        }
+        if (ok.isEmpty()) {
+            return;
+        }
+        float[][] vectors = encoder.encodeTexts(texts);
+        for (int j = 0; j < ok.size(); j++) {
+            docs.get(ok.get(j)).setFieldValue(textVectorField, toList(vectors[j]));
+        }
+    }
+
+    /** True when the field is absent and that is allowed; records an error when it is absent and not allowed. */
+    private boolean skipMissing(IngestDocument doc, String field, int i, Exception[] errors) {
+        if (doc.hasField(field)) {
+            return false;
+        }
+        if (ignoreMissing == false) {
+            errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is missing (set [ignore_missing] to skip such documents)");
+        }
+        return true;
+    }
+
+    static byte[] decodeBase64(String value, int maxBytes) {
+        // base64 is 4/3 of the bytes: reject an oversized image before decoding it
+        if ((long) value.length() * 3 / 4 > maxBytes) {
+            throw new IllegalArgumentException(
+                "image is larger than " + maxBytes + " bytes (setting [" + RelevanceFeedbackSettings.MAX_IMAGE_BYTES.getKey() + "])"
+            );
+        }
+        try {
+            return Base64.getMimeDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not valid base64: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Float> toList(float[] v) {
+        List<Float> out = new ArrayList<>(v.length);
+        for (float x : v) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    /** Parses the processor's configuration. */
+    public static final class Factory extends AbstractBatchingProcessor.Factory {
+        private final Supplier<ModelService> models;
+
+        public Factory(Supplier<ModelService> models) {
+            super(TYPE);
+            this.models = models;
+        }
+
+        @Override
+        protected AbstractBatchingProcessor newProcessor(String tag, String description, int batchSize, Map<String, Object> config) {
+            String imageField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_field");
+            String imageVectorField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_vector_field");
+            String textField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_field");
+            String textVectorField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_vector_field");
+            boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
+            boolean removeImage = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "remove_image", true);
+            if (imageField == null && textField == null) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_field", "one of [image_field] or [text_field] is required");
+            }
+            if ((imageField == null) != (imageVectorField == null)) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_vector_field", "[image_field] and [image_vector_field] go together");
+            }
+            if ((textField == null) != (textVectorField == null)) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "text_vector_field", "[text_field] and [text_vector_field] go together");
+            }
+            return new RfEncodeProcessor(tag, description, batchSize, models, imageField, imageVectorField, textField, textVectorField, ignoreMissing, removeImage);
+        }
+    }
+}

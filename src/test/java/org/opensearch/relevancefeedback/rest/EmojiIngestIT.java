@@ -1,0 +1,210 @@
+package org.opensearch.relevancefeedback.rest;
+
+import org.opensearch.client.Request;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.EmojiEmbeddings;
+import org.opensearch.test.rest.OpenSearchRestTestCase;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.hamcrest.Matchers.containsString;
+
+/**
+ * The emoji test split's PNGs (data/cache, from scripts/fetch_corpus.sh) through the {@code rf_encode} ingest
+ * pipeline on the real cluster: the plugin's image and caption embeddings equal the Python ones (within 1e-4), and
+ * text queries over the ingested index give the Python reference's Hits@1/Hits@5/MRR@5, without and with GRF.
+ */
+public class EmojiIngestIT extends OpenSearchRestTestCase {
+
+    private static final String INDEX = "emoji_ingested";
+    private static final int STRIDE = 20;
+    private static final int K = 10;
+
+    @Override
+    protected boolean preserveIndicesUponCompletion() {
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    public void testIngestedEmbeddingsAndTextQueriesMatchPython() throws IOException {
+        Path manifest = Path.of("data/manifest.jsonl");
+        assertTrue("run scripts/fetch_corpus.sh first (scripts/test.sh does)", Files.exists(manifest));
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (String line : Files.readAllLines(manifest)) {
+            Map<String, Object> r = parse(line);
+            if ("test".equals(r.get("split"))) {
+                records.add(r);
+            }
+        }
+        assertEquals(3445, records.size());
+
+        Request pipeline = new Request("PUT", "/_ingest/pipeline/emoji_encode");
+        pipeline.setJsonEntity(
+            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
+                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"batch_size\":32}}]}"
+        );
+        client().performRequest(pipeline);
+        Request create = new Request("PUT", "/" + INDEX);
+        create.setJsonEntity(
+            "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_encode\"},\"mappings\":{\"properties\":{"
+                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
+                + "\"caption_text\":{\"type\":\"text\"}}}}"
+        );
+        client().performRequest(create);
+        long start = System.nanoTime();
+        for (int from = 0; from < records.size(); from += 200) {
+            StringBuilder bulk = new StringBuilder();
+            for (int i = from; i < Math.min(from + 200, records.size()); i++) {
+                Map<String, Object> r = records.get(i);
+                String png = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of((String) r.get("path"))));
+                bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
+                bulk.append("{\"image_b64\":\"").append(png).append("\",\"caption_text\":\"").append(escape(grfCaption(r))).append("\"}\n");
+            }
+            if (from == 0) {
+                // a bad document fails alone; the rest of the bulk goes in
+                bulk.append("{\"index\":{\"_id\":\"bad\"}}\n{\"image_b64\":\"not base64 !\",\"caption_text\":\"x\"}\n");
+            }
+            Request request = new Request("POST", "/" + INDEX + "/_bulk");
+            request.setJsonEntity(bulk.toString());
+            Map<String, Object> response = entityAsMap(client().performRequest(request));
+            for (Object item : (List<Object>) response.get("items")) {
+                Map<String, Object> index = (Map<String, Object>) ((Map<String, Object>) item).get("index");
+                if ("bad".equals(index.get("_id"))) {
+                    assertEquals(400, index.get("status"));
+                    assertThat(index.get("error").toString(), containsString("field [image_b64]: not valid base64"));
+                } else {
+                    assertNull(index.toString(), index.get("error"));
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        client().performRequest(new Request("POST", "/" + INDEX + "/_refresh"));
+        assertEquals(records.size(), ((Number) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_count"))).get("count")).intValue());
+        logger.info("ingested {} images through rf_encode in {} s ({} images/s, 2 nodes, 3 shards)", records.size(), String.format(Locale.ROOT, "%.1f", seconds), String.format(Locale.ROOT, "%.0f", records.size() / seconds));
+
+        // every stored embedding is the Python one (RGBA, gray + alpha and palette PNGs alike)
+        float[][] images = EmojiEmbeddings.load("images", records.size());
+        float[][] captions = EmojiEmbeddings.load("captions", records.size());
+        for (int from = 0; from < records.size(); from += 500) {
+            StringBuilder ids = new StringBuilder("{\"ids\":[");
+            for (int i = from; i < Math.min(from + 500, records.size()); i++) {
+                ids.append(i == from ? "" : ",").append('"').append(i).append('"');
+            }
+            Request mget = new Request("POST", "/" + INDEX + "/_mget");
+            mget.setJsonEntity(ids.append("]}").toString());
+            for (Object d : (List<Object>) entityAsMap(client().performRequest(mget)).get("docs")) {
+                Map<String, Object> doc = (Map<String, Object>) d;
+                int i = Integer.parseInt((String) doc.get("_id"));
+                Map<String, Object> source = (Map<String, Object>) doc.get("_source");
+                assertNull("the base64 image is dropped after encoding", source.get("image_b64"));
+                assertClose("image " + i + " " + records.get(i).get("path"), images[i], (List<Number>) source.get("image"));
+                assertClose("caption " + i, captions[i], (List<Number>) source.get("caption"));
+            }
+        }
+
+        Map<String, Object> reference;
+        try (InputStream in = getClass().getResourceAsStream("/emoji/ranks.json")) {
+            reference = (Map<String, Object>) parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).get("ranks");
+        }
+        String[][] runs = { { "none", "0", null }, { "grf", "1", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}" } };
+        for (String[] run : runs) {
+            List<Number> expected = (List<Number>) ((Map<String, Object>) reference.get(run[0])).get(run[1]);
+            int differing = 0;
+            int n = 0;
+            double[] mine = new double[3];
+            double[] theirs = new double[3];
+            for (int qi = 0; qi < records.size(); qi += STRIDE) {
+                int rank = rankOf(qi, textSearch(label(records.get(qi)), run[2]));
+                int python = expected.get(qi).intValue();
+                differing += Math.min(python, K + 1) == rank ? 0 : 1;
+                add(mine, rank);
+                add(theirs, python);
+                n++;
+            }
+            String m = String.format(Locale.ROOT, "%.3f/%.3f/%.3f", mine[0] / n, mine[1] / n, mine[2] / n);
+            String t = String.format(Locale.ROOT, "%.3f/%.3f/%.3f", theirs[0] / n, theirs[1] / n, theirs[2] / n);
+            logger.info("{} round {} by text over rf_encode vectors: plugin {} python {} ({} of {} top-10 ranks differ)", run[0], run[1], m, t, differing, n);
+            assertTrue(run[0] + ": " + differing + " ranks differ", differing <= 1);
+            if (differing == 0) {
+                assertEquals(run[0], t, m);
+            }
+        }
+    }
+
+    private static void add(double[] metrics, int rank) {
+        metrics[0] += rank == 1 ? 1 : 0;
+        metrics[1] += rank <= 5 ? 1 : 0;
+        metrics[2] += rank <= 5 ? 1.0 / rank : 0;
+    }
+
+    private static void assertClose(String what, float[] expected, List<Number> actual) {
+        assertEquals(what, expected.length, actual.size());
+        for (int d = 0; d < expected.length; d++) {
+            assertEquals(what + " dim " + d, expected[d], actual.get(d).floatValue(), 1e-4f);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private int rankOf(int target, Map<String, Object> response) {
+        List<Object> hits = (List<Object>) ((Map<String, Object>) response.get("hits")).get("hits");
+        for (int i = 0; i < hits.size(); i++) {
+            if (Integer.toString(target).equals(((Map<String, Object>) hits.get(i)).get("_id"))) {
+                return i + 1;
+            }
+        }
+        return K + 1;
+    }
+
+    private Map<String, Object> textSearch(String text, String feedback) throws IOException {
+        Request request = new Request("POST", "/" + INDEX + "/_search");
+        request.setJsonEntity(
+            "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text) + "\",\"k\":" + K
+                + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback) + "}}}"
+        );
+        return entityAsMap(client().performRequest(request));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String caption(Map<String, Object> record, String... kinds) {
+        for (String kind : kinds) {
+            for (Object c : (List<Object>) record.get("captions")) {
+                Map<String, Object> caption = (Map<String, Object>) c;
+                if (kind.equals(caption.get("type"))) {
+                    return (String) caption.get("text");
+                }
+            }
+        }
+        throw new AssertionError("no caption of " + List.of(kinds));
+    }
+
+    /** The query caption of tools/evaluate.py. */
+    private static String label(Map<String, Object> record) {
+        return caption(record, "label", "name");
+    }
+
+    /** The GRF caption of tools/evaluate.py. */
+    private static String grfCaption(Map<String, Object> record) {
+        return caption(record, "tags", "name", "short_name", "category");
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static Map<String, Object> parse(String json) throws IOException {
+        try (XContentParser p = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json)) {
+            return p.map();
+        }
+    }
+}
