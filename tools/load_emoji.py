@@ -1,0 +1,69 @@
+"""Indexes emoji images and captions through the plugin's rf_encode ingest pipeline on a running node.
+
+  scripts/load_emoji.sh [--split test] [--index emoji]     (scripts/fetch_corpus.sh first)
+
+Creates the pipeline `emoji_encode` (base64 PNG -> `image` vector, GRF caption -> `caption` vector) and the index
+(3 shards, `image`/`caption` rf_vector 256, `label`/`caption_text`/`vendor` kept for display), then bulk-loads
+the chosen split with a progress line. Query it by text afterwards, e.g. "red heart" with GRF feedback.
+"""
+import argparse
+import base64
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def call(url, method="GET", body=None, ndjson=False):
+    data = None if body is None else (body.encode() if ndjson else json.dumps(body).encode())
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/x-ndjson" if ndjson else "application/json"})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read())
+
+
+def caption(r, kinds):
+    for kind in kinds:
+        for c in r["captions"]:
+            if c["type"] == kind:
+                return c["text"]
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--index", default="emoji")
+    a = ap.parse_args()
+    records = [r for r in map(json.loads, open("data/manifest.jsonl")) if a.split in ("all", r["split"])]
+    call(f"{a.url}/_ingest/pipeline/emoji_encode", "PUT", {"description": "emoji-clip image and caption embeddings", "processors": [
+        {"rf_encode": {"image_field": "image_b64", "image_vector_field": "image",
+                       "text_field": "caption_text", "text_vector_field": "caption", "batch_size": 32}}]})
+    try:
+        call(f"{a.url}/{a.index}", "PUT", {
+            "settings": {"number_of_shards": 3, "number_of_replicas": 0, "default_pipeline": "emoji_encode"},
+            "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": 256}, "caption": {"type": "rf_vector", "dimension": 256},
+                                        "label": {"type": "text"}, "caption_text": {"type": "text"}, "vendor": {"type": "keyword"},
+                                        "emoji": {"type": "keyword"}}}})
+    except urllib.error.HTTPError as e:
+        sys.exit(f"cannot create index [{a.index}] ({e.code}): delete it first or pick --index")
+    start, failed = time.time(), 0
+    for i in range(0, len(records), 200):
+        lines = []
+        for r in records[i: i + 200]:
+            lines.append(json.dumps({"index": {"_id": r["path"].rsplit("/", 1)[-1][:-4] + "-" + r["vendor"]}}))
+            lines.append(json.dumps({"image_b64": base64.b64encode(open(r["path"], "rb").read()).decode(), "label": caption(r, ["label", "name"]),
+                                     "caption_text": caption(r, ["tags", "name", "short_name", "category"]), "vendor": r["vendor"], "emoji": r["emoji"]}))
+        res = call(f"{a.url}/{a.index}/_bulk", "POST", "\n".join(lines) + "\n", ndjson=True)
+        failed += sum(1 for it in res["items"] if it["index"].get("error"))
+        done = min(i + 200, len(records))
+        bar = "#" * int(30 * done / len(records))
+        print(f"\r[{bar:<30}] {done}/{len(records)} images, {failed} failed, {done / (time.time() - start):.0f}/s", end="", flush=True)
+    call(f"{a.url}/{a.index}/_refresh", "POST", {})
+    print(f"\nindexed {len(records) - failed} documents into [{a.index}] in {time.time() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
