@@ -20,6 +20,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -113,8 +114,16 @@ public final class ClipEncoder implements Closeable {
         return preprocessor;
     }
 
+    /** Embeddings and, per input, the last hidden states of its tokens (a text's real tokens; an image's CLS + patches). */
+    public record Encoded(float[][] embeds, float[][][] tokens) {}
+
     /** text_embeds of each text (one batch, padded to the longest). */
     public float[][] encodeTexts(List<String> texts) {
+        return encodeTextsWithTokens(texts).embeds();
+    }
+
+    /** text_embeds and the word tokens' last hidden states of each text. */
+    public Encoded encodeTextsWithTokens(List<String> texts) {
         long[][] ids = new long[texts.size()][];
         int longest = 1;
         for (int i = 0; i < ids.length; i++) {
@@ -135,7 +144,12 @@ public final class ClipEncoder implements Closeable {
                 idArray.setName("input_ids");
                 NDArray maskArray = manager.create(mask, new Shape(ids.length, longest));
                 maskArray.setName("attention_mask");
-                return rows(textPredictor.predict(new NDList(idArray, maskArray)), "text_embeds", ids.length);
+                NDList out = textPredictor.predict(new NDList(idArray, maskArray));
+                int[] lengths = new int[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    lengths[i] = ids[i].length;
+                }
+                return new Encoded(rows(out, "text_embeds", ids.length), tokens(out, lengths));
             } catch (TranslateException e) {
                 throw new IllegalStateException("text encoder failed: " + e.getMessage(), e);
             }
@@ -154,12 +168,20 @@ public final class ClipEncoder implements Closeable {
 
     /** image_embeds of already normalized pixel values, [n, 3, size, size] flattened. */
     public float[][] encodePixelValues(float[] pixelValues, int n) {
+        return encodePixelValuesWithTokens(pixelValues, n).embeds();
+    }
+
+    /** image_embeds and the CLS + patch tokens' last hidden states of each image. */
+    public Encoded encodePixelValuesWithTokens(float[] pixelValues, int n) {
         int size = preprocessor.size();
         synchronized (visionPredictor) {
             try (NDManager manager = vision.getNDManager().newSubManager()) {
                 NDArray array = manager.create(pixelValues, new Shape(n, 3, size, size));
                 array.setName("pixel_values");
-                return rows(visionPredictor.predict(new NDList(array)), "image_embeds", n);
+                NDList out = visionPredictor.predict(new NDList(array));
+                int[] lengths = new int[n];
+                Arrays.fill(lengths, -1);
+                return new Encoded(rows(out, "image_embeds", n), tokens(out, lengths));
             } catch (TranslateException e) {
                 throw new IllegalStateException("vision encoder failed: " + e.getMessage(), e);
             }
@@ -178,6 +200,27 @@ public final class ClipEncoder implements Closeable {
             System.arraycopy(flat, i * dims, rows[i], 0, dims);
         }
         return rows;
+    }
+
+    /** last_hidden_state [n, seq, hidden] split per input, keeping lengths[i] tokens (-1: all). */
+    private static float[][][] tokens(NDList outputs, int[] lengths) {
+        NDArray hidden = outputs.get("last_hidden_state");
+        if (hidden == null) {
+            hidden = outputs.get(1);
+        }
+        long[] shape = hidden.getShape().getShape();
+        int seq = (int) shape[1];
+        int dims = (int) shape[2];
+        float[] flat = hidden.toFloatArray();
+        float[][][] out = new float[lengths.length][][];
+        for (int i = 0; i < lengths.length; i++) {
+            int keep = lengths[i] < 0 ? seq : lengths[i];
+            out[i] = new float[keep][dims];
+            for (int t = 0; t < keep; t++) {
+                System.arraycopy(flat, (i * seq + t) * dims, out[i][t], 0, dims);
+            }
+        }
+        return out;
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.opensearch.ingest.IngestDocumentWrapper;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.ModelService;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +21,8 @@ import java.util.function.Supplier;
 /**
  * {@code rf_encode}: writes the image embedding of a base64 PNG/JPEG field and/or the text embedding of a text
  * field (e.g. a caption, for GRF) into {@code rf_vector} fields. Runs on the plugin's inference pool; a bulk's
- * documents are encoded in batches of {@code batch_size}. A bad document (invalid base64, undecodable or oversized
+ * documents are encoded in batches of {@code batch_size}. Optionally the token states AFS needs (image CLS + patch
+ * tokens, caption word tokens) go into {@code binary} fields as int8 blocks ({@link TokenCodec}). A bad document (invalid base64, undecodable or oversized
  * image, missing field) fails alone with a message naming the field; the rest of the bulk goes in.
  */
 public final class RfEncodeProcessor extends AbstractBatchingProcessor {
@@ -32,6 +34,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     private final String imageVectorField;
     private final String textField;
     private final String textVectorField;
+    private final String imageTokensField;
+    private final String textTokensField;
     private final boolean ignoreMissing;
     private final boolean removeImage;
 
@@ -44,6 +48,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         String imageVectorField,
         String textField,
         String textVectorField,
+        String imageTokensField,
+        String textTokensField,
         boolean ignoreMissing,
         boolean removeImage
     ) {
@@ -53,6 +59,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         this.imageVectorField = imageVectorField;
         this.textField = textField;
         this.textVectorField = textVectorField;
+        this.imageTokensField = imageTokensField;
+        this.textTokensField = textTokensField;
         this.ignoreMissing = ignoreMissing;
         this.removeImage = removeImage;
     }
@@ -138,10 +146,13 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         for (int j = 0; j < ok.size(); j++) {
             System.arraycopy(inputs.get(j), 0, batch, j * pixels, pixels);
         }
-        float[][] vectors = encoder.encodePixelValues(batch, ok.size());
+        ClipEncoder.Encoded encoded = encoder.encodePixelValuesWithTokens(batch, ok.size());
         for (int j = 0; j < ok.size(); j++) {
             IngestDocument doc = docs.get(ok.get(j));
-            doc.setFieldValue(imageVectorField, toList(vectors[j]));
+            doc.setFieldValue(imageVectorField, toList(encoded.embeds()[j]));
+            if (imageTokensField != null) {
+                doc.setFieldValue(imageTokensField, Base64.getEncoder().encodeToString(TokenCodec.encode(encoded.tokens()[j])));
+            }
             if (removeImage) {
                 doc.removeField(imageField);
             }
@@ -165,9 +176,13 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         if (ok.isEmpty()) {
             return;
         }
-        float[][] vectors = encoder.encodeTexts(texts);
+        ClipEncoder.Encoded encoded = encoder.encodeTextsWithTokens(texts);
         for (int j = 0; j < ok.size(); j++) {
-            docs.get(ok.get(j)).setFieldValue(textVectorField, toList(vectors[j]));
+            IngestDocument doc = docs.get(ok.get(j));
+            doc.setFieldValue(textVectorField, toList(encoded.embeds()[j]));
+            if (textTokensField != null) {
+                doc.setFieldValue(textTokensField, Base64.getEncoder().encodeToString(TokenCodec.encode(encoded.tokens()[j])));
+            }
         }
     }
 
@@ -219,6 +234,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
             String imageVectorField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_vector_field");
             String textField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_field");
             String textVectorField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_vector_field");
+            String imageTokensField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_tokens_field");
+            String textTokensField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_tokens_field");
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             boolean removeImage = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "remove_image", true);
             if (imageField == null && textField == null) {
@@ -230,7 +247,26 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
             if ((textField == null) != (textVectorField == null)) {
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "text_vector_field", "[text_field] and [text_vector_field] go together");
             }
-            return new RfEncodeProcessor(tag, description, batchSize, models, imageField, imageVectorField, textField, textVectorField, ignoreMissing, removeImage);
+            if (imageTokensField != null && imageField == null) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_tokens_field", "needs [image_field]");
+            }
+            if (textTokensField != null && textField == null) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "text_tokens_field", "needs [text_field]");
+            }
+            return new RfEncodeProcessor(
+                tag,
+                description,
+                batchSize,
+                models,
+                imageField,
+                imageVectorField,
+                textField,
+                textVectorField,
+                imageTokensField,
+                textTokensField,
+                ignoreMissing,
+                removeImage
+            );
         }
     }
 }

@@ -43,7 +43,13 @@ public class ClipEncoderTests extends LuceneTestCase {
                 String text = (String) t.get("text");
                 long[] expectedIds = ((List<Number>) t.get("input_ids")).stream().mapToLong(Number::longValue).toArray();
                 assertArrayEquals(text, expectedIds, encoder.tokenizer().encode(text));
-                worst = Math.max(worst, assertClose(text, (List<Number>) t.get("text_embeds"), encoder.encodeTexts(List.of(text))[0]));
+                ClipEncoder.Encoded encoded = encoder.encodeTextsWithTokens(List.of(text));
+                worst = Math.max(worst, assertClose(text, (List<Number>) t.get("text_embeds"), encoded.embeds()[0]));
+                float[][] tokens = encoded.tokens()[0];
+                assertEquals("one state per real token", expectedIds.length, tokens.length);
+                List<List<Number>> firstLast = (List<List<Number>>) t.get("last_hidden_state_first_last");
+                worst = Math.max(worst, assertClose(text + " first token", firstLast.get(0), tokens[0]));
+                worst = Math.max(worst, assertClose(text + " last token", firstLast.get(1), tokens[tokens.length - 1]));
             }
             int checked = 0;
             for (Map<String, Object> image : (List<Map<String, Object>>) fixture.get("images")) {
@@ -60,6 +66,12 @@ public class ClipEncoderTests extends LuceneTestCase {
                 }
                 assertEquals(file, ((Number) image.get("pixel_values_sum")).doubleValue(), sum, 1e-2);
                 worst = Math.max(worst, assertClose(file, (List<Number>) image.get("image_embeds"), encoder.encodeImages(List.of(bytes))[0]));
+                float[][] tokens = encoder.encodePixelValuesWithTokens(pixels, 1).tokens()[0];
+                assertEquals("CLS + 64 patches", 65, tokens.length);
+                List<List<Number>> rows = (List<List<Number>>) image.get("last_hidden_state_first_rows");
+                for (int r = 0; r < rows.size(); r++) {
+                    worst = Math.max(worst, assertClose(file + " token " + r, rows.get(r), tokens[r]));
+                }
                 checked++;
             }
             assertTrue("both committed fixture images", checked >= 2);
