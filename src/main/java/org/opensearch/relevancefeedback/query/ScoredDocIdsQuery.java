@@ -11,7 +11,6 @@ import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
 
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
 

@@ -10,7 +10,6 @@ import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
-import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,18 +28,13 @@ import static org.hamcrest.Matchers.containsString;
  * The target's rank after every round must equal the Python reference ({@code emoji/ranks.json}) and so must
  * Hits@1 / Hits@5 / MRR@5 over the sampled queries.
  */
-public class EmojiFeedbackIT extends OpenSearchRestTestCase {
+public class EmojiFeedbackIT extends RealClusterTestCase {
 
     private static final String INDEX = "emoji_test";
     private static final int ROUNDS = 5;
     /** Every 20th query of the split: 173 queries x (1 + 4 strategies x 5 rounds) requests. */
     private static final int STRIDE = 20;
     private static final int K = 10;
-
-    @Override
-    protected boolean preserveIndicesUponCompletion() {
-        return false;
-    }
 
     @SuppressWarnings("unchecked")
     public void testFeedbackRanksEqualThePythonReference() throws IOException {
@@ -349,13 +343,5 @@ public class EmojiFeedbackIT extends OpenSearchRestTestCase {
             out[i] = values.get(i).floatValue();
         }
         return out;
-    }
-
-    private static String json(float[] v) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return sb.append(']').toString();
     }
 }

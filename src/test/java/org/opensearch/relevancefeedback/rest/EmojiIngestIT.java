@@ -1,14 +1,12 @@
 package org.opensearch.relevancefeedback.rest;
 
 import org.opensearch.client.Request;
-import org.opensearch.client.ResponseException;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
-import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,15 +26,10 @@ import static org.hamcrest.Matchers.containsString;
  * pipeline on the real cluster: the plugin's image and caption embeddings equal the Python ones (within 1e-4), and
  * text queries over the ingested index give the Python reference's Hits@1/Hits@5/MRR@5, without and with GRF.
  */
-public class EmojiIngestIT extends OpenSearchRestTestCase {
+public class EmojiIngestIT extends RealClusterTestCase {
 
     private static final String INDEX = "emoji_ingested";
     private static final int K = 10;
-
-    @Override
-    protected boolean preserveIndicesUponCompletion() {
-        return false;
-    }
 
     @SuppressWarnings("unchecked")
     public void testIngestedEmbeddingsAndTextQueriesMatchPython() throws IOException {
@@ -175,14 +168,6 @@ public class EmojiIngestIT extends OpenSearchRestTestCase {
             "{\"processors\":[{\"rf_encode\":{\"image_field\":\"b64\"}}]}",
             "[image_field] and [image_vector_field] go together"
         );
-    }
-
-    private void assertBadRequest(String method, String path, String body, String expected) throws IOException {
-        Request request = new Request(method, path);
-        request.setJsonEntity(body);
-        ResponseException e = expectThrows(ResponseException.class, () -> client().performRequest(request));
-        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
-        assertThat(e.getMessage(), containsString(expected));
     }
 
     private static void add(double[] metrics, int rank) {

@@ -2,9 +2,7 @@ package org.opensearch.relevancefeedback.rest;
 
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
-import org.opensearch.client.ResponseException;
 import org.opensearch.relevancefeedback.TestVectors;
-import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,25 +14,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 /**
  * Against the real node: 10,000 random 512-d vectors through _bulk, self-retrieval, filtered kNN, HNSW recall@10
  * against exact brute force over 1,000 random queries, and bad input that must be a 400 while the node stays up.
  */
-public class KnnRealNodeIT extends OpenSearchRestTestCase {
+public class KnnRealNodeIT extends RealClusterTestCase {
 
     private static final int N = 10_000;
     private static final int DIMS = 512;
     private static final int QUERIES = 1_000;
     private static final int K = 10;
     private static final String INDEX = "vectors512";
-
-    @Override
-    protected boolean preserveIndicesUponCompletion() {
-        return false;
-    }
 
     public void testTenThousandVectors() throws IOException {
         Random random = new Random(20261124L);
@@ -89,7 +81,7 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
 
     public void testBadInputIsA400AndTheNodeStaysUp() throws IOException {
         createIndex();
-        String good = vectorJson(gaussian(new Random(1)));
+        String good = json(gaussian(new Random(1)));
         assertBadRequest("PUT", "/" + INDEX + "/_doc/x", "{\"embedding\":[1,2,3]}", "vector has [3] dimensions but field [embedding] has dimension [512]");
         assertBadRequest("PUT", "/" + INDEX + "/_doc/x", "{\"embedding\":" + good.replaceFirst("\\[[^,]+,", "[\"NaN\",") + "}", "must contain only numbers");
         assertBadRequest("PUT", "/" + INDEX + "/_doc/x", "{\"embedding\":" + good.replaceFirst("\\[[^,]+,", "[1e39,") + "}", "non-finite value [Infinity]");
@@ -102,14 +94,6 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
         assertEquals(0, ((Number) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_count"))).get("count")).intValue());
         Response health = client().performRequest(new Request("GET", "/_cluster/health"));
         assertEquals(200, health.getStatusLine().getStatusCode());
-    }
-
-    private void assertBadRequest(String method, String path, String body, String expected) throws IOException {
-        Request request = new Request(method, path);
-        request.setJsonEntity(body);
-        ResponseException e = expectThrows(ResponseException.class, () -> client().performRequest(request));
-        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
-        assertThat(e.getMessage(), containsString(expected));
     }
 
     private static String query(String vector, int k, String field) {
@@ -132,7 +116,7 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
             StringBuilder body = new StringBuilder();
             for (int i = start; i < Math.min(start + 500, vectors.length); i++) {
                 body.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
-                body.append("{\"embedding\":").append(vectorJson(vectors[i])).append(",\"parity\":\"").append(i % 2 == 0 ? "even" : "odd").append("\"}\n");
+                body.append("{\"embedding\":").append(json(vectors[i])).append(",\"parity\":\"").append(i % 2 == 0 ? "even" : "odd").append("\"}\n");
             }
             Request bulk = new Request("POST", "/" + INDEX + "/_bulk");
             bulk.setJsonEntity(body.toString());
@@ -146,7 +130,7 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
     private List<String> search(float[] vector, int k, Integer numCandidates, String filter) throws IOException {
         Request request = new Request("POST", "/" + INDEX + "/_search");
         request.setJsonEntity(
-            "{\"size\":" + k + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"embedding\",\"vector\":" + vectorJson(vector)
+            "{\"size\":" + k + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"embedding\",\"vector\":" + json(vector)
                 + ",\"k\":" + k + (numCandidates == null ? "" : ",\"num_candidates\":" + numCandidates)
                 + (filter == null ? "" : ",\"filter\":" + filter) + "}}}"
         );
@@ -177,13 +161,5 @@ public class KnnRealNodeIT extends OpenSearchRestTestCase {
 
     private static float[] gaussian(Random random) {
         return TestVectors.gaussian(random, DIMS);
-    }
-
-    private static String vectorJson(float[] v) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return sb.append(']').toString();
     }
 }
