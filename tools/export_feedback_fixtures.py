@@ -5,7 +5,8 @@
 1. src/test/resources/emoji/{images,queries,captions}.f32: float32 little-endian [3445, 256] embeddings of the
    main test split, exactly the vectors tools/evaluate.py ranks (image embeddings; the label-caption query; the
    GRF caption), in manifest order; emoji/meta.json holds the query texts (the plugin encodes them itself
-   in the real-node test of query by text); and emoji/ranks.json: tools/evaluate.py's reference ranks (target rank per
+   in the real-node test of query by text) and each image's non-label captions (explicit feedback by words); and
+   emoji/ranks.json: tools/evaluate.py's reference ranks (target rank per
    query, strategy, round) and metrics computed from exactly these float32 vectors. The real-node test indexes
    them and must reproduce those ranks through the plugin. (Re-running the PyTorch encoder on another machine
    moves a few near-tied ranks by one, e.g. 17 of 3,445 vs models/emoji-clip/ranks.json; MRR@5 equal to 4 decimals.)
@@ -74,15 +75,21 @@ def main():
     os.makedirs(os.path.join(OUT, "emoji"), exist_ok=True)
     for name, arr in [("images", img), ("queries", q0), ("captions", cap)]:
         arr.astype("<f4").tofile(os.path.join(OUT, "emoji", name + ".f32"))
+    explicit_texts = [[c["text"] for c in r["captions"] if c["type"] != "label"] for r in records]
     json.dump({"count": len(records), "dimension": int(img.shape[1]), "split": "test",
-               "queries": [caption(r, ["label", "name"]) for r in records]},
+               "queries": [caption(r, ["label", "name"]) for r in records], "explicit_texts": explicit_texts},
               open(os.path.join(OUT, "emoji", "meta.json"), "w"))
     fixture = crosscheck(img.astype(np.float64), cap.astype(np.float64), q0.astype(np.float64))
     json.dump(fixture, open(os.path.join(OUT, "feedback_crosscheck.json"), "w"))
-    # The reference over these exact vectors (explicit needs caption texts, so it is left to the text encoder).
+    # The reference over these exact vectors; explicit feedback averages in embeddings of the target's other captions.
+    flat = embed_texts(model, tok, [t for ts in explicit_texts for t in ts]).astype(np.float32).astype(np.float64)
+    explicit_caps, at = [], 0
+    for ts in explicit_texts:
+        explicit_caps.append(list(flat[at: at + len(ts)]))
+        at += len(ts)
     results, ranks = run(records, img.astype(np.float64), q0.astype(np.float64), cap.astype(np.float64),
-                         [[] for _ in records], np.array([r["concept"] for r in records]))
-    keep = ["none", "prf", "grf", "prf_original", "grf_original"]
+                         explicit_caps, np.array([r["concept"] for r in records]))
+    keep = ["none", "prf", "grf", "prf_original", "grf_original", "explicit"]
     json.dump({"ranks": {s: ranks[s] for s in keep}, "metrics": {s: results[s] for s in keep}},
               open(os.path.join(OUT, "emoji", "ranks.json"), "w"))
     committed = json.load(open("models/emoji-clip/ranks.json"))["test"]

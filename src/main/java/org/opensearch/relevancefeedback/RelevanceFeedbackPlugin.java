@@ -133,20 +133,20 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
         return List.of(
             new QuerySpec<>(
                 RelevanceFeedbackQueryBuilder.NAME,
-                in -> new RelevanceFeedbackQueryBuilder(in, this::encodeText),
-                p -> RelevanceFeedbackQueryBuilder.fromXContent(p, this::encodeText)
+                in -> new RelevanceFeedbackQueryBuilder(in, this::encodeTexts),
+                p -> RelevanceFeedbackQueryBuilder.fromXContent(p, this::encodeTexts)
             ),
             new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
             new QuerySpec<>(ScoredDocsQueryBuilder.NAME, ScoredDocsQueryBuilder::new, ScoredDocsQueryBuilder::fromXContent)
         );
     }
 
-    private void encodeText(String text, ActionListener<float[]> listener) {
+    private void encodeTexts(List<String> texts, ActionListener<float[][]> listener) {
         ModelService service = models.get();
         if (service == null) {
             listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which is not set up on this node"));
         } else {
-            service.encodeText(text, listener);
+            service.encodeTexts(texts, listener);
         }
     }
 

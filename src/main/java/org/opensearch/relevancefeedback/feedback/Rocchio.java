@@ -81,6 +81,20 @@ public final class Rocchio {
         return sum;
     }
 
+    /** The L2-normalized mean of vectors of one length (the explicit baseline's way of adding feedback words). */
+    public static float[] mean(float[][] vectors) {
+        double[] sum = new double[vectors[0].length];
+        for (float[] v : vectors) {
+            if (v.length != sum.length) {
+                throw new IllegalArgumentException("vectors of different lengths: [" + v.length + "] and [" + sum.length + "]");
+            }
+            for (int d = 0; d < sum.length; d++) {
+                sum[d] += v[d];
+            }
+        }
+        return unit(sum);
+    }
+
     /** Softmax with the log-sum-exp shift, so tiny temperatures (huge logits) neither overflow nor give NaN. */
     static double[] softmax(double[] logits) {
         double max = Double.NEGATIVE_INFINITY;

@@ -89,22 +89,24 @@ public final class ModelService implements Closeable {
         return dir;
     }
 
-    /** Encodes a query text on the inference pool. */
-    public void encodeText(String text, ActionListener<float[]> listener) {
+    /** Encodes query / feedback texts on the inference pool, in one batch. */
+    public void encodeTexts(List<String> texts, ActionListener<float[][]> listener) {
         int max = RelevanceFeedbackSettings.feedbackLimits().maxTextChars();
-        if (text.length() > max) {
-            listener.onFailure(
-                new IllegalArgumentException(
-                    "[text] has " + text.length() + " characters, more than " + max + " (setting [" + RelevanceFeedbackSettings.MAX_TEXT_CHARS.getKey() + "])"
-                )
-            );
-            return;
+        for (String text : texts) {
+            if (text.length() > max) {
+                listener.onFailure(
+                    new IllegalArgumentException(
+                        "[text] has " + text.length() + " characters, more than " + max + " (setting [" + RelevanceFeedbackSettings.MAX_TEXT_CHARS.getKey() + "])"
+                    )
+                );
+                return;
+            }
         }
         if (encoder == null) {
             listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which did not load on this node: " + failure));
             return;
         }
-        executor().execute(ActionRunnable.supply(listener, () -> encoder.encodeTexts(List.of(text))[0]));
+        executor().execute(ActionRunnable.supply(listener, () -> encoder.encodeTexts(texts)));
     }
 
     /** The loaded encoder, or null when it did not load ({@link #failure()} says why). */

@@ -159,6 +159,10 @@ public final class FeedbackSearch {
 
     /** Explicit feedback: the marked documents' vectors, the same in every round. */
     private void explicit(float[] query, ActionListener<Result> listener) {
+        if (spec.relevant().isEmpty() && spec.nonRelevant().isEmpty()) {
+            finish(query, listener); // feedback by words only: the caller averaged them into q
+            return;
+        }
         List<String> ids = new ArrayList<>(spec.relevant());
         ids.addAll(spec.nonRelevant());
         QueryBuilder byId = QueryBuilders.idsQuery().addIds(ids.toArray(String[]::new));

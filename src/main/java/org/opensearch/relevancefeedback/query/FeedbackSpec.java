@@ -52,6 +52,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     private final String captionField;
     private final List<String> relevant;
     private final List<String> nonRelevant;
+    private final List<String> texts;
     private final Mode mode;
 
     public FeedbackSpec(
@@ -66,6 +67,22 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         List<String> nonRelevant,
         Mode mode
     ) {
+        this(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, List.of(), mode);
+    }
+
+    public FeedbackSpec(
+        Strategy strategy,
+        int topK,
+        int rounds,
+        Rocchio.Variant rocchio,
+        Rocchio.Params params,
+        int window,
+        String captionField,
+        List<String> relevant,
+        List<String> nonRelevant,
+        List<String> texts,
+        Mode mode
+    ) {
         this.strategy = Objects.requireNonNull(strategy, "[feedback.strategy] is required");
         this.topK = topK;
         this.rounds = rounds;
@@ -75,6 +92,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         this.captionField = captionField;
         this.relevant = List.copyOf(relevant);
         this.nonRelevant = List.copyOf(nonRelevant);
+        this.texts = List.copyOf(texts);
         this.mode = Objects.requireNonNull(mode);
         if (strategy == Strategy.AFS) {
             throw new IllegalArgumentException(
@@ -93,11 +111,13 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         if (strategy == Strategy.GRF && captionField == null) {
             throw new IllegalArgumentException("[feedback.caption_field] is required for strategy [grf]");
         }
-        if (strategy == Strategy.EXPLICIT && relevant.isEmpty() && nonRelevant.isEmpty()) {
-            throw new IllegalArgumentException("strategy [explicit] needs [feedback.relevant] and/or [feedback.non_relevant] document ids");
+        if (strategy == Strategy.EXPLICIT && relevant.isEmpty() && nonRelevant.isEmpty() && texts.isEmpty()) {
+            throw new IllegalArgumentException(
+                "strategy [explicit] needs [feedback.relevant] and/or [feedback.non_relevant] document ids, or [feedback.text]"
+            );
         }
-        if (strategy != Strategy.EXPLICIT && (relevant.isEmpty() == false || nonRelevant.isEmpty() == false)) {
-            throw new IllegalArgumentException("[feedback.relevant] and [feedback.non_relevant] need strategy [explicit]");
+        if (strategy != Strategy.EXPLICIT && (relevant.isEmpty() == false || nonRelevant.isEmpty() == false || texts.isEmpty() == false)) {
+            throw new IllegalArgumentException("[feedback.relevant], [feedback.non_relevant] and [feedback.text] need strategy [explicit]");
         }
     }
 
@@ -110,6 +130,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             new Rocchio.Params(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()),
             in.readVInt(),
             in.readOptionalString(),
+            in.readStringList(),
             in.readStringList(),
             in.readStringList(),
             in.readEnum(Mode.class)
@@ -130,6 +151,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         out.writeOptionalString(captionField);
         out.writeStringCollection(relevant);
         out.writeStringCollection(nonRelevant);
+        out.writeStringCollection(texts);
         out.writeEnum(mode);
     }
 
@@ -154,6 +176,9 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         if (nonRelevant.isEmpty() == false) {
             builder.field("non_relevant", nonRelevant);
         }
+        if (texts.isEmpty() == false) {
+            builder.field("text", texts);
+        }
         builder.field("mode", mode.name().toLowerCase(Locale.ROOT));
         return builder.endObject();
     }
@@ -172,6 +197,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         String captionField = null;
         List<String> relevant = List.of();
         List<String> nonRelevant = List.of();
+        List<String> texts = List.of();
         Mode mode = Mode.RETRIEVE;
         String current = null;
         for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
@@ -193,10 +219,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                 case "relevant" -> relevant = parseIds(parser, current);
                 case "non_relevant" -> nonRelevant = parseIds(parser, current);
                 case "mode" -> mode = parseEnum(parser, Mode.class, current);
-                case "text" -> throw new ParsingException(
-                    parser.getTokenLocation(),
-                    "[feedback.text] needs the text encoder, which this version does not have yet; mark hits with [relevant] / [non_relevant]"
-                );
+                case "text" -> texts = parser.currentToken() == XContentParser.Token.START_ARRAY ? parseIds(parser, current) : List.of(parser.text());
                 default -> throw new ParsingException(parser.getTokenLocation(), "[feedback] unknown field [" + current + "]");
             }
         }
@@ -206,7 +229,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         try {
             Rocchio.Params params = new Rocchio.Params(alpha, beta, gamma, temperature);
             int w = window != null ? window : Math.max(DEFAULT_WINDOW, topK);
-            return new FeedbackSpec(strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, mode);
+            return new FeedbackSpec(strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, texts, mode);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             // Rocchio.Params names bare parameters ("[alpha] ..."); say where they sit in the request.
@@ -274,6 +297,11 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         return nonRelevant;
     }
 
+    /** Explicit feedback words: averaged with q as in the paper's explicit baseline. */
+    public List<String> texts() {
+        return texts;
+    }
+
     public Mode mode() {
         return mode;
     }
@@ -297,11 +325,12 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             && Objects.equals(captionField, f.captionField)
             && relevant.equals(f.relevant)
             && nonRelevant.equals(f.nonRelevant)
+            && texts.equals(f.texts)
             && mode == f.mode;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, mode);
+        return Objects.hash(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, texts, mode);
     }
 }

@@ -16,14 +16,15 @@ import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.relevancefeedback.inference.TextEncoder;
 import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -45,7 +46,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     private final String text;
     private final FeedbackSpec feedback;
     /** The node's text encoder (null in unit tests: then [text] cannot be used); never serialized. */
-    private final BiConsumer<String, ActionListener<float[]>> encoder;
+    private final TextEncoder encoder;
     /** Set only on the transient copy that waits for the first pass; never serialized. */
     private final Supplier<QueryBuilder> resolved;
 
@@ -58,7 +59,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /** A query by text: {@code knn} has no vector; {@code encoder} turns the text into one. */
-    public RelevanceFeedbackQueryBuilder(KnnSpec knn, String text, FeedbackSpec feedback, BiConsumer<String, ActionListener<float[]>> encoder) {
+    public RelevanceFeedbackQueryBuilder(KnnSpec knn, String text, FeedbackSpec feedback, TextEncoder encoder) {
         this(knn, text, feedback, encoder, null);
     }
 
@@ -66,7 +67,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         KnnSpec knn,
         String text,
         FeedbackSpec feedback,
-        BiConsumer<String, ActionListener<float[]>> encoder,
+        TextEncoder encoder,
         Supplier<QueryBuilder> resolved
     ) {
         if ((knn.vector() == null) == (text == null)) {
@@ -79,7 +80,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         this.resolved = resolved;
     }
 
-    public RelevanceFeedbackQueryBuilder(StreamInput in, BiConsumer<String, ActionListener<float[]>> encoder) throws IOException {
+    public RelevanceFeedbackQueryBuilder(StreamInput in, TextEncoder encoder) throws IOException {
         super(in);
         this.knn = new KnnSpec(in);
         this.text = in.readOptionalString();
@@ -120,7 +121,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         builder.endObject();
     }
 
-    public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, BiConsumer<String, ActionListener<float[]>> encoder)
+    public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, TextEncoder encoder)
         throws IOException {
         SetOnce<FeedbackSpec> feedback = new SetOnce<>();
         SetOnce<String> text = new SetOnce<>();
@@ -176,18 +177,32 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         return new RelevanceFeedbackQueryBuilder(knn, text, feedback, encoder, result::get).boost(boost).queryName(queryName);
     }
 
-    /** Encodes the text if there is one, then runs the first pass and the feedback rounds over the targets of {@code request}. */
+    /**
+     * Encodes the query text and the explicit feedback texts if there are any (one batch), then runs the first pass
+     * and the feedback rounds over the targets of {@code request}.
+     */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
-        if (text == null) {
-            search(knn, client, request, listener);
+        List<String> texts = new ArrayList<>();
+        if (text != null) {
+            texts.add(text);
+        }
+        if (feedback != null) {
+            texts.addAll(feedback.texts());
+        }
+        if (texts.isEmpty()) {
+            search(knn, new float[0][], client, request, listener);
         } else if (encoder == null) {
             listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] needs the text encoder, which is not available here"));
         } else {
-            encoder.accept(text, ActionListener.wrap(v -> search(knn.withVector(v), client, request, listener), listener::onFailure));
+            encoder.encode(texts, ActionListener.wrap(vectors -> {
+                KnnSpec spec = text == null ? knn : knn.withVector(vectors[0]);
+                float[][] feedbackTexts = Arrays.copyOfRange(vectors, text == null ? 0 : 1, vectors.length);
+                search(spec, feedbackTexts, client, request, listener);
+            }, listener::onFailure));
         }
     }
 
-    private void search(KnnSpec knn, Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+    private void search(KnnSpec knn, float[][] feedbackTexts, Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
         if (hasFeedback() == false) {
             KnnQueryBuilder firstPass = new KnnQueryBuilder(knn);
             new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null).firstPassOnly(knn.vector(), listener);
@@ -200,7 +215,24 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, retrieve ? knn : null).run(knn.vector(), listener);
+        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, retrieve ? knn : null).run(
+            withTexts(knn.vector(), feedbackTexts),
+            listener
+        );
+    }
+
+    /**
+     * Explicit feedback by words, the paper's explicit baseline: q is replaced by the normalized mean of q and the
+     * feedback texts' embeddings (before any feedback by document ids). No texts: q itself.
+     */
+    static float[] withTexts(float[] q, float[][] texts) {
+        if (texts.length == 0) {
+            return q;
+        }
+        float[][] all = new float[texts.length + 1][];
+        all[0] = q;
+        System.arraycopy(texts, 0, all, 1, texts.length);
+        return Rocchio.mean(all);
     }
 
     /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */

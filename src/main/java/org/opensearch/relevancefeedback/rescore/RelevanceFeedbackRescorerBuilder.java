@@ -69,6 +69,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         if (feedback.strategy() == FeedbackSpec.Strategy.NONE) {
             throw new IllegalArgumentException("[" + NAME + "] rescorer needs a feedback strategy other than [none]");
         }
+        if (feedback.texts().isEmpty() == false) {
+            throw new IllegalArgumentException("[" + NAME + "] rescorer takes explicit feedback by document ids; [feedback.text] is for the query");
+        }
         this.field = field;
         this.vector = vector;
         this.feedback = feedback;

@@ -27,6 +27,7 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         boolean explicit = strategy == FeedbackSpec.Strategy.EXPLICIT;
         List<String> relevant = explicit ? List.of(randomAlphaOfLength(4)) : List.of();
         List<String> nonRelevant = explicit && randomBoolean() ? List.of(randomAlphaOfLength(5), randomAlphaOfLength(6)) : List.of();
+        List<String> texts = explicit && randomBoolean() ? List.of(randomAlphaOfLength(7)) : List.of();
         return new FeedbackSpec(
             strategy,
             topK,
@@ -37,6 +38,7 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
             strategy == FeedbackSpec.Strategy.GRF || randomBoolean() ? "captions" : null,
             relevant,
             nonRelevant,
+            texts,
             randomFrom(FeedbackSpec.Mode.values())
         );
     }
@@ -78,6 +80,18 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         );
     }
 
+    public void testExplicitFeedbackByWords() throws IOException {
+        RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
+            "{\"relevance_feedback\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":{\"strategy\":\"explicit\",\"text\":[\"red\",\"heart\"]}}}"
+        );
+        assertEquals(List.of("red", "heart"), q.feedback().texts());
+        assertEquals(q, parseQuery(q.toString()));
+        // q' = unit(mean(q, t1, t2)), as the paper's explicit baseline averages the extra captions in
+        float[] refined = RelevanceFeedbackQueryBuilder.withTexts(new float[] { 1, 0 }, new float[][] { { 0, 1 }, { 0, 1 } });
+        assertEquals(1 / Math.sqrt(5), refined[0], 1e-7);
+        assertEquals(2 / Math.sqrt(5), refined[1], 1e-7);
+    }
+
     public void testFeedbackParseErrors() {
         assertFeedbackError("{\"top_k\":3}", "[feedback.strategy] is required");
         assertFeedbackError("{\"strategy\":\"magic\"}", "[feedback.strategy] must be one of [none, prf, grf, explicit, afs], got [magic]");
@@ -92,7 +106,7 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         assertFeedbackError("{\"strategy\":\"explicit\"}", "needs [feedback.relevant] and/or [feedback.non_relevant]");
         assertFeedbackError("{\"strategy\":\"prf\",\"relevant\":[\"a\"]}", "need strategy [explicit]");
         assertFeedbackError("{\"strategy\":\"explicit\",\"relevant\":\"a\"}", "[feedback.relevant] must be an array of document ids");
-        assertFeedbackError("{\"strategy\":\"explicit\",\"text\":\"red\"}", "[feedback.text] needs the text encoder");
+        assertFeedbackError("{\"strategy\":\"prf\",\"text\":\"red\"}", "need strategy [explicit]");
         assertFeedbackError("{\"strategy\":\"prf\",\"rocchio\":\"new\"}", "[feedback.rocchio] must be one of [extended, original]");
         assertFeedbackError("{\"strategy\":\"prf\",\"mode\":\"x\"}", "[feedback.mode] must be one of [retrieve, rescore]");
         assertFeedbackError("{\"strategy\":\"prf\",\"colour\":1}", "[feedback] unknown field [colour]");

@@ -102,6 +102,23 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                 compared += sample.size();
             }
         }
+        // explicit feedback by words, the paper's protocol: round r adds the target's next non-label caption, and the
+        // request carries the original query with all captions so far (the plugin encodes and averages them in)
+        List<List<String>> extra = explicitTexts();
+        for (int r = 1; r <= ROUNDS; r++) {
+            List<Integer> ranks = new ArrayList<>();
+            for (int qi : sample) {
+                List<String> own = extra.get(qi);
+                StringBuilder words = new StringBuilder("[");
+                for (int i = 0; i < r && own.isEmpty() == false; i++) {
+                    words.append(i == 0 ? "" : ",").append('"').append(escape(own.get(i % own.size()))).append('"');
+                }
+                String byWords = own.isEmpty() ? null : "{\"strategy\":\"explicit\",\"text\":" + words.append(']') + "}";
+                ranks.add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) search(queries[qi], byWords).get("hits")).get("hits")));
+            }
+            mismatches += compare("explicit", r, sample, ranks, (Map<String, Object>) reference.get("explicit"), table);
+            compared += sample.size();
+        }
         logger.info("\n{}", table);
         // float32 scores on the shards vs float64 in NumPy may swap a near-tie; nothing more.
         assertTrue("ranks differing from the reference: " + mismatches + " of " + compared + "\n" + table, mismatches <= Math.max(1, compared / 500));
@@ -156,19 +173,31 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         return K + 1;
     }
 
-    @SuppressWarnings("unchecked")
     private List<String> queryTexts() throws IOException {
+        return meta("queries");
+    }
+
+    private List<List<String>> explicitTexts() throws IOException {
+        return meta("explicit_texts");
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> List<T> meta(String key) throws IOException {
         try (
             InputStream in = getClass().getResourceAsStream("/emoji/meta.json");
             XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
         ) {
-            return (List<String>) parser.map().get("queries");
+            return (List<T>) parser.map().get(key);
         }
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private Map<String, Object> searchText(String text) throws IOException {
         Request request = new Request("POST", "/" + INDEX + "/_search");
-        String quoted = text.replace("\\", "\\\\").replace("\"", "\\\"");
+        String quoted = escape(text);
         request.setJsonEntity(
             "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + quoted + "\",\"k\":" + K
                 + ",\"num_candidates\":2000}}}"
