@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Quality table through the plugin on a real node: builds the plugin, starts a node (target/eval-node), loads the
+# emoji split through rf_encode, runs tools/eval_rest.py, writes target/eval/results.{md,csv,json} (+ plots),
+# stops the node by PID.
+#   scripts/eval.sh [--split test] [--every 1]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+[ -f data/manifest.jsonl ] || bash scripts/fetch_corpus.sh
+mvn -B -q package -DskipTests
+trap 'bash scripts/node.sh stop --dir target/eval-node' EXIT
+bash scripts/node.sh start --dir target/eval-node --heap 2g
+url="http://127.0.0.1:$(cat target/eval-node/port)"
+split=test
+for arg in "$@"; do [ "${prev:-}" = "--split" ] && split=$arg; prev=$arg; done
+/usr/bin/python3 tools/load_emoji.py --url "$url" --split "$split"
+/usr/bin/python3 tools/eval_rest.py --url "$url" --out target/eval "$@"
