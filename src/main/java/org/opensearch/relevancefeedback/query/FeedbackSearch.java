@@ -97,9 +97,10 @@ public final class FeedbackSearch {
                 "[feedback." + name + "] must be <= " + limits.maxWindow() + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got [" + spec.feedbackDepth() + "]"
             );
         }
-        if (spec.relevant().size() + spec.nonRelevant().size() > limits.maxWindow()) {
+        if (spec.relevant().size() + spec.nonRelevant().size() + spec.texts().size() > limits.maxWindow()) {
             throw new IllegalArgumentException(
-                "[feedback.relevant] + [feedback.non_relevant] must list <= " + limits.maxWindow() + " ids (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])"
+                "[feedback.relevant] + [feedback.non_relevant] + [feedback.text] must list <= " + limits.maxWindow() + " items (setting ["
+                    + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])"
             );
         }
     }

@@ -182,6 +182,14 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      * and the feedback rounds over the targets of {@code request}.
      */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+        if (hasFeedback()) {
+            try {
+                FeedbackSearch.checkLimits(feedback); // before encoding any feedback text
+            } catch (IllegalArgumentException e) {
+                listener.onFailure(e);
+                return;
+            }
+        }
         List<String> texts = new ArrayList<>();
         if (text != null) {
             texts.add(text);
