@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 
+from manifest import caption, doc_id, load
 from metrics import metrics
 
 ROUNDS, K = 5, 10
@@ -49,18 +50,6 @@ def rank(response, target):
     return ids.index(target) + 1 if target in ids else K + 1
 
 
-def doc_id(r):
-    return r["path"].rsplit("/", 1)[-1][:-4] + "-" + r["vendor"]
-
-
-def caption(r, kinds):
-    for kind in kinds:
-        for c in r["captions"]:
-            if c["type"] == kind:
-                return c["text"]
-    return None
-
-
 class Progress:
     def __init__(self, total):
         self.total, self.done, self.start = total, 0, time.time()
@@ -83,7 +72,7 @@ def main():
     ap.add_argument("--every", type=int, default=1, help="use every n-th query (1: all)")
     ap.add_argument("--out", default="target/eval")
     a = ap.parse_args()
-    records = [r for r in map(json.loads, open("data/manifest.jsonl")) if r["split"] == a.split][:: a.every]
+    records = [r for r in load() if r["split"] == a.split][:: a.every]
     progress = Progress(len(records) * (1 + len(STRATEGIES) * ROUNDS + ROUNDS + len(TEMPERATURES)))
     ranks = {"none": {0: []}, **{s: {r: [] for r in range(1, ROUNDS + 1)} for s in list(STRATEGIES) + ["explicit"]}}
     sweep = {t: [] for t in TEMPERATURES}

@@ -23,6 +23,7 @@ import feedback_ref as fb
 from clip_bpe import ClipTokenizer
 from clip_model import DualEncoder
 from emoji_data import images_tensor, load_manifest, normalize, pad
+from manifest import caption
 from metrics import metrics, rank_of
 
 ROUNDS = 5
@@ -43,14 +44,6 @@ def embed_images(model, records, size, batch=256):
         for i in range(0, len(records), batch):
             out.append(model.vision(normalize(images_tensor(records[i: i + batch], size)))[0].numpy())
     return np.concatenate(out).astype(np.float64)
-
-
-def caption(r, kinds):
-    for kind in kinds:
-        for c in r["captions"]:
-            if c["type"] == kind:
-                return c["text"]
-    return None
 
 
 def run(records, img, q0, grf_caps, explicit_caps, concepts):

@@ -25,7 +25,8 @@ import feedback_ref as fb
 from clip_bpe import ClipTokenizer
 from clip_model import DualEncoder
 from emoji_data import load_manifest
-from evaluate import ROUNDS, caption, embed_images, embed_texts, run
+from evaluate import ROUNDS, embed_images, embed_texts, run
+from manifest import caption
 
 GALLERY, QUERIES, TOP = 300, 10, 10
 OUT = "src/test/resources"

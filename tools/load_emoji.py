@@ -14,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 
+from manifest import caption, doc_id, load
+
 
 def call(url, method="GET", body=None, ndjson=False):
     data = None if body is None else (body.encode() if ndjson else json.dumps(body).encode())
@@ -23,21 +25,13 @@ def call(url, method="GET", body=None, ndjson=False):
         return json.loads(r.read())
 
 
-def caption(r, kinds):
-    for kind in kinds:
-        for c in r["captions"]:
-            if c["type"] == kind:
-                return c["text"]
-    return None
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--split", default="test")
     ap.add_argument("--index", default="emoji")
     a = ap.parse_args()
-    records = [r for r in map(json.loads, open("data/manifest.jsonl")) if a.split in ("all", r["split"])]
+    records = [r for r in load() if a.split in ("all", r["split"])]
     call(f"{a.url}/_ingest/pipeline/emoji_encode", "PUT", {"description": "emoji-clip image and caption embeddings", "processors": [
         {"rf_encode": {"image_field": "image_b64", "image_vector_field": "image",
                        "text_field": "caption_text", "text_vector_field": "caption", "batch_size": 32}}]})
@@ -53,7 +47,7 @@ def main():
     for i in range(0, len(records), 200):
         lines = []
         for r in records[i: i + 200]:
-            lines.append(json.dumps({"index": {"_id": r["path"].rsplit("/", 1)[-1][:-4] + "-" + r["vendor"]}}))
+            lines.append(json.dumps({"index": {"_id": doc_id(r)}}))
             lines.append(json.dumps({"image_b64": base64.b64encode(open(r["path"], "rb").read()).decode(), "label": caption(r, ["label", "name"]),
                                      "caption_text": caption(r, ["tags", "name", "short_name", "category"]), "vendor": r["vendor"], "emoji": r["emoji"]}))
         res = call(f"{a.url}/{a.index}/_bulk", "POST", "\n".join(lines) + "\n", ndjson=True)
