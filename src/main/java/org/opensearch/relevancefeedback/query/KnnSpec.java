@@ -9,7 +9,6 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
@@ -146,20 +145,7 @@ public final class KnnSpec {
         if (vector == null) {
             throw new QueryShardException(context, "[" + queryName + "] has no [vector]: its [text] is encoded on the coordinating node of a search");
         }
-        MappedFieldType type = context.fieldMapper(field);
-        if (type == null) {
-            throw new QueryShardException(context, "[" + queryName + "] field [" + field + "] does not exist in the mapping");
-        }
-        if (type instanceof RfVectorFieldMapper.RfVectorFieldType == false) {
-            throw new QueryShardException(
-                context,
-                "[" + queryName + "] field [" + field + "] is of type [" + type.typeName() + "], expected [" + RfVectorFieldMapper.CONTENT_TYPE + "]"
-            );
-        }
-        String problem = ((RfVectorFieldMapper.RfVectorFieldType) type).validate(vector);
-        if (problem != null) {
-            throw new QueryShardException(context, "[" + queryName + "] query " + problem);
-        }
+        VectorSimilaritySource.vectorField(context, field, vector, queryName);
         int maxK = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_K);
         if (k > maxK) {
             throw new QueryShardException(

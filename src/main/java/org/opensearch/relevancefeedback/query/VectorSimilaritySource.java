@@ -32,19 +32,25 @@ public final class VectorSimilaritySource extends DoubleValuesSource {
         this.description = description;
     }
 
-    /** The field's type, after checking that it is an rf_vector field that accepts {@code vector}. */
+    /**
+     * The field's type, after checking that it is an rf_vector field that accepts {@code vector}: the one check of
+     * every query that scores by a vector field (kNN passes, rescore mode, the rescorer).
+     */
     public static RfVectorFieldMapper.RfVectorFieldType vectorField(QueryShardContext context, String field, float[] vector, String queryName) {
         MappedFieldType type = context.fieldMapper(field);
+        if (type == null) {
+            throw new QueryShardException(context, "[" + queryName + "] field [" + field + "] does not exist in the mapping");
+        }
         if (type instanceof RfVectorFieldMapper.RfVectorFieldType == false) {
             throw new QueryShardException(
                 context,
-                "[" + queryName + "] field [" + field + "] " + (type == null ? "does not exist in the mapping" : "is not of type [rf_vector]")
+                "[" + queryName + "] field [" + field + "] is of type [" + type.typeName() + "], expected [" + RfVectorFieldMapper.CONTENT_TYPE + "]"
             );
         }
         RfVectorFieldMapper.RfVectorFieldType vectorType = (RfVectorFieldMapper.RfVectorFieldType) type;
         String problem = vectorType.validate(vector);
         if (problem != null) {
-            throw new QueryShardException(context, "[" + queryName + "] vector " + problem);
+            throw new QueryShardException(context, "[" + queryName + "] query " + problem);
         }
         return vectorType;
     }
