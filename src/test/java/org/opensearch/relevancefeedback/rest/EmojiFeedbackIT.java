@@ -5,14 +5,9 @@ import org.opensearch.client.RequestOptions;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.client.WarningsHandler;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,13 +44,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         }
         bulk(INDEX, bulk.toString());
 
-        Map<String, Object> reference;
-        try (
-            InputStream in = getClass().getResourceAsStream("/emoji/ranks.json");
-            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
-        ) {
-            reference = (Map<String, Object>) parser.map().get("ranks");
-        }
+        Map<String, Object> reference = (Map<String, Object>) resource("/emoji/ranks.json").get("ranks");
         Map<String, String> feedback = new LinkedHashMap<>();
         feedback.put("prf", "{\"strategy\":\"prf\"}");
         feedback.put("grf", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}");
@@ -72,7 +61,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         // round 0: plain kNN
         List<Integer> plain = new ArrayList<>();
         for (int qi : sample) {
-            plain.add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) search(queries[qi], null).get("hits")).get("hits")));
+            plain.add(rankOf(qi, search(queries[qi], null), K));
         }
         mismatches += compare("none", 0, sample, plain, (Map<String, Object>) reference.get("none"), table);
         compared += sample.size();
@@ -80,7 +69,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         List<String> texts = queryTexts();
         List<Integer> byText = new ArrayList<>();
         for (int qi : sample) {
-            byText.add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) searchText(texts.get(qi)).get("hits")).get("hits")));
+            byText.add(rankOf(qi, searchText(texts.get(qi)), K));
         }
         mismatches += compare("none (text)", 0, sample, byText, (Map<String, Object>) reference.get("none"), table);
         compared += sample.size();
@@ -93,7 +82,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                 float[] q = queries[qi];
                 for (int r = 0; r < ROUNDS; r++) {
                     Map<String, Object> response = search(q, strategy.getValue());
-                    perRound.get(r).add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) response.get("hits")).get("hits")));
+                    perRound.get(r).add(rankOf(qi, response, K));
                     q = vector((List<Number>) ((Map<String, Object>) response.get("relevance_feedback")).get("vector"));
                 }
             }
@@ -114,7 +103,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                     words.append(i == 0 ? "" : ",").append('"').append(escape(own.get(i % own.size()))).append('"');
                 }
                 String byWords = own.isEmpty() ? null : "{\"strategy\":\"explicit\",\"text\":" + words.append(']') + "}";
-                ranks.add(rankOf(qi, (List<Map<String, Object>>) ((Map<String, Object>) search(queries[qi], byWords).get("hits")).get("hits")));
+                ranks.add(rankOf(qi, search(queries[qi], byWords), K));
             }
             mismatches += compare("explicit", r, sample, ranks, (Map<String, Object>) reference.get("explicit"), table);
             compared += sample.size();
@@ -163,16 +152,6 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         return String.format(Locale.ROOT, "%.3f/%.3f/%.3f", h1 / n, h5 / n, mrr / n);
     }
 
-    /** 1-based rank of document {@code target} among the hits; K + 1 when it is not among them. */
-    private static int rankOf(int target, List<Map<String, Object>> hits) {
-        for (int i = 0; i < hits.size(); i++) {
-            if (Integer.toString(target).equals(hits.get(i).get("_id"))) {
-                return i + 1;
-            }
-        }
-        return K + 1;
-    }
-
     private List<String> queryTexts() throws IOException {
         return meta("queries");
     }
@@ -183,16 +162,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
 
     @SuppressWarnings("unchecked")
     private <T> List<T> meta(String key) throws IOException {
-        try (
-            InputStream in = getClass().getResourceAsStream("/emoji/meta.json");
-            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
-        ) {
-            return (List<T>) parser.map().get(key);
-        }
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+        return (List<T>) resource("/emoji/meta.json").get(key);
     }
 
     private Map<String, Object> searchText(String text) throws IOException {

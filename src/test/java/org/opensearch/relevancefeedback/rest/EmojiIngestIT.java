@@ -9,8 +9,6 @@ import org.opensearch.relevancefeedback.EmojiEmbeddings;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,10 +122,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
             }
         }
 
-        Map<String, Object> reference;
-        try (InputStream in = getClass().getResourceAsStream("/emoji/ranks.json")) {
-            reference = (Map<String, Object>) parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)).get("ranks");
-        }
+        Map<String, Object> reference = (Map<String, Object>) resource("/emoji/ranks.json").get("ranks");
         // none: every query of the split; GRF round 1: every 20th
         String[][] runs = { { "none", "0", null, "1" }, { "grf", "1", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}", "20" } };
         for (String[] run : runs) {
@@ -137,7 +132,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
             double[] mine = new double[3];
             double[] theirs = new double[3];
             for (int qi = 0; qi < records.size(); qi += Integer.parseInt(run[3])) {
-                int rank = rankOf(qi, textSearch(label(records.get(qi)), run[2]));
+                int rank = rankOf(qi, textSearch(label(records.get(qi)), run[2]), K);
                 int python = expected.get(qi).intValue();
                 differing += Math.min(python, K + 1) == rank ? 0 : 1;
                 add(mine, rank);
@@ -183,17 +178,6 @@ public class EmojiIngestIT extends RealClusterTestCase {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private int rankOf(int target, Map<String, Object> response) {
-        List<Object> hits = (List<Object>) ((Map<String, Object>) response.get("hits")).get("hits");
-        for (int i = 0; i < hits.size(); i++) {
-            if (Integer.toString(target).equals(((Map<String, Object>) hits.get(i)).get("_id"))) {
-                return i + 1;
-            }
-        }
-        return K + 1;
-    }
-
     private Map<String, Object> textSearch(String text, String feedback) throws IOException {
         Request request = new Request("POST", "/" + INDEX + "/_search");
         request.setJsonEntity(
@@ -224,10 +208,6 @@ public class EmojiIngestIT extends RealClusterTestCase {
     /** The GRF caption of tools/evaluate.py. */
     private static String grfCaption(Map<String, Object> record) {
         return caption(record, "tags", "name", "short_name", "category");
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     private static Map<String, Object> parse(String json) throws IOException {

@@ -2,9 +2,16 @@ package org.opensearch.relevancefeedback.rest;
 
 import org.opensearch.client.Request;
 import org.opensearch.client.ResponseException;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
 
@@ -23,6 +30,33 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
         ResponseException e = expectThrows(ResponseException.class, () -> client().performRequest(request));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertThat(e.getMessage(), containsString(expected));
+    }
+
+    /** 1-based rank of document {@code target} among a search response's hits; k + 1 when it is not among them. */
+    @SuppressWarnings("unchecked")
+    protected static int rankOf(int target, Map<String, Object> response, int k) {
+        List<Object> hits = (List<Object>) ((Map<String, Object>) response.get("hits")).get("hits");
+        for (int i = 0; i < hits.size(); i++) {
+            if (Integer.toString(target).equals(((Map<String, Object>) hits.get(i)).get("_id"))) {
+                return i + 1;
+            }
+        }
+        return k + 1;
+    }
+
+    /** A JSON test resource (e.g. /emoji/ranks.json) as a map. */
+    protected static Map<String, Object> resource(String path) throws IOException {
+        try (
+            InputStream in = RealClusterTestCase.class.getResourceAsStream(path);
+            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
+        ) {
+            return parser.map();
+        }
+    }
+
+    /** A string as the inside of a JSON string literal. */
+    protected static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** A vector as a JSON array; Float.toString round-trips every float exactly. */
