@@ -36,3 +36,13 @@ def original_rocchio(q, relevant, non_relevant, alpha=ALPHA, beta=BETA, gamma=GA
     pos = relevant.mean(axis=0) if len(relevant) else 0
     neg = non_relevant.mean(axis=0) if len(non_relevant) else 0
     return unit(alpha * q + beta * pos - gamma * neg)
+
+
+def afs_rocchio(q, positive, a_img, images, a_cap=None, captions=None, alpha=ALPHA, beta=BETA, gamma=GAMMA, tau=TAU):
+    """AFS in Rocchio (paper Eq. 6-8). positive: the summarizer's unit output; a_img / a_cap: each feedback
+    image's / caption's accumulated cross-attention (mean over its tokens). The least attended items make the
+    negative: w-_i = softmax_i(-a_i / tau) per modality, n = unit(mean of the image and caption parts)."""
+    neg = softmax(-np.asarray(a_img) / tau) @ images
+    if a_cap is not None:
+        neg = (neg + softmax(-np.asarray(a_cap) / tau) @ captions) / 2
+    return unit(alpha * q + beta * positive - gamma * unit(neg))

@@ -25,6 +25,9 @@ import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.relevancefeedback.inference.ClipEncoder;
+import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
+import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.relevancefeedback.ingest.RfEncodeProcessor;
 import org.opensearch.relevancefeedback.mapper.RfCodecService;
@@ -117,8 +120,8 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
         return List.of(
             new RescorerSpec<>(
                 RelevanceFeedbackRescorerBuilder.NAME,
-                RelevanceFeedbackRescorerBuilder::new,
-                RelevanceFeedbackRescorerBuilder::fromXContent
+                in -> new RelevanceFeedbackRescorerBuilder(in, inference),
+                p -> RelevanceFeedbackRescorerBuilder.fromXContent(p, inference)
             )
         );
     }
@@ -133,22 +136,42 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
         return List.of(
             new QuerySpec<>(
                 RelevanceFeedbackQueryBuilder.NAME,
-                in -> new RelevanceFeedbackQueryBuilder(in, this::encodeTexts),
-                p -> RelevanceFeedbackQueryBuilder.fromXContent(p, this::encodeTexts)
+                in -> new RelevanceFeedbackQueryBuilder(in, inference),
+                p -> RelevanceFeedbackQueryBuilder.fromXContent(p, inference)
             ),
             new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
             new QuerySpec<>(ScoredDocsQueryBuilder.NAME, ScoredDocsQueryBuilder::new, ScoredDocsQueryBuilder::fromXContent)
         );
     }
 
-    private void encodeTexts(List<String> texts, ActionListener<float[][]> listener) {
-        ModelService service = models.get();
-        if (service == null) {
-            listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which is not set up on this node"));
-        } else {
-            service.encodeTexts(texts, listener);
+    /** The node's model for queries; parsers are registered before createComponents loads it. */
+    private final Inference inference = new Inference() {
+        @Override
+        public void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
+            ModelService service = models.get();
+            if (service == null) {
+                listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which is not set up on this node"));
+            } else {
+                service.encodeTexts(texts, listener);
+            }
         }
-    }
+
+        @Override
+        public void summarize(
+            float[][] query,
+            List<float[][]> captions,
+            List<float[][]> images,
+            List<float[]> imageBias,
+            ActionListener<FeedbackSummarizer.Output> listener
+        ) {
+            ModelService service = models.get();
+            if (service == null) {
+                listener.onFailure(new IllegalArgumentException("strategy [afs] needs the model, which is not set up on this node"));
+            } else {
+                service.summarize(query, captions, images, imageBias, listener);
+            }
+        }
+    };
 
     @Override
     public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {

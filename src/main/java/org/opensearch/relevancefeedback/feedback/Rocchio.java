@@ -73,7 +73,7 @@ public final class Rocchio {
         return out;
     }
 
-    private static double weightedSum(float[][] items, double[] weights, int d) {
+    static double weightedSum(float[][] items, double[] weights, int d) {
         double sum = 0;
         for (int i = 0; i < items.length; i++) {
             sum += weights[i] * items[i][d];
@@ -132,7 +132,7 @@ public final class Rocchio {
         return w;
     }
 
-    private static float[] unit(double[] v) {
+    static float[] unit(double[] v) {
         double norm = 0;
         for (double x : v) {
             norm += x * x;

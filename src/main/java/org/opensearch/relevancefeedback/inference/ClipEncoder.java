@@ -43,6 +43,8 @@ public final class ClipEncoder implements Closeable {
     private final Predictor<NDList, NDList> visionPredictor;
     private final DeviceChoice device;
     private final int dimension;
+    /** The Attentive Feedback Summarizer trained on this encoder's tokens, when the directory has one. */
+    private final FeedbackSummarizer summarizer;
 
     private ClipEncoder(Path dir, DeviceChoice device, int intraOpThreads) throws IOException {
         this.device = device;
@@ -53,6 +55,8 @@ public final class ClipEncoder implements Closeable {
         this.textPredictor = text.newPredictor();
         this.visionPredictor = vision.newPredictor();
         this.dimension = encodeTexts(List.of("a"))[0].length;
+        Path afs = dir.resolve(FeedbackSummarizer.FILE);
+        this.summarizer = Files.isRegularFile(afs) ? new FeedbackSummarizer(afs, device, intraOpThreads) : null;
     }
 
     /**
@@ -81,7 +85,7 @@ public final class ClipEncoder implements Closeable {
         return OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
     }
 
-    private static ZooModel<NDList, NDList> loadModel(Path file, DeviceChoice device, int intraOpThreads) throws IOException {
+    static ZooModel<NDList, NDList> loadModel(Path file, DeviceChoice device, int intraOpThreads) throws IOException {
         Criteria<NDList, NDList> criteria = Criteria.builder()
             .setTypes(NDList.class, NDList.class)
             .optModelPath(file)
@@ -112,6 +116,11 @@ public final class ClipEncoder implements Closeable {
 
     public ImagePreprocessor preprocessor() {
         return preprocessor;
+    }
+
+    /** The model's Attentive Feedback Summarizer, or null when it has none. */
+    public FeedbackSummarizer summarizer() {
+        return summarizer;
     }
 
     /** Embeddings and, per input, the last hidden states of its tokens (a text's real tokens; an image's CLS + patches). */
@@ -225,6 +234,9 @@ public final class ClipEncoder implements Closeable {
 
     @Override
     public void close() {
+        if (summarizer != null) {
+            summarizer.close();
+        }
         textPredictor.close();
         visionPredictor.close();
         text.close();

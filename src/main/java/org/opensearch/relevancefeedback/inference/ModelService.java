@@ -21,7 +21,7 @@ import java.util.concurrent.ExecutorService;
  * node. Encoding runs on the plugin's own thread pool, never on transport or search threads. A model that fails to
  * load does not stop the node: queries that need it get a 400 with the reason, and the models endpoint shows it.
  */
-public final class ModelService implements Closeable {
+public final class ModelService implements Closeable, Inference {
 
     public static final String THREAD_POOL = "relevance_feedback_inference";
     private static final Logger logger = LogManager.getLogger(ModelService.class);
@@ -90,7 +90,8 @@ public final class ModelService implements Closeable {
     }
 
     /** Encodes query / feedback texts on the inference pool, in one batch. */
-    public void encodeTexts(List<String> texts, ActionListener<float[][]> listener) {
+    @Override
+    public void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
         int max = RelevanceFeedbackSettings.feedbackLimits().maxTextChars();
         for (String text : texts) {
             if (text.length() > max) {
@@ -106,7 +107,29 @@ public final class ModelService implements Closeable {
             listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which did not load on this node: " + failure));
             return;
         }
-        executor().execute(ActionRunnable.supply(listener, () -> encoder.encodeTexts(texts)));
+        executor().execute(ActionRunnable.supply(listener, () -> encoder.encodeTextsWithTokens(texts)));
+    }
+
+    @Override
+    public void summarize(
+        float[][] query,
+        List<float[][]> captions,
+        List<float[][]> images,
+        List<float[]> imageBias,
+        ActionListener<FeedbackSummarizer.Output> listener
+    ) {
+        if (encoder == null || encoder.summarizer() == null) {
+            listener.onFailure(
+                new IllegalArgumentException(
+                    "strategy [afs] needs the Attentive Feedback Summarizer ["
+                        + FeedbackSummarizer.FILE
+                        + "], which this node's model "
+                        + (encoder == null ? "did not load: " + failure : "[" + path + "] does not have")
+                )
+            );
+            return;
+        }
+        executor().execute(ActionRunnable.supply(listener, () -> encoder.summarizer().summarize(query, captions, images, imageBias)));
     }
 
     /** The loaded encoder, or null when it did not load ({@link #failure()} says why). */
@@ -135,6 +158,7 @@ public final class ModelService implements Closeable {
             m.put("device_reason", encoder.device().reason());
             m.put("max_tokens", ClipEncoder.MAX_TOKENS);
             m.put("image_size", encoder.preprocessor().size());
+            m.put("feedback_summarizer", encoder.summarizer() != null);
         } else {
             m.put("error", failure);
         }

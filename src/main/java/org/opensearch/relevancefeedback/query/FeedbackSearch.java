@@ -8,13 +8,18 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.PseudoFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.relevancefeedback.inference.Inference;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +38,23 @@ import java.util.Set;
  */
 public final class FeedbackSearch {
 
-    /** The weights one hit received in one round. */
-    public record Weight(String index, String id, double positive, double negative) {}
+    /**
+     * The weights one hit received in one round; with the summarizer and {@code saliency}, also its patch grid
+     * (row-major, min-max normalized) and its caption tokens' scores, else null.
+     */
+    public record Weight(String index, String id, double positive, double negative, float[] patches, float[] caption) {
+        public Weight(String index, String id, double positive, double negative) {
+            this(index, id, positive, negative, null, null);
+        }
+
+        /** The saliency as one line for explain output. */
+        public String saliencyText() {
+            return "patches " + Arrays.toString(patches) + (caption == null ? "" : ", caption tokens " + Arrays.toString(caption));
+        }
+    }
+
+    /** The model and the query text's word tokens: what strategies afs / afs_prf need besides the hits. */
+    public record Summarizer(Inference inference, float[][] queryTokens) {}
 
     /** What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. */
     public record Result(
@@ -55,6 +75,9 @@ public final class FeedbackSearch {
     private final QueryBuilder firstPass;
     private final int firstPassSize;
     private final KnnSpec retrieve;
+    private final Summarizer summarizer;
+    /** What the feedback passes read from the hits' _source. */
+    private final String[] sourceFields;
     private final List<List<Weight>> rounds = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     /** Wall time of every search pass as the coordinator saw it, first pass first. */
@@ -71,8 +94,18 @@ public final class FeedbackSearch {
      * @param firstPass the query of the first pass, run with {@code firstPassSize}; its hits are the rescore candidates
      * @param retrieve retrieve mode: field, k (the final size), num_candidates and filter of the kNN passes with q';
      *        null: rescore mode
+     * @param summarizer for strategies afs / afs_prf, else null
      */
-    public FeedbackSearch(Client client, SearchRequest original, FeedbackSpec spec, String field, QueryBuilder firstPass, int firstPassSize, KnnSpec retrieve) {
+    public FeedbackSearch(
+        Client client,
+        SearchRequest original,
+        FeedbackSpec spec,
+        String field,
+        QueryBuilder firstPass,
+        int firstPassSize,
+        KnnSpec retrieve,
+        Summarizer summarizer
+    ) {
         this.client = client;
         this.original = original;
         this.spec = spec;
@@ -81,6 +114,15 @@ public final class FeedbackSearch {
         this.firstPass = firstPass;
         this.firstPassSize = firstPassSize;
         this.retrieve = retrieve;
+        this.summarizer = summarizer;
+        if (spec != null && spec.strategy().attentive()) {
+            FeedbackSpec.Afs afs = spec.afs();
+            this.sourceFields = spec.strategy() == FeedbackSpec.Strategy.AFS
+                ? new String[] { field, afs.imageTokensField(), spec.captionField(), afs.captionTokensField() }
+                : new String[] { field, afs.imageTokensField() };
+        } else {
+            this.sourceFields = new String[] { feedbackField };
+        }
     }
 
     /** Checks the node-level limits; a violation is the user's to fix (400). */
@@ -124,11 +166,29 @@ public final class FeedbackSearch {
                 firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
             }
             if (pseudo) {
-                pseudoRound(1, query, hits, listener);
+                round(1, query, hits, listener);
             } else {
                 explicit(query, listener);
             }
         });
+    }
+
+    private void round(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
+        if (spec.strategy().attentive()) {
+            attentiveRound(round, query, hits, listener);
+        } else {
+            pseudoRound(round, query, hits, listener);
+        }
+    }
+
+    /** Ends a round: records its weights, then the next round's pass or the final one. */
+    private void next(int round, float[] vector, List<Weight> weights, ActionListener<Result> listener) {
+        rounds.add(weights);
+        if (round == spec.rounds()) {
+            finish(vector, listener);
+        } else {
+            pass(vector, spec.feedbackDepth(), true, listener, hits -> round(round + 1, vector, hits, listener));
+        }
     }
 
     private void pseudoRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
@@ -149,13 +209,106 @@ public final class FeedbackSearch {
                 String.format(Locale.ROOT, "round %d: hit [%s][%s] has no [%s] vector in _source; left out of the feedback", round, hits[i].getIndex(), hits[i].getId(), feedbackField)
             );
         }
-        rounds.add(weights);
         feedbackNanos += System.nanoTime() - start;
-        if (round == spec.rounds()) {
-            finish(r.vector(), listener);
-        } else {
-            pass(r.vector(), spec.feedbackDepth(), true, listener, next -> pseudoRound(round + 1, r.vector(), next, listener));
+        next(round, r.vector(), weights, listener);
+    }
+
+    /**
+     * A round of the Attentive Feedback Summarizer (paper Sec. 3.3): the top-K hits' stored image tokens (and caption
+     * tokens for afs) go through the model on the inference pool with the query's word tokens; q' follows Eq. 6-8.
+     * Region boxes bias the attention to the patches they cover.
+     */
+    private void attentiveRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
+        long start = System.nanoTime();
+        FeedbackSpec.Afs afs = spec.afs();
+        boolean captions = spec.strategy() == FeedbackSpec.Strategy.AFS;
+        List<SearchHit> used = new ArrayList<>();
+        List<float[][]> imageTokens = new ArrayList<>();
+        List<float[][]> captionTokens = new ArrayList<>();
+        List<float[]> images = new ArrayList<>();
+        List<float[]> captionVectors = new ArrayList<>();
+        List<float[]> bias = new ArrayList<>();
+        for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
+            SearchHit hit = hits[i];
+            float[][] it = tokensOf(hit, afs.imageTokensField());
+            float[] iv = vectorOf(hit, field);
+            float[][] ct = captions ? tokensOf(hit, afs.captionTokensField()) : null;
+            float[] cv = captions ? vectorOf(hit, spec.captionField()) : null;
+            if (it == null || iv == null || (captions && (ct == null || cv == null))) {
+                warnings.add(
+                    String.format(
+                        Locale.ROOT,
+                        "round %d: hit [%s][%s] lacks one of %s in _source; left out of the feedback",
+                        round,
+                        hit.getIndex(),
+                        hit.getId(),
+                        Arrays.toString(sourceFields)
+                    )
+                );
+                continue;
+            }
+            used.add(hit);
+            imageTokens.add(it);
+            images.add(iv);
+            captionTokens.add(ct);
+            captionVectors.add(cv);
+            bias.add(AttentiveFeedback.regionBias(it.length, afs.boxes(hit.getId()), afs.regionFactor()));
         }
+        if (used.isEmpty()) {
+            throw new IllegalArgumentException(
+                "strategy ["
+                    + spec.strategy().label()
+                    + "]: none of the top "
+                    + spec.topK()
+                    + " hits has all of "
+                    + Arrays.toString(sourceFields)
+                    + " in _source; index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field]"
+            );
+        }
+        if (round == 1) {
+            Set<String> ids = new HashSet<>();
+            used.forEach(h -> ids.add(h.getId()));
+            for (FeedbackSpec.Region region : afs.regions()) {
+                if (ids.contains(region.id()) == false) {
+                    throw new IllegalArgumentException(
+                        "[feedback.regions] id [" + region.id() + "] is not one of the top " + spec.topK() + " feedback hits " + ids
+                    );
+                }
+            }
+        }
+        summarizer.inference()
+            .summarize(
+                summarizer.queryTokens(),
+                captions ? captionTokens : null,
+                imageTokens,
+                afs.regions().isEmpty() ? null : bias,
+                ActionListener.wrap(out -> {
+                    AttentiveFeedback.Round r = AttentiveFeedback.refine(
+                        query,
+                        out.positive(),
+                        out.imageAttention(),
+                        images.toArray(float[][]::new),
+                        out.captionAttention(),
+                        captions ? captionVectors.toArray(float[][]::new) : null,
+                        spec.params()
+                    );
+                    List<Weight> weights = new ArrayList<>();
+                    for (int i = 0; i < used.size(); i++) {
+                        weights.add(
+                            new Weight(
+                                used.get(i).getIndex(),
+                                used.get(i).getId(),
+                                r.positiveShares()[i],
+                                r.negativeWeights()[i],
+                                afs.saliency() ? r.patchSaliency()[i] : null,
+                                afs.saliency() && captions ? r.captionSaliency()[i] : null
+                            )
+                        );
+                    }
+                    feedbackNanos += System.nanoTime() - start; // includes the model and its queue on the inference pool
+                    next(round, r.vector(), weights, listener);
+                }, listener::onFailure)
+            );
     }
 
     /** Explicit feedback: the marked documents' vectors, the same in every round. */
@@ -249,7 +402,7 @@ public final class FeedbackSearch {
     private void search(QueryBuilder query, int size, boolean withVectors, ActionListener<Result> listener, Step then) {
         SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).trackTotalHits(false);
         if (withVectors) {
-            source.fetchSource(new String[] { feedbackField }, null);
+            source.fetchSource(sourceFields, null);
         } else {
             source.fetchSource(false);
         }
@@ -286,6 +439,22 @@ public final class FeedbackSearch {
 
     static String key(String index, String id) {
         return index + "/" + id;
+    }
+
+    /** The token block (TokenCodec, base64 in _source as binary fields keep it) at {@code path}, or null when absent. */
+    static float[][] tokensOf(SearchHit hit, String path) {
+        if (hit.hasSource() == false) {
+            return null;
+        }
+        Object value = XContentMapValues.extractValue(path, hit.getSourceAsMap());
+        if (value instanceof String base64 && base64.isEmpty() == false) {
+            try {
+                return TokenCodec.decode(Base64.getDecoder().decode(base64));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("[" + path + "] of document [" + hit.getId() + "] is not a token block: " + e.getMessage(), e);
+            }
+        }
+        return null;
     }
 
     /** The vector at {@code path} in the hit's _source, or null when absent (source off, field excluded, no value). */

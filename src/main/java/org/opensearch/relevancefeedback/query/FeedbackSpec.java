@@ -7,6 +7,7 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 
 import java.io.IOException;
@@ -27,10 +28,69 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         PRF,
         GRF,
         EXPLICIT,
-        AFS;
+        AFS,
+        AFS_PRF;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The Attentive Feedback Summarizer: with the feedback images' captions (afs) or without (afs_prf). */
+        public boolean attentive() {
+            return this == AFS || this == AFS_PRF;
+        }
+    }
+
+    /** Region feedback (App. G): a box on one feedback hit's image, relevant or not. */
+    public record Region(String id, AttentiveFeedback.Box box) {}
+
+    /**
+     * What only the Attentive Feedback Summarizer uses: where the hits' stored tokens are (binary fields written by
+     * rf_encode), whether to return saliency maps, region boxes and the factor by which a box multiplies (relevant)
+     * or divides (not relevant) the attention to the patches it covers.
+     */
+    public record Afs(String imageTokensField, String captionTokensField, boolean saliency, List<Region> regions, double regionFactor)
+        implements
+            Writeable {
+        public static final double DEFAULT_REGION_FACTOR = 2.0;
+        public static final Afs NONE = new Afs(null, null, false, List.of(), DEFAULT_REGION_FACTOR);
+
+        public Afs {
+            regions = List.copyOf(regions);
+            if (Double.isFinite(regionFactor) == false || regionFactor < 1) {
+                throw new IllegalArgumentException("[feedback.region_factor] must be a finite number >= 1, got [" + regionFactor + "]");
+            }
+        }
+
+        Afs(StreamInput in) throws IOException {
+            this(
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readBoolean(),
+                in.readList(r -> new Region(r.readString(), new AttentiveFeedback.Box(r.readDouble(), r.readDouble(), r.readDouble(), r.readDouble(), r.readBoolean()))),
+                in.readDouble()
+            );
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeOptionalString(imageTokensField);
+            out.writeOptionalString(captionTokensField);
+            out.writeBoolean(saliency);
+            out.writeCollection(regions, (o, r) -> {
+                o.writeString(r.id());
+                o.writeDouble(r.box().x());
+                o.writeDouble(r.box().y());
+                o.writeDouble(r.box().width());
+                o.writeDouble(r.box().height());
+                o.writeBoolean(r.box().relevant());
+            });
+            out.writeDouble(regionFactor);
+        }
+
+        /** The boxes drawn on the hit {@code id}. */
+        public List<AttentiveFeedback.Box> boxes(String id) {
+            return regions.stream().filter(r -> r.id().equals(id)).map(Region::box).toList();
         }
     }
 
@@ -54,6 +114,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     private final List<String> nonRelevant;
     private final List<String> texts;
     private final Mode mode;
+    private final Afs afs;
 
     public FeedbackSpec(
         Strategy strategy,
@@ -67,7 +128,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         List<String> nonRelevant,
         Mode mode
     ) {
-        this(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, List.of(), mode);
+        this(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, List.of(), mode, Afs.NONE);
     }
 
     public FeedbackSpec(
@@ -81,7 +142,8 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         List<String> relevant,
         List<String> nonRelevant,
         List<String> texts,
-        Mode mode
+        Mode mode,
+        Afs afs
     ) {
         this.strategy = Objects.requireNonNull(strategy, "[feedback.strategy] is required");
         this.topK = topK;
@@ -94,11 +156,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         this.nonRelevant = List.copyOf(nonRelevant);
         this.texts = List.copyOf(texts);
         this.mode = Objects.requireNonNull(mode);
-        if (strategy == Strategy.AFS) {
-            throw new IllegalArgumentException(
-                "[feedback.strategy] [afs] is not available yet: this version ships no Attentive Feedback Summarizer model; use prf, grf or explicit"
-            );
-        }
+        this.afs = Objects.requireNonNull(afs);
         if (topK < 1) {
             throw new IllegalArgumentException("[feedback.top_k] must be >= 1, got [" + topK + "]");
         }
@@ -114,6 +172,23 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         if (strategy == Strategy.EXPLICIT && relevant.isEmpty() && nonRelevant.isEmpty() && texts.isEmpty()) {
             throw new IllegalArgumentException(
                 "strategy [explicit] needs [feedback.relevant] and/or [feedback.non_relevant] document ids, or [feedback.text]"
+            );
+        }
+        if (strategy.attentive()) {
+            if (afs.imageTokensField() == null) {
+                throw new IllegalArgumentException("[feedback.image_tokens_field] is required for strategy [" + strategy.label() + "]");
+            }
+            if (strategy == Strategy.AFS && (afs.captionTokensField() == null || captionField == null)) {
+                throw new IllegalArgumentException(
+                    "strategy [afs] needs [feedback.caption_field] and [feedback.caption_tokens_field] (or use [afs_prf]: images only)"
+                );
+            }
+            if (rocchio != Rocchio.Variant.EXTENDED) {
+                throw new IllegalArgumentException("[feedback.rocchio] [original] does not apply to strategy [" + strategy.label() + "] (paper Eq. 8)");
+            }
+        } else if (afs.equals(Afs.NONE) == false) {
+            throw new IllegalArgumentException(
+                "[feedback.image_tokens_field], [caption_tokens_field], [saliency], [regions] and [region_factor] need strategy [afs] or [afs_prf]"
             );
         }
         if (strategy != Strategy.EXPLICIT && (relevant.isEmpty() == false || nonRelevant.isEmpty() == false || texts.isEmpty() == false)) {
@@ -133,7 +208,8 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             in.readStringList(),
             in.readStringList(),
             in.readStringList(),
-            in.readEnum(Mode.class)
+            in.readEnum(Mode.class),
+            new Afs(in)
         );
     }
 
@@ -153,6 +229,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         out.writeStringCollection(nonRelevant);
         out.writeStringCollection(texts);
         out.writeEnum(mode);
+        afs.writeTo(out);
     }
 
     @Override
@@ -180,6 +257,22 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             builder.field("text", texts);
         }
         builder.field("mode", mode.name().toLowerCase(Locale.ROOT));
+        if (strategy.attentive()) {
+            builder.field("image_tokens_field", afs.imageTokensField());
+            if (afs.captionTokensField() != null) {
+                builder.field("caption_tokens_field", afs.captionTokensField());
+            }
+            builder.field("saliency", afs.saliency());
+            if (afs.regions().isEmpty() == false) {
+                builder.startArray("regions");
+                for (Region r : afs.regions()) {
+                    AttentiveFeedback.Box b = r.box();
+                    builder.startObject().field("id", r.id()).array("box", b.x(), b.y(), b.width(), b.height()).field("relevant", b.relevant()).endObject();
+                }
+                builder.endArray();
+            }
+            builder.field("region_factor", afs.regionFactor());
+        }
         return builder.endObject();
     }
 
@@ -199,6 +292,11 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         List<String> nonRelevant = List.of();
         List<String> texts = List.of();
         Mode mode = Mode.RETRIEVE;
+        String imageTokensField = null;
+        String captionTokensField = null;
+        boolean saliency = false;
+        List<Region> regions = List.of();
+        double regionFactor = Afs.DEFAULT_REGION_FACTOR;
         String current = null;
         for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
             if (t == XContentParser.Token.FIELD_NAME) {
@@ -219,17 +317,23 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                 case "relevant" -> relevant = parseIds(parser, current);
                 case "non_relevant" -> nonRelevant = parseIds(parser, current);
                 case "mode" -> mode = parseEnum(parser, Mode.class, current);
+                case "image_tokens_field" -> imageTokensField = parser.text();
+                case "caption_tokens_field" -> captionTokensField = parser.text();
+                case "saliency" -> saliency = parser.booleanValue();
+                case "regions" -> regions = parseRegions(parser);
+                case "region_factor" -> regionFactor = parser.doubleValue();
                 case "text" -> texts = parser.currentToken() == XContentParser.Token.START_ARRAY ? parseIds(parser, current) : List.of(parser.text());
                 default -> throw new ParsingException(parser.getTokenLocation(), "[feedback] unknown field [" + current + "]");
             }
         }
         if (strategy == null) {
-            throw new ParsingException(parser.getTokenLocation(), "[feedback.strategy] is required (none, prf, grf, explicit)");
+            throw new ParsingException(parser.getTokenLocation(), "[feedback.strategy] is required (none, prf, grf, explicit, afs, afs_prf)");
         }
         try {
             Rocchio.Params params = new Rocchio.Params(alpha, beta, gamma, temperature);
             int w = window != null ? window : Math.max(DEFAULT_WINDOW, topK);
-            return new FeedbackSpec(strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, texts, mode);
+            Afs afs = new Afs(imageTokensField, captionTokensField, saliency, regions, regionFactor);
+            return new FeedbackSpec(strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, texts, mode, afs);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             // Rocchio.Params names bare parameters ("[alpha] ..."); say where they sit in the request.
@@ -259,6 +363,48 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             ids.add(parser.text());
         }
         return ids;
+    }
+
+    /** [{"id": "doc", "box": [x, y, w, h], "relevant": true}, ...]; a bad box names its position in the array. */
+    private static List<Region> parseRegions(XContentParser parser) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            throw new ParsingException(parser.getTokenLocation(), "[feedback.regions] must be an array of {id, box, relevant} objects");
+        }
+        List<Region> regions = new ArrayList<>();
+        while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+            String where = "[feedback.regions][" + regions.size() + "]";
+            if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+                throw new ParsingException(parser.getTokenLocation(), where + " must be an object {id, box, relevant}");
+            }
+            String id = null;
+            List<Double> box = new ArrayList<>();
+            boolean relevant = true;
+            String field = null;
+            for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+                if (t == XContentParser.Token.FIELD_NAME) {
+                    field = parser.currentName();
+                } else if ("id".equals(field)) {
+                    id = parser.text();
+                } else if ("relevant".equals(field)) {
+                    relevant = parser.booleanValue();
+                } else if ("box".equals(field) && t == XContentParser.Token.START_ARRAY) {
+                    while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+                        box.add(parser.doubleValue());
+                    }
+                } else {
+                    throw new ParsingException(parser.getTokenLocation(), where + " unknown field [" + field + "]");
+                }
+            }
+            if (id == null || box.size() != 4) {
+                throw new ParsingException(parser.getTokenLocation(), where + " needs [id] and [box]: [x, y, width, height] in [0, 1]");
+            }
+            try {
+                regions.add(new Region(id, new AttentiveFeedback.Box(box.get(0), box.get(1), box.get(2), box.get(3), relevant)));
+            } catch (IllegalArgumentException e) {
+                throw new ParsingException(parser.getTokenLocation(), where + ".box: " + e.getMessage(), e);
+            }
+        }
+        return regions;
     }
 
     public Strategy strategy() {
@@ -306,6 +452,10 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         return mode;
     }
 
+    public Afs afs() {
+        return afs;
+    }
+
     /** How many ranked hits one pseudo-feedback round looks at. */
     public int feedbackDepth() {
         return rocchio == Rocchio.Variant.ORIGINAL ? window : topK;
@@ -326,11 +476,12 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             && relevant.equals(f.relevant)
             && nonRelevant.equals(f.nonRelevant)
             && texts.equals(f.texts)
-            && mode == f.mode;
+            && mode == f.mode
+            && afs.equals(f.afs);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, texts, mode);
+        return Objects.hash(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, texts, mode, afs);
     }
 }

@@ -16,7 +16,7 @@ import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
-import org.opensearch.relevancefeedback.inference.TextEncoder;
+import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
@@ -45,8 +45,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     /** The query as text, encoded on the coordinating node; null when the query carries a vector. */
     private final String text;
     private final FeedbackSpec feedback;
-    /** The node's text encoder (null in unit tests: then [text] cannot be used); never serialized. */
-    private final TextEncoder encoder;
+    /** The node's model (text encoder, feedback summarizer; null in unit tests: then [text] cannot be used); never serialized. */
+    private final Inference encoder;
     /** Set only on the transient copy that waits for the first pass; never serialized. */
     private final Supplier<QueryBuilder> resolved;
 
@@ -58,8 +58,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         this(knn, null, feedback, null, null);
     }
 
-    /** A query by text: {@code knn} has no vector; {@code encoder} turns the text into one. */
-    public RelevanceFeedbackQueryBuilder(KnnSpec knn, String text, FeedbackSpec feedback, TextEncoder encoder) {
+    /** A query by text: {@code knn} has no vector; {@code encoder} turns the text into one (and runs AFS). */
+    public RelevanceFeedbackQueryBuilder(KnnSpec knn, String text, FeedbackSpec feedback, Inference encoder) {
         this(knn, text, feedback, encoder, null);
     }
 
@@ -67,7 +67,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         KnnSpec knn,
         String text,
         FeedbackSpec feedback,
-        TextEncoder encoder,
+        Inference encoder,
         Supplier<QueryBuilder> resolved
     ) {
         if ((knn.vector() == null) == (text == null)) {
@@ -80,7 +80,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         this.resolved = resolved;
     }
 
-    public RelevanceFeedbackQueryBuilder(StreamInput in, TextEncoder encoder) throws IOException {
+    public RelevanceFeedbackQueryBuilder(StreamInput in, Inference encoder) throws IOException {
         super(in);
         this.knn = new KnnSpec(in);
         this.text = in.readOptionalString();
@@ -121,7 +121,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         builder.endObject();
     }
 
-    public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, TextEncoder encoder)
+    public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, Inference encoder)
         throws IOException {
         SetOnce<FeedbackSpec> feedback = new SetOnce<>();
         SetOnce<String> text = new SetOnce<>();
@@ -197,23 +197,37 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         if (feedback != null) {
             texts.addAll(feedback.texts());
         }
-        if (texts.isEmpty()) {
-            search(knn, new float[0][], client, request, listener);
+        if (hasFeedback() && feedback.strategy().attentive() && text == null) {
+            listener.onFailure(
+                new IllegalArgumentException(
+                    "strategy [" + feedback.strategy().label() + "] needs the query as [text]: the summarizer reads the query's word tokens"
+                )
+            );
+        } else if (texts.isEmpty()) {
+            search(knn, new float[0][], null, client, request, listener);
         } else if (encoder == null) {
             listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] needs the text encoder, which is not available here"));
         } else {
-            encoder.encode(texts, ActionListener.wrap(vectors -> {
+            encoder.encodeTexts(texts, ActionListener.wrap(encoded -> {
+                float[][] vectors = encoded.embeds();
                 KnnSpec spec = text == null ? knn : knn.withVector(vectors[0]);
                 float[][] feedbackTexts = Arrays.copyOfRange(vectors, text == null ? 0 : 1, vectors.length);
-                search(spec, feedbackTexts, client, request, listener);
+                search(spec, feedbackTexts, text == null ? null : encoded.tokens()[0], client, request, listener);
             }, listener::onFailure));
         }
     }
 
-    private void search(KnnSpec knn, float[][] feedbackTexts, Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+    private void search(
+        KnnSpec knn,
+        float[][] feedbackTexts,
+        float[][] queryTokens,
+        Client client,
+        SearchRequest request,
+        ActionListener<FeedbackSearch.Result> listener
+    ) {
         if (hasFeedback() == false) {
             KnnQueryBuilder firstPass = new KnnQueryBuilder(knn);
-            new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null).firstPassOnly(knn.vector(), listener);
+            new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null, null).firstPassOnly(knn.vector(), listener);
             return;
         }
         boolean pseudo = feedback.strategy() != FeedbackSpec.Strategy.EXPLICIT;
@@ -223,7 +237,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, retrieve ? knn : null).run(
+        FeedbackSearch.Summarizer summarizer = feedback.strategy().attentive() ? new FeedbackSearch.Summarizer(encoder, queryTokens) : null;
+        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, retrieve ? knn : null, summarizer).run(
             withTexts(knn.vector(), feedbackTexts),
             listener
         );
@@ -281,6 +296,9 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                 if (FeedbackSearch.key(w.index(), w.id()).equals(key)) {
                     notes.add(new ScoredDocsQueryBuilder.Note((float) w.positive(), "positive feedback weight in round " + (r + 1)));
                     notes.add(new ScoredDocsQueryBuilder.Note((float) w.negative(), "negative feedback weight in round " + (r + 1)));
+                    if (w.patches() != null) {
+                        notes.add(new ScoredDocsQueryBuilder.Note((float) w.positive(), "summarizer saliency in round " + (r + 1) + ": " + w.saliencyText()));
+                    }
                 }
             }
         }

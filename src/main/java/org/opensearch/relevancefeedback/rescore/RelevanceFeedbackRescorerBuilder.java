@@ -18,6 +18,7 @@ import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.FeedbackSearch;
 import org.opensearch.relevancefeedback.query.FeedbackSpec;
@@ -29,6 +30,7 @@ import org.opensearch.search.rescore.RescorerBuilder;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -45,6 +47,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     public static final String NAME = "relevance_feedback";
     private static final ParseField FIELD = new ParseField("field");
     private static final ParseField VECTOR = new ParseField("vector");
+    private static final ParseField TEXT = new ParseField("text");
     private static final ParseField FEEDBACK = new ParseField("feedback");
     private static final ParseField QUERY_WEIGHT = new ParseField("query_weight");
     private static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
@@ -54,6 +57,10 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     private final String field;
     private final float[] vector;
     private final FeedbackSpec feedback;
+    /** The query's words, which strategies afs / afs_prf read as tokens (the vector stays q); null otherwise. */
+    private final String text;
+    /** The node's model (never serialized; null in unit tests). */
+    private final Inference inference;
     private float queryWeight = 1f;
     private float rescoreQueryWeight = 1f;
     private QueryRescoreMode scoreMode = QueryRescoreMode.Total;
@@ -63,6 +70,10 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     private Supplier<float[]> pending;
 
     public RelevanceFeedbackRescorerBuilder(String field, float[] vector, FeedbackSpec feedback) {
+        this(field, vector, feedback, null, null);
+    }
+
+    public RelevanceFeedbackRescorerBuilder(String field, float[] vector, FeedbackSpec feedback, String text, Inference inference) {
         if (field == null || vector == null || feedback == null) {
             throw new IllegalArgumentException("[" + NAME + "] rescorer needs [field], [vector] and [feedback]");
         }
@@ -72,16 +83,25 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         if (feedback.texts().isEmpty() == false) {
             throw new IllegalArgumentException("[" + NAME + "] rescorer takes explicit feedback by document ids; [feedback.text] is for the query");
         }
+        if (feedback.strategy().attentive() != (text != null)) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] rescorer: [text] (the query's words, read by the summarizer) is required for strategies [afs] and [afs_prf], and only for them"
+            );
+        }
         this.field = field;
         this.vector = vector;
         this.feedback = feedback;
+        this.text = text;
+        this.inference = inference;
     }
 
-    public RelevanceFeedbackRescorerBuilder(StreamInput in) throws IOException {
+    public RelevanceFeedbackRescorerBuilder(StreamInput in, Inference inference) throws IOException {
         super(in);
         this.field = in.readString();
         this.vector = in.readFloatArray();
         this.feedback = new FeedbackSpec(in);
+        this.text = in.readOptionalString();
+        this.inference = inference;
         this.queryWeight = in.readFloat();
         this.rescoreQueryWeight = in.readFloat();
         this.scoreMode = QueryRescoreMode.readFromStream(in);
@@ -96,6 +116,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         out.writeString(field);
         out.writeFloatArray(vector);
         feedback.writeTo(out);
+        out.writeOptionalString(text);
         out.writeFloat(queryWeight);
         out.writeFloat(rescoreQueryWeight);
         scoreMode.writeTo(out);
@@ -125,7 +146,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     }
 
     private RelevanceFeedbackRescorerBuilder copy() {
-        RelevanceFeedbackRescorerBuilder c = new RelevanceFeedbackRescorerBuilder(field, vector, feedback).queryWeight(queryWeight)
+        RelevanceFeedbackRescorerBuilder c = new RelevanceFeedbackRescorerBuilder(field, vector, feedback, text, inference).queryWeight(queryWeight)
             .rescoreQueryWeight(rescoreQueryWeight)
             .scoreMode(scoreMode);
         if (windowSize != null) {
@@ -139,6 +160,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         builder.startObject(NAME);
         builder.field(FIELD.getPreferredName(), field);
         builder.array(VECTOR.getPreferredName(), vector);
+        if (text != null) {
+            builder.field(TEXT.getPreferredName(), text);
+        }
         builder.field(FEEDBACK.getPreferredName(), feedback, params);
         builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
         builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
@@ -149,8 +173,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         builder.endObject();
     }
 
-    public static RelevanceFeedbackRescorerBuilder fromXContent(XContentParser parser) throws IOException {
+    public static RelevanceFeedbackRescorerBuilder fromXContent(XContentParser parser, Inference inference) throws IOException {
         String field = null;
+        String text = null;
         float[] vector = null;
         float[] refined = null;
         FeedbackSpec feedback = null;
@@ -165,6 +190,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 field = parser.text();
             } else if (VECTOR.match(current, parser.getDeprecationHandler())) {
                 vector = readVector(parser, VECTOR);
+            } else if (TEXT.match(current, parser.getDeprecationHandler())) {
+                text = parser.text();
             } else if (REFINED_VECTOR.match(current, parser.getDeprecationHandler())) {
                 refined = readVector(parser, REFINED_VECTOR);
             } else if (FEEDBACK.match(current, parser.getDeprecationHandler())) {
@@ -185,7 +212,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         }
         RelevanceFeedbackRescorerBuilder builder;
         try {
-            builder = new RelevanceFeedbackRescorerBuilder(field, vector, feedback);
+            builder = new RelevanceFeedbackRescorerBuilder(field, vector, feedback, text, inference);
         } catch (IllegalArgumentException e) {
             throw new ParsingException(parser.getTokenLocation(), e.getMessage());
         }
@@ -227,16 +254,23 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
             ? QueryBuilders.matchAllQuery()
             : request.source().query();
         SetOnce<float[]> result = new SetOnce<>();
-        context.registerAsyncAction(
-            (client, listener) -> new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null).run(
-                vector,
-                ActionListener.wrap(r -> {
-                    r.warnings().forEach(HeaderWarning::addWarning);
-                    result.set(r.vector());
-                    listener.onResponse(null);
-                }, listener::onFailure)
-            )
-        );
+        context.registerAsyncAction((client, listener) -> {
+            ActionListener<FeedbackSearch.Result> done = ActionListener.wrap(r -> {
+                r.warnings().forEach(HeaderWarning::addWarning);
+                result.set(r.vector());
+                listener.onResponse(null);
+            }, listener::onFailure);
+            if (text == null) {
+                new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, null).run(vector, done);
+            } else if (inference == null) {
+                listener.onFailure(new IllegalArgumentException("[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
+            } else {
+                inference.encodeTexts(List.of(text), ActionListener.wrap(encoded -> {
+                    FeedbackSearch.Summarizer summarizer = new FeedbackSearch.Summarizer(inference, encoded.tokens()[0]);
+                    new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, summarizer).run(vector, done);
+                }, listener::onFailure));
+            }
+        });
         RelevanceFeedbackRescorerBuilder waiting = copy();
         waiting.pending = result::get;
         return waiting;
@@ -269,6 +303,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         RelevanceFeedbackRescorerBuilder other = (RelevanceFeedbackRescorerBuilder) o;
         return field.equals(other.field)
             && Arrays.equals(vector, other.vector)
+            && Objects.equals(text, other.text)
             && feedback.equals(other.feedback)
             && queryWeight == other.queryWeight
             && rescoreQueryWeight == other.rescoreQueryWeight
@@ -279,6 +314,6 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), field, Arrays.hashCode(vector), feedback, queryWeight, rescoreQueryWeight, scoreMode, Arrays.hashCode(refined));
+        return Objects.hash(super.hashCode(), field, Arrays.hashCode(vector), text, feedback, queryWeight, rescoreQueryWeight, scoreMode, Arrays.hashCode(refined));
     }
 }

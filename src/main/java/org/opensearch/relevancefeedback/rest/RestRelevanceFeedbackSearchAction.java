@@ -87,6 +87,24 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
         }
     }
 
+    /** The summarizer's saliency: the patch grid as rows (a UI draws it as a heat map) and the caption tokens' scores. */
+    private static void writeSaliency(XContentBuilder builder, FeedbackSearch.Weight w) throws IOException {
+        int grid = (int) Math.round(Math.sqrt(w.patches().length));
+        builder.startObject("saliency").startArray("patches");
+        for (int r = 0; r < grid; r++) {
+            builder.startArray();
+            for (int c = 0; c < grid; c++) {
+                builder.value(w.patches()[r * grid + c]);
+            }
+            builder.endArray();
+        }
+        builder.endArray();
+        if (w.caption() != null) {
+            builder.array("caption_tokens", w.caption());
+        }
+        builder.endObject();
+    }
+
     private static void writeFeedback(XContentBuilder builder, FeedbackSearch.Result result) throws IOException {
         builder.startObject("relevance_feedback");
         builder.array("vector", result.vector());
@@ -98,8 +116,11 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
                     .field("_index", w.index())
                     .field("_id", w.id())
                     .field("positive_weight", w.positive())
-                    .field("negative_weight", w.negative())
-                    .endObject();
+                    .field("negative_weight", w.negative());
+                if (w.patches() != null) {
+                    writeSaliency(builder, w);
+                }
+                builder.endObject();
             }
             builder.endArray().endObject();
         }

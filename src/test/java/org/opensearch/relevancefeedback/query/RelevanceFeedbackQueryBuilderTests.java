@@ -1,6 +1,7 @@
 package org.opensearch.relevancefeedback.query;
 
 import org.opensearch.core.common.ParsingException;
+import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 
 import java.io.IOException;
@@ -22,9 +23,21 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
 
     /** A valid random feedback object; top_k <= k so that rescore mode is allowed. */
     static FeedbackSpec randomFeedback(int k) {
-        FeedbackSpec.Strategy strategy = randomFrom(FeedbackSpec.Strategy.NONE, FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT);
+        FeedbackSpec.Strategy strategy = randomFrom(FeedbackSpec.Strategy.values());
         int topK = randomIntBetween(1, k);
         boolean explicit = strategy == FeedbackSpec.Strategy.EXPLICIT;
+        boolean attentive = strategy.attentive();
+        FeedbackSpec.Afs afs = attentive
+            ? new FeedbackSpec.Afs(
+                "image_tokens",
+                strategy == FeedbackSpec.Strategy.AFS || randomBoolean() ? "caption_tokens" : null,
+                randomBoolean(),
+                randomBoolean()
+                    ? List.of(new FeedbackSpec.Region(randomAlphaOfLength(3), new AttentiveFeedback.Box(0.1, 0.2, 0.5, 0.25, randomBoolean())))
+                    : List.of(),
+                1 + randomDouble() * 3
+            )
+            : FeedbackSpec.Afs.NONE;
         List<String> relevant = explicit ? List.of(randomAlphaOfLength(4)) : List.of();
         List<String> nonRelevant = explicit && randomBoolean() ? List.of(randomAlphaOfLength(5), randomAlphaOfLength(6)) : List.of();
         List<String> texts = explicit && randomBoolean() ? List.of(randomAlphaOfLength(7)) : List.of();
@@ -32,14 +45,15 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
             strategy,
             topK,
             randomIntBetween(1, 5),
-            randomFrom(Rocchio.Variant.values()),
+            attentive ? Rocchio.Variant.EXTENDED : randomFrom(Rocchio.Variant.values()),
             new Rocchio.Params(randomDouble(), randomDouble(), randomDouble(), 0.01 + randomDouble()),
             topK + randomIntBetween(0, 200),
-            strategy == FeedbackSpec.Strategy.GRF || randomBoolean() ? "captions" : null,
+            strategy == FeedbackSpec.Strategy.GRF || strategy == FeedbackSpec.Strategy.AFS || randomBoolean() ? "captions" : null,
             relevant,
             nonRelevant,
             texts,
-            randomFrom(FeedbackSpec.Mode.values())
+            randomFrom(FeedbackSpec.Mode.values()),
+            afs
         );
     }
 
@@ -80,6 +94,21 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         );
     }
 
+    public void testAttentiveFeedback() throws IOException {
+        RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
+            "{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"red heart\",\"feedback\":{\"strategy\":\"afs\",\"caption_field\":\"c\","
+                + "\"image_tokens_field\":\"it\",\"caption_tokens_field\":\"ct\",\"saliency\":true,"
+                + "\"regions\":[{\"id\":\"d1\",\"box\":[0,0,0.5,0.5]},{\"id\":\"d2\",\"box\":[0.5,0.5,0.5,0.5],\"relevant\":false}]}}}"
+        );
+        FeedbackSpec.Afs afs = q.feedback().afs();
+        assertEquals("it", afs.imageTokensField());
+        assertEquals("ct", afs.captionTokensField());
+        assertTrue(afs.saliency());
+        assertEquals(FeedbackSpec.Afs.DEFAULT_REGION_FACTOR, afs.regionFactor(), 0);
+        assertEquals(List.of(new AttentiveFeedback.Box(0.5, 0.5, 0.5, 0.5, false)), afs.boxes("d2"));
+        assertEquals(q, parseQuery(q.toString()));
+    }
+
     public void testExplicitFeedbackByWords() throws IOException {
         RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
             "{\"relevance_feedback\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":{\"strategy\":\"explicit\",\"text\":[\"red\",\"heart\"]}}}"
@@ -94,8 +123,20 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
 
     public void testFeedbackParseErrors() {
         assertFeedbackError("{\"top_k\":3}", "[feedback.strategy] is required");
-        assertFeedbackError("{\"strategy\":\"magic\"}", "[feedback.strategy] must be one of [none, prf, grf, explicit, afs], got [magic]");
-        assertFeedbackError("{\"strategy\":\"afs\"}", "[feedback.strategy] [afs] is not available yet");
+        assertFeedbackError("{\"strategy\":\"magic\"}", "[feedback.strategy] must be one of [none, prf, grf, explicit, afs, afs_prf], got [magic]");
+        assertFeedbackError("{\"strategy\":\"afs\"}", "[feedback.image_tokens_field] is required for strategy [afs]");
+        assertFeedbackError("{\"strategy\":\"afs\",\"image_tokens_field\":\"t\"}", "strategy [afs] needs [feedback.caption_field] and [feedback.caption_tokens_field]");
+        assertFeedbackError(
+            "{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\",\"rocchio\":\"original\"}",
+            "[feedback.rocchio] [original] does not apply to strategy [afs_prf]"
+        );
+        assertFeedbackError("{\"strategy\":\"prf\",\"saliency\":true}", "need strategy [afs] or [afs_prf]");
+        String afsPrf = "{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\",";
+        assertFeedbackError(afsPrf + "\"region_factor\":0.5}", "[feedback.region_factor] must be a finite number >= 1, got [0.5]");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[0.5,0,0.6,0.2]}]}", "[feedback.regions][0].box: a box needs");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[-0.1,0,0.5,0.5]}]}", "[feedback.regions][0].box");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[0,0,0.5,0.5]},{\"id\":\"b\"}]}", "[feedback.regions][1] needs [id] and [box]");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[0,0,1,1],\"weight\":2}]}", "[feedback.regions][0] unknown field [weight]");
         assertFeedbackError("{\"strategy\":\"prf\",\"alpha\":\"NaN\"}", "[feedback.alpha] must be a finite number");
         assertFeedbackError("{\"strategy\":\"prf\",\"gamma\":\"Infinity\"}", "[feedback.gamma] must be a finite number");
         assertFeedbackError("{\"strategy\":\"prf\",\"temperature\":0}", "[feedback.temperature] must be a finite number > 0");

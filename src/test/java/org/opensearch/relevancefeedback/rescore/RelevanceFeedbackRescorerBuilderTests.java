@@ -27,20 +27,30 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
         for (int i = 0; i < vector.length; i++) {
             vector[i] = randomFloat() + 0.1f;
         }
-        FeedbackSpec.Strategy strategy = randomFrom(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT);
+        FeedbackSpec.Strategy strategy = randomFrom(
+            FeedbackSpec.Strategy.PRF,
+            FeedbackSpec.Strategy.GRF,
+            FeedbackSpec.Strategy.EXPLICIT,
+            FeedbackSpec.Strategy.AFS,
+            FeedbackSpec.Strategy.AFS_PRF
+        );
+        boolean afs = strategy == FeedbackSpec.Strategy.AFS;
         FeedbackSpec feedback = new FeedbackSpec(
             strategy,
             randomIntBetween(1, 10),
             randomIntBetween(1, 3),
-            randomFrom(Rocchio.Variant.values()),
+            strategy.attentive() ? Rocchio.Variant.EXTENDED : randomFrom(Rocchio.Variant.values()),
             new Rocchio.Params(randomDouble(), randomDouble(), randomDouble(), 0.05),
             100,
-            strategy == FeedbackSpec.Strategy.GRF ? "caption_vec" : null,
+            strategy == FeedbackSpec.Strategy.GRF || afs ? "caption_vec" : null,
             strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("7") : List.of(),
             List.of(),
-            FeedbackSpec.Mode.RESCORE
+            List.of(),
+            FeedbackSpec.Mode.RESCORE,
+            strategy.attentive() ? new FeedbackSpec.Afs("image_tokens", afs ? "caption_tokens" : null, randomBoolean(), List.of(), 2.0) : FeedbackSpec.Afs.NONE
         );
-        RelevanceFeedbackRescorerBuilder b = new RelevanceFeedbackRescorerBuilder("vec", vector, feedback).queryWeight(randomFloat())
+        String text = strategy.attentive() ? randomAlphaOfLength(8) : null;
+        RelevanceFeedbackRescorerBuilder b = new RelevanceFeedbackRescorerBuilder("vec", vector, feedback, text, null).queryWeight(randomFloat())
             .rescoreQueryWeight(randomFloat())
             .scoreMode(randomFrom(QueryRescoreMode.values()));
         if (randomBoolean()) {
@@ -70,7 +80,7 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
                 if ("window_size".equals(name)) {
                     window = p.intValue();
                 } else {
-                    b = RelevanceFeedbackRescorerBuilder.fromXContent(p);
+                    b = RelevanceFeedbackRescorerBuilder.fromXContent(p, null);
                 }
             }
             if (window != null) {
@@ -85,12 +95,19 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
         try (BytesStreamOutput out = new BytesStreamOutput()) {
             original.writeTo(out);
             try (StreamInput in = out.bytes().streamInput()) {
-                assertEquals(original, new RelevanceFeedbackRescorerBuilder(in));
+                assertEquals(original, new RelevanceFeedbackRescorerBuilder(in, null));
             }
         }
     }
 
     public void testParseErrors() {
+        assertThat(
+            expectThrows(
+                ParsingException.class,
+                () -> parse("{\"relevance_feedback\":{\"field\":\"v\",\"vector\":[1],\"feedback\":{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\"}}}")
+            ).getMessage(),
+            containsString("[text] (the query's words, read by the summarizer) is required for strategies [afs] and [afs_prf]")
+        );
         assertThat(
             expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{\"field\":\"v\",\"vector\":[1]}}")).getMessage(),
             containsString("needs [field], [vector] and [feedback]")

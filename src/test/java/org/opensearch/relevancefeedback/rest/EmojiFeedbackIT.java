@@ -237,7 +237,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
 
         assertBadRequest(q, "{\"strategy\":\"explicit\",\"relevant\":[\"missing-doc\"]}", "no documents with ids [missing-doc]");
         assertBadRequest(q, "{\"strategy\":\"prf\",\"rounds\":11}", "[feedback.rounds] must be <= 10");
-        assertBadRequest(q, "{\"strategy\":\"afs\"}", "[feedback.strategy] [afs] is not available yet");
+        assertBadRequest(q, "{\"strategy\":\"afs\"}", "[feedback.image_tokens_field] is required for strategy [afs]");
         assertBadRequest(q, "{\"strategy\":\"prf\",\"temperature\":-1}", "[feedback.temperature] must be a finite number > 0");
         assertBadRequest(q, "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}", "none of the top [5] hits has a feedback vector");
     }

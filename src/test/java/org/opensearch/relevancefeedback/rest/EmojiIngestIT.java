@@ -22,7 +22,9 @@ import static org.hamcrest.Matchers.containsString;
 /**
  * The emoji test split's PNGs (data/cache, from scripts/fetch_corpus.sh) through the {@code rf_encode} ingest
  * pipeline on the real cluster: the plugin's image and caption embeddings equal the Python ones (within 1e-4), and
- * text queries over the ingested index give the Python reference's Hits@1/Hits@5/MRR@5, without and with GRF.
+ * text queries over the ingested index give the Python reference's Hits@1/Hits@5/MRR@5, without feedback, with GRF
+ * and with the Attentive Feedback Summarizer (afs, afs_prf; its stored token blocks feed it), whose saliency maps
+ * and region boxes are checked through the feedback endpoint.
  */
 public class EmojiIngestIT extends RealClusterTestCase {
 
@@ -122,9 +124,15 @@ public class EmojiIngestIT extends RealClusterTestCase {
             }
         }
 
-        Map<String, Object> reference = (Map<String, Object>) resource("/emoji/ranks.json").get("ranks");
-        // none: every query of the split; GRF round 1: every 20th
-        String[][] runs = { { "none", "0", null, "1" }, { "grf", "1", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}", "20" } };
+        Map<String, Object> reference = new java.util.HashMap<>((Map<String, Object>) resource("/emoji/ranks.json").get("ranks"));
+        reference.putAll((Map<String, Object>) parse(Files.readString(Path.of("models/emoji-clip/afs_eval.json"))).get("ranks"));
+        // none: every query of the split; GRF / AFS round 1: every 20th; AFS round 3: every 40th
+        String[][] runs = {
+            { "none", "0", null, "1" },
+            { "grf", "1", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}", "20" },
+            { "afs", "1", afs("afs", 1), "20" },
+            { "afs_prf", "1", afs("afs_prf", 1), "20" },
+            { "afs", "3", afs("afs", 3), "40" } };
         for (String[] run : runs) {
             List<Number> expected = (List<Number>) ((Map<String, Object>) reference.get(run[0])).get(run[1]);
             int differing = 0;
@@ -147,9 +155,101 @@ public class EmojiIngestIT extends RealClusterTestCase {
                 assertEquals(run[0], t, m);
             }
         }
+        checkSaliencyAndRegions(label(records.get(7)));
+    }
+
+    private static String afs(String strategy, int rounds) {
+        return "{\"strategy\":\"" + strategy + "\",\"rounds\":" + rounds + ",\"image_tokens_field\":\"image_tokens\""
+            + ("afs".equals(strategy) ? ",\"caption_field\":\"caption\",\"caption_tokens_field\":\"caption_tokens\"" : "") + "}";
+    }
+
+    /**
+     * The endpoint's saliency: per feedback hit an 8 x 8 patch grid and per-token caption scores, min-max normalized;
+     * a relevant box on a feedback hit lowers its weight in the negative vector, a not-relevant one raises it.
+     */
+    @SuppressWarnings("unchecked")
+    private void checkSaliencyAndRegions(String text) throws IOException {
+        List<Map<String, Object>> plain = feedbackHits(text, "");
+        assertEquals(5, plain.size());
+        for (Map<String, Object> hit : plain) {
+            Map<String, Object> saliency = (Map<String, Object>) hit.get("saliency");
+            List<List<Number>> patches = (List<List<Number>>) saliency.get("patches");
+            assertEquals(8, patches.size());
+            double min = 1;
+            double max = 0;
+            for (List<Number> row : patches) {
+                assertEquals(8, row.size());
+                for (Number v : row) {
+                    min = Math.min(min, v.doubleValue());
+                    max = Math.max(max, v.doubleValue());
+                }
+            }
+            assertEquals(0, min, 1e-6);
+            assertEquals(1, max, 1e-6);
+            List<Number> words = (List<Number>) saliency.get("caption_tokens");
+            assertTrue(words.size() >= 3);
+            assertEquals(1, words.stream().mapToDouble(Number::doubleValue).max().getAsDouble(), 1e-6);
+        }
+        String first = (String) plain.get(0).get("_id");
+        String second = (String) plain.get(1).get("_id");
+        List<Map<String, Object>> boxed = feedbackHits(
+            text,
+            ",\"regions\":[{\"id\":\"" + first + "\",\"box\":[0.25,0.25,0.5,0.5]},{\"id\":\"" + second + "\",\"box\":[0,0,1,1],\"relevant\":false}]"
+        );
+        assertTrue("relevant box: less negative", weight(boxed, first) < weight(plain, first));
+        assertTrue("not-relevant box: more negative", weight(boxed, second) > weight(plain, second));
+        assertBadRequest(
+            "POST",
+            "/" + INDEX + "/_plugins/relevance_feedback/_search",
+            feedbackBody(text, ",\"regions\":[{\"id\":\"not-a-hit\",\"box\":[0,0,1,1]}]"),
+            "[feedback.regions] id [not-a-hit] is not one of the top 5 feedback hits"
+        );
+    }
+
+    private static double weight(List<Map<String, Object>> hits, String id) {
+        return hits.stream().filter(h -> id.equals(h.get("_id"))).mapToDouble(h -> ((Number) h.get("negative_weight")).doubleValue()).findFirst().orElseThrow();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> feedbackHits(String text, String extra) throws IOException {
+        Request request = new Request("POST", "/" + INDEX + "/_plugins/relevance_feedback/_search");
+        request.setJsonEntity(feedbackBody(text, extra));
+        Map<String, Object> feedback = (Map<String, Object>) entityAsMap(client().performRequest(request)).get("relevance_feedback");
+        return (List<Map<String, Object>>) ((List<Map<String, Object>>) feedback.get("rounds")).get(0).get("feedback");
+    }
+
+    private static String feedbackBody(String text, String extra) {
+        String afs = afs("afs", 1);
+        return "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text)
+            + "\",\"k\":" + K + ",\"num_candidates\":2000,\"feedback\":" + afs.substring(0, afs.length() - 1) + ",\"saliency\":true" + extra + "}}}}";
     }
 
     public void testBadRequests() throws IOException {
+        Request create = new Request("PUT", "/no_tokens");
+        create.setJsonEntity("{\"mappings\":{\"properties\":{\"image\":{\"type\":\"rf_vector\",\"dimension\":256}}}}");
+        client().performRequest(create);
+        Request doc = new Request("PUT", "/no_tokens/_doc/1?refresh=true");
+        doc.setJsonEntity("{\"image\":" + json(EmojiEmbeddings.load("images", 1)[0]) + "}");
+        client().performRequest(doc);
+        assertBadRequest(
+            "POST",
+            "/no_tokens/_search",
+            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red heart\",\"feedback\":" + afs("afs_prf", 1) + "}}}",
+            "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens] in _source"
+        );
+        assertBadRequest(
+            "POST",
+            "/no_tokens/_search",
+            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(EmojiEmbeddings.load("images", 1)[0]) + ",\"feedback\":" + afs("afs_prf", 1) + "}}}",
+            "strategy [afs_prf] needs the query as [text]"
+        );
+        assertBadRequest(
+            "POST",
+            "/no_tokens/_search",
+            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"a\",\"feedback\":{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\","
+                + "\"regions\":[{\"id\":\"1\",\"box\":[0.5,0.5,0.6,0.1]}]}}}}",
+            "[feedback.regions][0].box: a box needs 0 <= x, y and 0 < width, height with x + width <= 1 and y + height <= 1, got [0.5, 0.5, 0.6, 0.1]"
+        );
         assertBadRequest(
             "POST",
             "/_search",

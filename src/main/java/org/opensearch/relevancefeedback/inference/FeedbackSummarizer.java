@@ -1,0 +1,129 @@
+package org.opensearch.relevancefeedback.inference;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The Attentive Feedback Summarizer in ONNX ({@code afs_model.onnx}, exported by tools/export_afs.py): the query's
+ * word tokens attend to the feedback items' caption tokens and image tokens; out come the unit positive vector
+ * and the cross-attention each relevance token received (summed over heads and query tokens).
+ * One item at a time goes through (callers run one query per call); the predictor is serialized.
+ */
+public final class FeedbackSummarizer implements Closeable {
+
+    public static final String FILE = "afs_model.onnx";
+    /** Logit bias that gives an element exactly zero attention (exp(-1e4) underflows to 0 in float32). */
+    static final float MASKED = -1e4f;
+
+    /** The positive vector and, per feedback item, the attention of its caption tokens (null: none) and image tokens. */
+    public record Output(float[] positive, float[][] captionAttention, float[][] imageAttention) {}
+
+    private final ZooModel<NDList, NDList> model;
+    private final Predictor<NDList, NDList> predictor;
+
+    FeedbackSummarizer(Path file, DeviceChoice device, int intraOpThreads) throws IOException {
+        this.model = ClipEncoder.loadModel(file, device, intraOpThreads);
+        this.predictor = model.newPredictor();
+    }
+
+    /**
+     * @param query the query text's word tokens [tokens][dims]
+     * @param captions per feedback item its caption tokens; null to summarize the images only (AFS-PRF)
+     * @param images per feedback item its image tokens (CLS + patches)
+     * @param imageBias per item a logit bias per image token (region feedback), or null
+     */
+    public Output summarize(float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
+        int dims = query[0].length;
+        int captionTokens = captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
+        int imageTokens = images.stream().mapToInt(i -> i.length).sum();
+        float[] captionFlat = new float[captionTokens * dims];
+        float[] bias = new float[captionTokens + imageTokens];
+        if (captions == null) {
+            bias[0] = MASKED; // one masked placeholder: ONNX Runtime and the graph keep a non-empty caption part
+        } else {
+            copyTokens(captions, captionFlat, dims);
+        }
+        float[] imageFlat = new float[imageTokens * dims];
+        copyTokens(images, imageFlat, dims);
+        if (imageBias != null) {
+            int at = captionTokens;
+            for (float[] b : imageBias) {
+                System.arraycopy(b, 0, bias, at, b.length);
+                at += b.length;
+            }
+        }
+        long[] mask = new long[query.length];
+        Arrays.fill(mask, 1);
+        synchronized (predictor) {
+            try (NDManager manager = model.getNDManager().newSubManager()) {
+                NDList in = new NDList(
+                    named(manager.create(flatten(query, dims), new Shape(1, query.length, dims)), "query_tokens"),
+                    named(manager.create(mask, new Shape(1, query.length)), "query_mask"),
+                    named(manager.create(captionFlat, new Shape(1, captionTokens, dims)), "caption_tokens"),
+                    named(manager.create(imageFlat, new Shape(1, imageTokens, dims)), "image_tokens"),
+                    named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias")
+                );
+                NDList out = predictor.predict(in);
+                float[] positive = out.get("positive").toFloatArray();
+                float[] attention = out.get("attention").toFloatArray();
+                float[][] captionAttention = captions == null ? null : split(attention, 0, captions);
+                return new Output(positive, captionAttention, split(attention, captionTokens, images));
+            } catch (TranslateException e) {
+                throw new IllegalStateException("feedback summarizer failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static NDArray named(NDArray array, String name) {
+        array.setName(name);
+        return array;
+    }
+
+    private static float[] flatten(float[][] tokens, int dims) {
+        float[] out = new float[tokens.length * dims];
+        for (int t = 0; t < tokens.length; t++) {
+            System.arraycopy(tokens[t], 0, out, t * dims, dims);
+        }
+        return out;
+    }
+
+    private static void copyTokens(List<float[][]> items, float[] into, int dims) {
+        int at = 0;
+        for (float[][] item : items) {
+            for (float[] token : item) {
+                if (token.length != dims) {
+                    throw new IllegalArgumentException("stored tokens have [" + token.length + "] dimensions, the model expects [" + dims + "]");
+                }
+                System.arraycopy(token, 0, into, at, dims);
+                at += dims;
+            }
+        }
+    }
+
+    private static float[][] split(float[] attention, int from, List<float[][]> items) {
+        float[][] out = new float[items.size()][];
+        int at = from;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Arrays.copyOfRange(attention, at, at + items.get(i).length);
+            at += items.get(i).length;
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        predictor.close();
+        model.close();
+    }
+}

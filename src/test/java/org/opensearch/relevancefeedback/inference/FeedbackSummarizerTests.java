@@ -1,0 +1,178 @@
+package org.opensearch.relevancefeedback.inference;
+
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The shipped summarizer (afs_model.onnx in ONNX Runtime) against PyTorch on committed fixtures
+ * (fixtures/afs_cases.*, tools/export_afs.py): three real test-split queries with their top-5 as stored in the
+ * index, for afs, afs_prf and afs with region boxes. Positive vector and attention within 1e-4; q' from Eq. 6-8
+ * in Java within 1e-4 of NumPy's; the Java region rule gives the fixture's bias; and boxes move attention and the
+ * negative weights the way they should.
+ */
+public class FeedbackSummarizerTests extends OpenSearchTestCase {
+
+    private static final Path MODEL = Path.of("models/emoji-clip");
+
+    private record Case(String name, float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> bias,
+        Map<String, float[]> arrays, List<List<AttentiveFeedback.Box>> boxes, double factor) {}
+
+    @SuppressWarnings("unchecked")
+    private static List<Case> cases() throws Exception {
+        Map<String, Object> meta;
+        try (
+            XContentParser parser = JsonXContent.jsonXContent.createParser(
+                NamedXContentRegistry.EMPTY,
+                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                Files.newInputStream(MODEL.resolve("fixtures/afs_cases.json"))
+            )
+        ) {
+            meta = parser.map();
+        }
+        ByteBuffer blob = ByteBuffer.wrap(Files.readAllBytes(MODEL.resolve("fixtures/afs_cases.bin"))).order(ByteOrder.LITTLE_ENDIAN);
+        List<Case> out = new ArrayList<>();
+        for (Map<String, Object> c : (List<Map<String, Object>>) meta.get("cases")) {
+            Map<String, float[]> arrays = new java.util.HashMap<>();
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) c.get("arrays")).entrySet()) {
+                List<Number> at = (List<Number>) e.getValue();
+                float[] a = new float[at.get(1).intValue()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = blob.getFloat(4 * (at.get(0).intValue() + i));
+                }
+                arrays.put(e.getKey(), a);
+            }
+            int queryTokens = ((Number) c.get("query_tokens")).intValue();
+            int dims = arrays.get("query_tokens").length / queryTokens;
+            int perImage = ((Number) c.get("image_tokens")).intValue();
+            int k = ((List<?>) c.get("top")).size();
+            List<Integer> captionLengths = ((List<Number>) c.get("caption_lengths")).stream().map(Number::intValue).toList();
+            boolean withCaptions = (Boolean) c.get("with_captions");
+            List<float[][]> captions = withCaptions ? split(arrays.get("caption_tokens"), captionLengths, dims) : null;
+            List<float[][]> images = split(arrays.get("image_tokens"), java.util.Collections.nCopies(k, perImage), dims);
+            int captionPart = withCaptions ? captionLengths.stream().mapToInt(Integer::intValue).sum() : 1;
+            Map<String, List<List<Object>>> boxSpec = (Map<String, List<List<Object>>>) c.get("boxes");
+            List<List<AttentiveFeedback.Box>> boxes = new ArrayList<>();
+            List<float[]> bias = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                List<AttentiveFeedback.Box> mine = new ArrayList<>();
+                for (List<Object> b : boxSpec.getOrDefault(Integer.toString(i), List.of())) {
+                    mine.add(new AttentiveFeedback.Box(num(b.get(0)), num(b.get(1)), num(b.get(2)), num(b.get(3)), (Boolean) b.get(4)));
+                }
+                boxes.add(mine);
+                int from = captionPart + i * perImage;
+                bias.add(Arrays.copyOfRange(arrays.get("relevance_bias"), from, from + perImage));
+            }
+            out.add(
+                new Case((String) c.get("name"), split(arrays.get("query_tokens"), List.of(queryTokens), dims).get(0), captions, images,
+                    boxSpec.isEmpty() ? null : bias, arrays, boxes, num(c.get("region_factor")))
+            );
+        }
+        return out;
+    }
+
+    private static double num(Object o) {
+        return ((Number) o).doubleValue();
+    }
+
+    private static List<float[][]> split(float[] flat, List<Integer> lengths, int dims) {
+        List<float[][]> out = new ArrayList<>();
+        int at = 0;
+        for (int n : lengths) {
+            float[][] item = new float[n][];
+            for (int t = 0; t < n; t++) {
+                item[t] = Arrays.copyOfRange(flat, at, at + dims);
+                at += dims;
+            }
+            out.add(item);
+        }
+        return out;
+    }
+
+    private static float[][] rows(float[] flat, int n) {
+        return split(flat, List.of(n), flat.length / n).get(0);
+    }
+
+    public void testMatchesThePyTorchReference() throws Exception {
+        List<Case> cases = cases();
+        assertEquals(3, cases.size());
+        try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
+            FeedbackSummarizer summarizer = encoder.summarizer();
+            assertNotNull("the model ships " + FeedbackSummarizer.FILE, summarizer);
+            for (Case c : cases) {
+                for (int i = 0; i < c.images().size(); i++) {
+                    float[] mine = AttentiveFeedback.regionBias(c.images().get(i).length, c.boxes().get(i), c.factor());
+                    assertArrayEquals(c.name() + " region bias of item " + i, c.bias() == null ? new float[mine.length] : c.bias().get(i), mine, 1e-6f);
+                }
+                FeedbackSummarizer.Output out = summarizer.summarize(c.query(), c.captions(), c.images(), c.bias());
+                assertArrayEquals(c.name() + " positive", c.arrays().get("positive"), out.positive(), 1e-4f);
+                float[] expected = c.arrays().get("attention");
+                float[] actual = new float[expected.length];
+                int at = c.captions() == null ? 1 : 0; // afs_prf: the masked placeholder gets exactly no attention
+                for (float[][] part : new float[][][] { c.captions() == null ? new float[0][] : out.captionAttention(), out.imageAttention() }) {
+                    for (float[] item : part) {
+                        System.arraycopy(item, 0, actual, at, item.length);
+                        at += item.length;
+                    }
+                }
+                assertEquals(c.name(), expected.length, at);
+                assertArrayEquals(c.name() + " attention", expected, actual, 1e-4f);
+                int k = c.images().size();
+                AttentiveFeedback.Round r = AttentiveFeedback.refine(
+                    c.arrays().get("query"),
+                    out.positive(),
+                    out.imageAttention(),
+                    rows(c.arrays().get("images"), k),
+                    out.captionAttention(),
+                    c.captions() == null ? null : rows(c.arrays().get("captions"), k),
+                    Rocchio.Params.DEFAULTS
+                );
+                assertArrayEquals(c.name() + " q'", c.arrays().get("refined"), r.vector(), 1e-4f);
+            }
+        }
+    }
+
+    /** Region feedback, App. G: a relevant box raises the attention to its patches, a not-relevant one lowers it. */
+    public void testBoxesMoveAttentionAndNegativeWeights() throws Exception {
+        Case c = cases().get(2);
+        try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
+            FeedbackSummarizer summarizer = encoder.summarizer();
+            FeedbackSummarizer.Output plain = summarizer.summarize(c.query(), c.captions(), c.images(), null);
+            FeedbackSummarizer.Output boxed = summarizer.summarize(c.query(), c.captions(), c.images(), c.bias());
+            assertTrue("item 0 has a relevant box", c.boxes().get(0).get(0).relevant());
+            assertFalse("item 2 has a not-relevant box", c.boxes().get(2).get(0).relevant());
+            for (int item : new int[] { 0, 2 }) {
+                float[] bias = c.bias().get(item);
+                for (int t = 0; t < bias.length; t++) {
+                    if (bias[t] > 0) {
+                        assertTrue("patch " + t + " of item 0 gains", boxed.imageAttention()[item][t] > plain.imageAttention()[item][t]);
+                    } else if (bias[t] < 0) {
+                        assertTrue("patch " + t + " of item 2 loses", boxed.imageAttention()[item][t] < plain.imageAttention()[item][t]);
+                    }
+                }
+            }
+            int k = c.images().size();
+            float[][] images = rows(c.arrays().get("images"), k);
+            float[][] captions = rows(c.arrays().get("captions"), k);
+            float[] q = c.arrays().get("query");
+            AttentiveFeedback.Round before = AttentiveFeedback.refine(q, plain.positive(), plain.imageAttention(), images, plain.captionAttention(), captions, Rocchio.Params.DEFAULTS);
+            AttentiveFeedback.Round after = AttentiveFeedback.refine(q, boxed.positive(), boxed.imageAttention(), images, boxed.captionAttention(), captions, Rocchio.Params.DEFAULTS);
+            assertTrue("item 0 weighs less in the negative vector", after.negativeWeights()[0] < before.negativeWeights()[0]);
+            assertTrue("item 2 weighs more in the negative vector", after.negativeWeights()[2] > before.negativeWeights()[2]);
+            assertTrue("item 0 gets a larger share of the attention", after.positiveShares()[0] > before.positiveShares()[0]);
+        }
+    }
+}
