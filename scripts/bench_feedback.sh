@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Feedback latency on a real node (tools/bench_feedback.py): builds the plugin, starts a node with a 4 GB heap
-# in target/bench-node, runs the benchmark, stops the node by PID.
-#   scripts/bench_feedback.sh [--docs 100000] [--dims 512] [--queries 300]
+# The benchmark command (tools/bench_feedback.py): builds the plugin, starts a node with a 4 GB heap in
+# target/bench-node, runs ingest / size / recall / latency / concurrency per collection size, writes
+# target/bench/bench.{md,json} + plots, stops the node by PID. ~10 min on 2 cores for the default sizes.
+#   scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16]
+#   scripts/bench_feedback.sh --sizes 1000000        (1M: ~1 h of ingest on 2 cores, 8+ GB of disk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+[ -f data/manifest.jsonl ] || bash scripts/fetch_corpus.sh
 mvn -B -q package -DskipTests
 trap 'bash scripts/node.sh stop --dir target/bench-node' EXIT
 bash scripts/node.sh start --dir target/bench-node --heap 4g

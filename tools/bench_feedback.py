@@ -1,22 +1,33 @@
-"""End-to-end feedback latency on a real node: what PRF / GRF add over plain kNN, split into the second kNN
-pass and the feedback math (timings the plugin's feedback endpoint reports per request).
+"""The benchmark command: what feedback costs on a real node, per collection size and concurrency.
 
-  scripts/bench_feedback.sh [--docs 100000] [--dims 512] [--queries 300]
+  scripts/bench_feedback.sh [--sizes 10000,100000] [--dims 256] [--queries 300] [--concurrency 1,4,16]
 
-Synthetic, seeded data (scale, not quality): image vectors ~ N(0, I) normalized; caption vectors = normalized
-image + 0.5 noise. One shard, HNSW m 16 / ef_construction 100, num_candidates 100, k 10, top_k 5, one round.
-Requests are sequential (one client); every strategy runs the same queries through the same endpoint, the
-strategies interleaved query by query (in rotating order) so that JIT warm-up, background merges and cold
-pages hit them alike. An existing
-`bench` index with the right document count is reused, so the query phase can be re-run alone.
+Synthetic, seeded vectors (scale, not quality): image vectors ~ N(0, I) normalized; caption vectors = normalized
+image + 0.5 noise; one shard, HNSW m 16 / ef_construction 100. Queries are the emoji test split's label captions as
+text (encoded by the plugin's model, so the breakdown includes encoding; --dims must be the model's 256), k 10,
+num_candidates 100, top_k 5, one round. Per size:
+  - ingest throughput (`_bulk`, 1,000 docs per request) and the index size (store bytes, bytes per document);
+  - sequential latency per strategy (none / PRF / GRF, interleaved query by query in rotating order so JIT warm-up,
+    merges and cold pages hit them alike): p50/p99, ratio to none in the same run, and the breakdown the endpoint
+    reports (encode, first kNN pass, feedback math incl. reading vectors from _source, second kNN pass);
+  - kNN recall@10 of the first pass against exact brute force (NumPy over the same vectors);
+  - 1 / 4 / 16 concurrent clients per strategy: p50/p99 and throughput.
+Writes <out>/bench.{json,md} and (matplotlib) latency_size.png, concurrency.png. An existing `bench_<size>` index
+with the right document count is reused, so the query phase can be re-run alone. The summarizer (AFS) needs token
+blocks from real images: scripts/bench_afs.sh.
 """
 import argparse
 import json
+import os
+import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from manifest import caption, load
 
 STRATEGIES = {"none": None, "prf": {"strategy": "prf"}, "grf": {"strategy": "grf", "caption_field": "caption"}}
 
@@ -38,19 +49,19 @@ def pct(xs, p):
     return float(np.percentile(np.asarray(xs), p))
 
 
-def ingest(a, rng, index):
-    """Returns the image vectors (regenerated from the seed when the index is reused) and the ingest seconds."""
+def ingest(url, index, docs, dims, rng):
+    """Returns the image vectors (regenerated from the seed when the index is reused) and ingest seconds (None: reused)."""
     try:
-        reuse = call(f"{index}/_count")["count"] == a.docs
+        reuse = call(f"{url}/{index}/_count")["count"] == docs
     except urllib.error.HTTPError:
         reuse = False
-        call(index, "PUT", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": -1},
-                            "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": a.dims},
-                                                        "caption": {"type": "rf_vector", "dimension": a.dims}}}})
+        call(f"{url}/{index}", "PUT", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": -1},
+                                       "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": dims},
+                                                                   "caption": {"type": "rf_vector", "dimension": dims}}}})
     t0 = time.time()
-    images = np.empty((a.docs, a.dims), dtype=np.float32)
-    for start in range(0, a.docs, 1000):
-        img = unit(rng.standard_normal((min(1000, a.docs - start), a.dims))).astype(np.float32)
+    images = np.empty((docs, dims), dtype=np.float32)
+    for start in range(0, docs, 1000):
+        img = unit(rng.standard_normal((min(1000, docs - start), dims))).astype(np.float32)
         cap = unit(img + 0.5 * unit(rng.standard_normal(img.shape))).astype(np.float32)
         images[start: start + len(img)] = img
         if reuse:
@@ -59,61 +70,151 @@ def ingest(a, rng, index):
         for i in range(len(img)):
             lines.append(json.dumps({"index": {"_id": str(start + i)}}))
             lines.append('{"image":[%s],"caption":[%s]}' % (",".join("%.6g" % x for x in img[i]), ",".join("%.6g" % x for x in cap[i])))
-        res = call(f"{index}/_bulk", "POST", ("\n".join(lines) + "\n").encode())
+        res = call(f"{url}/{index}/_bulk", "POST", ("\n".join(lines) + "\n").encode())
         assert not res["errors"], res
-        print(f"\rindexed {start + len(img)}/{a.docs}", end="", flush=True)
-    call(f"{index}/_refresh", "POST", {})
+        print(f"\r{index}: indexed {start + len(img)}/{docs}, {(start + len(img)) / (time.time() - t0):.0f} docs/s", end="", file=sys.stderr, flush=True)
+    call(f"{url}/{index}/_refresh", "POST", {})
+    print(file=sys.stderr)
     return images, None if reuse else time.time() - t0
+
+
+def request(url, index, text, feedback):
+    body = {"size": 10, "_source": False, "query": {"relevance_feedback": {
+        "field": "image", "text": text, "k": 10, "num_candidates": 100, **({"feedback": feedback} if feedback else {})}}}
+    t = time.perf_counter()
+    r = call(f"{url}/{index}/_plugins/relevance_feedback/_search", "POST", body)
+    return (time.perf_counter() - t) * 1000, r
+
+
+def sequential(url, index, texts, warmup):
+    names = list(STRATEGIES)
+    samples = {n: {k: [] for k in ["total", "encode", "first", "feedback", "second"]} for n in names}
+    recall_pairs = []
+    for i, text in enumerate(texts):
+        for name in names[i % 3:] + names[: i % 3]:
+            ms, r = request(url, index, text, STRATEGIES[name])
+            if i < warmup:
+                continue
+            took, s = r["relevance_feedback"]["took"], samples[name]
+            s["total"].append(ms)
+            s["encode"].append(took["encode_ms"])
+            s["first"].append(took["passes_ms"][0])
+            s["feedback"].append(took["feedback_ms"])
+            s["second"].append(sum(took["passes_ms"][1:]))
+            if name == "none":
+                recall_pairs.append((r["relevance_feedback"]["vector"], [int(h["_id"]) for h in r["hits"]["hits"]]))
+    return samples, recall_pairs
+
+
+def recall_at_10(images, pairs):
+    found = 0
+    for vector, ids in pairs:
+        exact = np.argsort(-(images @ np.asarray(vector, dtype=np.float32)), kind="stable")[:10]
+        found += len(set(exact.tolist()) & set(ids))
+    return found / (10 * len(pairs))
+
+
+def concurrent(url, index, texts, clients):
+    out = {}
+    for name, fb in STRATEGIES.items():
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(lambda t: request(url, index, t, fb), texts[: 2 * clients]))  # warm the connections
+            t0 = time.perf_counter()
+            lat = [ms for ms, _ in pool.map(lambda t: request(url, index, t, fb), texts)]
+            wall = time.perf_counter() - t0
+        out[name] = {"p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "qps": len(texts) / wall}
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
-    ap.add_argument("--docs", type=int, default=100_000)
-    ap.add_argument("--dims", type=int, default=512)
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--dims", type=int, default=256)
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--out", default="target/bench-feedback.json")
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--concurrency", default="1,4,16")
+    ap.add_argument("--out", default="target/bench")
     a = ap.parse_args()
-    rng = np.random.default_rng(20261124)
-    index = f"{a.url}/bench"
-    images, ingest_s = ingest(a, rng, index)
-    segments = len(call(f"{a.url}/_cat/segments/bench?format=json"))
-    print(f"\ningest {'reused index' if ingest_s is None else f'{ingest_s:.0f} s'}, {segments} segments")
+    labels = [caption(r, ["label", "name"]) for r in load() if r["split"] == "test"]
+    texts = labels[: a.warmup + a.queries]
+    report = {"dims": a.dims, "queries": a.queries, "sizes": {}}
+    for size in [int(s) for s in a.sizes.split(",")]:
+        rng = np.random.default_rng(20261124 + size)
+        index = f"bench_{size}"
+        images, ingest_s = ingest(a.url, index, size, a.dims, rng)
+        store = call(f"{a.url}/{index}/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
+        segments = len(call(f"{a.url}/_cat/segments/{index}?format=json"))
+        samples, pairs = sequential(a.url, index, texts, a.warmup)
+        seq = {n: {"p50_ms": pct(s["total"], 50), "p99_ms": pct(s["total"], 99), "qps": len(s["total"]) / (sum(s["total"]) / 1000),
+                   **{f"{k}_p50_ms": pct(s[k], 50) for k in ["encode", "first", "feedback", "second"]}} for n, s in samples.items()}
+        conc = {c: concurrent(a.url, index, labels[: a.queries], c) for c in [int(c) for c in a.concurrency.split(",")]}
+        report["sizes"][size] = {"ingest_s": ingest_s, "ingest_docs_per_s": None if ingest_s is None else size / ingest_s,
+                                 "store_bytes": store, "bytes_per_doc": store / size, "segments": segments,
+                                 "recall_at_10": recall_at_10(images, pairs), "sequential": seq, "concurrency": conc}
+        print(f"{index}: done", file=sys.stderr, flush=True)
+    os.makedirs(a.out, exist_ok=True)
+    json.dump(report, open(os.path.join(a.out, "bench.json"), "w"), indent=1)
+    md = markdown(report)
+    open(os.path.join(a.out, "bench.md"), "w").write(md)
+    print(md)
+    plot(report, a.out)
 
-    queries = unit(images[rng.integers(0, a.docs, a.warmup + a.queries)] + 0.3 * unit(rng.standard_normal((a.warmup + a.queries, a.dims))))
-    samples = {name: {"total": [], "first": [], "second": [], "math": []} for name in STRATEGIES}
-    names = list(STRATEGIES)
-    for n, q in enumerate(queries):
-        # rotate which strategy goes first: the first request on a new vector pays for cold graph pages
-        for name in names[n % 3:] + names[: n % 3]:
-            fb = STRATEGIES[name]
-            body = {"size": 10, "_source": False, "query": {"relevance_feedback": {
-                "field": "image", "vector": [float(x) for x in q], "k": 10, "num_candidates": 100, **({"feedback": fb} if fb else {})}}}
-            t = time.perf_counter()
-            r = call(f"{index}/_plugins/relevance_feedback/_search", "POST", body)
-            if n < a.warmup:
-                continue
-            took = r["relevance_feedback"]["took"]
-            s = samples[name]
-            s["total"].append((time.perf_counter() - t) * 1000)
-            s["first"].append(took["passes_ms"][0])
-            s["second"].append(sum(took["passes_ms"][1:]))
-            s["math"].append(took["feedback_ms"])
-    results = {name: {"p50_ms": pct(s["total"], 50), "p99_ms": pct(s["total"], 99), "qps": len(s["total"]) / (sum(s["total"]) / 1000),
-                      "first_pass_p50_ms": pct(s["first"], 50), "second_pass_p50_ms": pct(s["second"], 50),
-                      "second_pass_p99_ms": pct(s["second"], 99), "feedback_math_p50_ms": pct(s["math"], 50),
-                      "feedback_math_p99_ms": pct(s["math"], 99)} for name, s in samples.items()}
-    base = results["none"]
-    print(f"\n{a.docs} x {a.dims}, {a.queries} queries (+{a.warmup} warm-up), 1 shard, {segments} segments, sequential client\n")
-    print("| strategy | p50 ms | p99 ms | q/s | p50 / none | p99 / none | first pass p50 | second kNN pass p50 / p99 | feedback math p50 / p99 |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, m in results.items():
-        print(f"| {name} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['qps']:.0f} | {m['p50_ms'] / base['p50_ms']:.2f} | {m['p99_ms'] / base['p99_ms']:.2f} | "
-              f"{m['first_pass_p50_ms']:.2f} | {m['second_pass_p50_ms']:.2f} / {m['second_pass_p99_ms']:.2f} | "
-              f"{m['feedback_math_p50_ms']:.3f} / {m['feedback_math_p99_ms']:.3f} |")
-    json.dump({"docs": a.docs, "dims": a.dims, "queries": a.queries, "segments": segments, "ingest_s": ingest_s, "results": results},
-              open(a.out, "w"), indent=1)
+
+def markdown(report):
+    lines = [f"Synthetic {report['dims']}-d vectors (image + caption per document), one shard; text queries (label captions) encoded by the plugin; "
+             f"k 10, num_candidates 100, top_k 5, one round; {report['queries']} queries per strategy.", "",
+             "| docs | ingest docs/s | store MB | bytes / doc | segments | kNN recall@10 |", "|---|---|---|---|---|---|"]
+    for size, r in report["sizes"].items():
+        ingest = "reused" if r["ingest_docs_per_s"] is None else f"{r['ingest_docs_per_s']:.0f}"
+        lines.append(f"| {int(size):,} | {ingest} | {r['store_bytes'] / 1e6:.1f} | {r['bytes_per_doc']:.0f} | {r['segments']} | {r['recall_at_10']:.3f} |")
+    lines += ["", "Sequential client (ms; breakdown from the endpoint's `took`, p50):", "",
+              "| docs | strategy | p50 | p99 | q/s | p50 / none | encode | first kNN | feedback | second kNN |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for size, r in report["sizes"].items():
+        base = r["sequential"]["none"]["p50_ms"]
+        for n, m in r["sequential"].items():
+            lines.append(f"| {int(size):,} | {n} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['qps']:.0f} | {m['p50_ms'] / base:.2f} | "
+                         f"{m['encode_p50_ms']:.2f} | {m['first_p50_ms']:.2f} | {m['feedback_p50_ms']:.2f} | {m['second_p50_ms']:.2f} |")
+    lines += ["", "Concurrent clients (ms, queries/s):", "", "| docs | clients | strategy | p50 | p99 | q/s | q/s / none |", "|---|---|---|---|---|---|---|"]
+    for size, r in report["sizes"].items():
+        for c, per in r["concurrency"].items():
+            for n, m in per.items():
+                lines.append(f"| {int(size):,} | {c} | {n} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['qps']:.0f} | {m['qps'] / per['none']['qps']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(report, out):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed (apt-get install python3-matplotlib): no plots", file=sys.stderr)
+        return
+    sizes = [int(s) for s in report["sizes"]]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for n in STRATEGIES:
+        ax.plot(sizes, [report["sizes"][s]["sequential"][n]["p50_ms"] for s in report["sizes"]], marker="o", label=f"{n} p50")
+        ax.plot(sizes, [report["sizes"][s]["sequential"][n]["p99_ms"] for s in report["sizes"]], marker="x", linestyle="--", label=f"{n} p99")
+    ax.set_xscale("log")
+    ax.set_xlabel("documents")
+    ax.set_ylabel("latency ms (sequential)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "latency_size.png"), dpi=110)
+    largest = report["sizes"][max(report["sizes"])]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    clients = [int(c) for c in largest["concurrency"]]
+    for n in STRATEGIES:
+        ax.plot(clients, [largest["concurrency"][c][n]["qps"] for c in largest["concurrency"]], marker="o", label=n)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("concurrent clients")
+    ax.set_ylabel(f"queries/s ({max(sizes):,} docs)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "concurrency.png"), dpi=110)
 
 
 if __name__ == "__main__":

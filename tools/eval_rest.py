@@ -6,7 +6,7 @@ of a split, each strategy x Rocchio variant x rounds 1..5, Hits@1 / Hits@5 / MRR
 
 Index: built by tools/load_emoji.py (image + caption vectors from the plugin's encoder). Query = the label caption
 (text, encoded by the plugin); hit = the exact image; PRF/GRF rounds are a stateless client loop (each round sends
-the previous round's refined vector back); explicit round r sends the original query with the target's first r
+the previous round's refined vector back); AFS / AFS-PRF round r is one request with `rounds: r`; explicit round r sends the original query with the target's first r
 other captions (cycling), which the plugin encodes and averages in. Also a temperature sweep of GRF round 1 (App. C).
 Writes <out>/results.{json,csv,md} and, when matplotlib is installed, rounds.png and temperature.png.
 """
@@ -27,6 +27,11 @@ STRATEGIES = {
     "grf": {"strategy": "grf", "caption_field": "caption"},
     "prf_original": {"strategy": "prf", "rocchio": "original"},
     "grf_original": {"strategy": "grf", "caption_field": "caption", "rocchio": "original"},
+}
+# The summarizer reads the query's words, so its rounds run server side (`rounds: r` with the text query).
+AFS = {
+    "afs": {"strategy": "afs", "caption_field": "caption", "image_tokens_field": "image_tokens", "caption_tokens_field": "caption_tokens"},
+    "afs_prf": {"strategy": "afs_prf", "image_tokens_field": "image_tokens"},
 }
 TEMPERATURES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
 
@@ -73,8 +78,8 @@ def main():
     ap.add_argument("--out", default="target/eval")
     a = ap.parse_args()
     records = [r for r in load() if r["split"] == a.split][:: a.every]
-    progress = Progress(len(records) * (1 + len(STRATEGIES) * ROUNDS + ROUNDS + len(TEMPERATURES)))
-    ranks = {"none": {0: []}, **{s: {r: [] for r in range(1, ROUNDS + 1)} for s in list(STRATEGIES) + ["explicit"]}}
+    progress = Progress(len(records) * (1 + (len(STRATEGIES) + len(AFS)) * ROUNDS + ROUNDS + len(TEMPERATURES)))
+    ranks = {"none": {0: []}, **{s: {r: [] for r in range(1, ROUNDS + 1)} for s in list(STRATEGIES) + list(AFS) + ["explicit"]}}
     sweep = {t: [] for t in TEMPERATURES}
     for r in records:
         target, text = doc_id(r), caption(r, ["label", "name"])
@@ -86,6 +91,10 @@ def main():
                 res = search(a.url, a.index, query(field, fb))
                 ranks[name][rnd].append(rank(res, target))
                 field = {"vector": res["relevance_feedback"]["vector"]}
+                progress.step()
+        for name, fb in AFS.items():
+            for rnd in range(1, ROUNDS + 1):
+                ranks[name][rnd].append(rank(search(a.url, a.index, query({"text": text}, {**fb, "rounds": rnd})), target))
                 progress.step()
         extra = [c["text"] for c in r["captions"] if c["type"] != "label"]
         for rnd in range(1, ROUNDS + 1):

@@ -2,8 +2,9 @@
 
   scripts/load_emoji.sh [--split test] [--index emoji]     (scripts/fetch_corpus.sh first)
 
-Creates the pipeline `emoji_encode` (base64 PNG -> `image` vector, GRF caption -> `caption` vector) and the index
-(3 shards, `image`/`caption` rf_vector 256, `label`/`caption_text`/`vendor` kept for display), then bulk-loads
+Creates the pipeline `emoji_encode` (base64 PNG -> `image` vector + `image_tokens`, GRF caption -> `caption` vector +
+`caption_tokens`: the token blocks the Attentive Feedback Summarizer reads) and the index (3 shards, `image`/`caption`
+rf_vector 256, token fields binary, `label`/`caption_text`/`vendor` kept for display), then bulk-loads
 the chosen split with a progress line. Query it by text afterwards, e.g. "red heart" with GRF feedback.
 """
 import argparse
@@ -34,11 +35,13 @@ def main():
     records = [r for r in load() if a.split in ("all", r["split"])]
     call(f"{a.url}/_ingest/pipeline/emoji_encode", "PUT", {"description": "emoji-clip image and caption embeddings", "processors": [
         {"rf_encode": {"image_field": "image_b64", "image_vector_field": "image",
-                       "text_field": "caption_text", "text_vector_field": "caption", "batch_size": 32}}]})
+                       "text_field": "caption_text", "text_vector_field": "caption", "image_tokens_field": "image_tokens",
+                       "text_tokens_field": "caption_tokens", "batch_size": 32}}]})
     try:
         call(f"{a.url}/{a.index}", "PUT", {
             "settings": {"number_of_shards": 3, "number_of_replicas": 0, "default_pipeline": "emoji_encode"},
             "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": 256}, "caption": {"type": "rf_vector", "dimension": 256},
+                                        "image_tokens": {"type": "binary"}, "caption_tokens": {"type": "binary"},
                                         "label": {"type": "text"}, "caption_text": {"type": "text"}, "vendor": {"type": "keyword"},
                                         "emoji": {"type": "keyword"}}}})
     except urllib.error.HTTPError as e:

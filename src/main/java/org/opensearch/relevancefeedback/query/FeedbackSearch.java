@@ -64,8 +64,14 @@ public final class FeedbackSearch {
         Map<String, Float> firstPassScores,
         List<String> warnings,
         List<Long> passNanos,
-        long feedbackNanos
-    ) {}
+        long feedbackNanos,
+        long encodeNanos
+    ) {
+        /** The same result, with the time the query's text encoding took (the caller encodes before the search). */
+        Result withEncodeNanos(long nanos) {
+            return new Result(vector, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos, nanos);
+        }
+    }
 
     private final Client client;
     private final SearchRequest original;
@@ -379,7 +385,7 @@ public final class FeedbackSearch {
     }
 
     private Result result(float[] refined, List<ScoredDocsQueryBuilder.ScoredDoc> hits) {
-        return new Result(refined, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos);
+        return new Result(refined, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos, 0);
     }
 
     /** A ranking pass with a refined vector: a new kNN (retrieve) or the candidates re-scored by it (rescore). */

@@ -208,11 +208,14 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         } else if (encoder == null) {
             listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] needs the text encoder, which is not available here"));
         } else {
+            long start = System.nanoTime();
             encoder.encodeTexts(texts, ActionListener.wrap(encoded -> {
+                long encodeNanos = System.nanoTime() - start;
                 float[][] vectors = encoded.embeds();
                 KnnSpec spec = text == null ? knn : knn.withVector(vectors[0]);
                 float[][] feedbackTexts = Arrays.copyOfRange(vectors, text == null ? 0 : 1, vectors.length);
-                search(spec, feedbackTexts, text == null ? null : encoded.tokens()[0], client, request, listener);
+                ActionListener<FeedbackSearch.Result> timed = ActionListener.map(listener, r -> r.withEncodeNanos(encodeNanos));
+                search(spec, feedbackTexts, text == null ? null : encoded.tokens()[0], client, request, timed);
             }, listener::onFailure));
         }
     }

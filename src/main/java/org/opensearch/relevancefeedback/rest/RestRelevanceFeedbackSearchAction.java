@@ -127,6 +127,7 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
         builder.endArray();
         builder.field("warnings", result.warnings());
         builder.startObject("took");
+        builder.field("encode_ms", result.encodeNanos() / 1e6);
         builder.field("passes_ms", result.passNanos().stream().map(n -> n / 1e6).toList());
         builder.field("feedback_ms", result.feedbackNanos() / 1e6);
         builder.endObject();

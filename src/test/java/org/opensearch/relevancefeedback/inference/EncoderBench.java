@@ -64,8 +64,34 @@ public final class EncoderBench {
                     row("images, batch " + batch, "bare ONNX Runtime", bare, batch, Double.NaN);
                     row("images, batch " + batch, "plugin ClipEncoder", plugin, batch, plugin[0] / bare[0]);
                 }
+                summarizer(encoder, texts, images);
             }
         }
+    }
+
+    /**
+     * The Attentive Feedback Summarizer per query, K = 5, on the token blocks as the index stores them (int8 round
+     * trip): the query's word tokens with 5 images (and their captions for afs). Captions: the other queries' texts.
+     */
+    private static void summarizer(ClipEncoder encoder, List<String> texts, List<byte[]> images) throws Exception {
+        FeedbackSummarizer afs = encoder.summarizer();
+        if (afs == null) {
+            return;
+        }
+        int n = 50;
+        List<float[][]> queryTokens = new ArrayList<>();
+        List<float[][]> imageTokens = new ArrayList<>();
+        List<float[][]> captionTokens = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            queryTokens.add(encoder.encodeTextsWithTokens(List.of(texts.get(i))).tokens()[0]);
+            float[][] patches = encoder.encodePixelValuesWithTokens(encoder.preprocessor().pixelValues(images.get(i)), 1).tokens()[0];
+            imageTokens.add(TokenCodec.decode(TokenCodec.encode(patches)));
+            captionTokens.add(TokenCodec.decode(TokenCodec.encode(queryTokens.get(i))));
+        }
+        double[] withCaptions = time(1000, i -> afs.summarize(queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5), null));
+        double[] imagesOnly = time(1000, i -> afs.summarize(queryTokens.get(i % n), null, slice(imageTokens, i + 1, 5), null));
+        row("summarizer, K 5, afs", "plugin FeedbackSummarizer", withCaptions, 1, Double.NaN);
+        row("summarizer, K 5, afs_prf", "plugin FeedbackSummarizer", imagesOnly, 1, Double.NaN);
     }
 
     private interface Call {
@@ -97,13 +123,13 @@ public final class EncoderBench {
             t[0],
             t[1],
             batch * 1000 / t[2],
-            batch == 1 && what.startsWith("text") ? "queries" : "images",
+            batch == 1 && what.startsWith("images") == false ? "queries" : "images",
             Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio)
         );
     }
 
-    private static List<byte[]> slice(List<byte[]> all, int from, int n) {
-        List<byte[]> out = new ArrayList<>();
+    private static <T> List<T> slice(List<T> all, int from, int n) {
+        List<T> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(all.get((from + i) % all.size()));
         }

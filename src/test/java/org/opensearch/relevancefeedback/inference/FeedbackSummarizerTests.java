@@ -102,6 +102,14 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
         return out;
     }
 
+    private static double maxDiff(float[] a, float[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
     private static float[][] rows(float[] flat, int n) {
         return split(flat, List.of(n), flat.length / n).get(0);
     }
@@ -112,6 +120,7 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             FeedbackSummarizer summarizer = encoder.summarizer();
             assertNotNull("the model ships " + FeedbackSummarizer.FILE, summarizer);
+            double worst = 0;
             for (Case c : cases) {
                 for (int i = 0; i < c.images().size(); i++) {
                     float[] mine = AttentiveFeedback.regionBias(c.images().get(i).length, c.boxes().get(i), c.factor());
@@ -141,7 +150,11 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                     Rocchio.Params.DEFAULTS
                 );
                 assertArrayEquals(c.name() + " q'", c.arrays().get("refined"), r.vector(), 1e-4f);
+                worst = Math.max(worst, maxDiff(c.arrays().get("positive"), out.positive()));
+                worst = Math.max(worst, maxDiff(expected, actual));
+                worst = Math.max(worst, maxDiff(c.arrays().get("refined"), r.vector()));
             }
+            logger.info("summarizer vs PyTorch: max abs difference {} over positive vectors, attention and q'", worst);
         }
     }
 
