@@ -34,6 +34,7 @@ AFS = {
     "afs_prf": {"strategy": "afs_prf", "image_tokens_field": "image_tokens"},
 }
 TEMPERATURES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+ALL = ["none", *STRATEGIES, *AFS, "explicit", "temperature"]
 
 
 def search(url, index, body):
@@ -76,32 +77,37 @@ def main():
     ap.add_argument("--split", default="test")
     ap.add_argument("--every", type=int, default=1, help="use every n-th query (1: all)")
     ap.add_argument("--out", default="target/eval")
+    ap.add_argument("--strategies", default=",".join(ALL), help="a subset of " + ",".join(ALL))
     a = ap.parse_args()
+    chosen = a.strategies.split(",")
+    pseudo = {s: fb for s, fb in STRATEGIES.items() if s in chosen}
+    afs = {s: fb for s, fb in AFS.items() if s in chosen}
+    temperatures = TEMPERATURES if "temperature" in chosen else []
     records = [r for r in load() if r["split"] == a.split][:: a.every]
-    progress = Progress(len(records) * (1 + (len(STRATEGIES) + len(AFS)) * ROUNDS + ROUNDS + len(TEMPERATURES)))
-    ranks = {"none": {0: []}, **{s: {r: [] for r in range(1, ROUNDS + 1)} for s in list(STRATEGIES) + list(AFS) + ["explicit"]}}
-    sweep = {t: [] for t in TEMPERATURES}
+    progress = Progress(len(records) * (1 + (len(pseudo) + len(afs) + ("explicit" in chosen)) * ROUNDS + len(temperatures)))
+    ranks = {"none": {0: []}, **{s: {r: [] for r in range(1, ROUNDS + 1)} for s in list(pseudo) + list(afs) + ["explicit"] if s in chosen}}
+    sweep = {t: [] for t in temperatures}
     for r in records:
         target, text = doc_id(r), caption(r, ["label", "name"])
         ranks["none"][0].append(rank(search(a.url, a.index, query({"text": text})), target))
         progress.step()
-        for name, fb in STRATEGIES.items():
+        for name, fb in pseudo.items():
             field = {"text": text}
             for rnd in range(1, ROUNDS + 1):
                 res = search(a.url, a.index, query(field, fb))
                 ranks[name][rnd].append(rank(res, target))
                 field = {"vector": res["relevance_feedback"]["vector"]}
                 progress.step()
-        for name, fb in AFS.items():
+        for name, fb in afs.items():
             for rnd in range(1, ROUNDS + 1):
                 ranks[name][rnd].append(rank(search(a.url, a.index, query({"text": text}, {**fb, "rounds": rnd})), target))
                 progress.step()
         extra = [c["text"] for c in r["captions"] if c["type"] != "label"]
-        for rnd in range(1, ROUNDS + 1):
+        for rnd in range(1, ROUNDS + 1 if "explicit" in chosen else 1):
             fb = {"strategy": "explicit", "text": [extra[i % len(extra)] for i in range(rnd)]} if extra else None
             ranks["explicit"][rnd].append(rank(search(a.url, a.index, query({"text": text}, fb)), target))
             progress.step()
-        for t in TEMPERATURES:
+        for t in temperatures:
             sweep[t].append(rank(search(a.url, a.index, query({"text": text}, {**STRATEGIES["grf"], "temperature": t})), target))
             progress.step()
     print(file=sys.stderr)
@@ -121,8 +127,9 @@ def main():
     for s, rounds in results.items():
         for rnd, m in rounds.items():
             lines.append(f"| {s} | {rnd} | {m['H@1']:.3f} | {m['H@5']:.3f} | {m['MRR@5']:.3f} |")
-    lines += ["", "GRF (extended Rocchio), round 1, by temperature:", "", "| tau | H@1 | H@5 | MRR@5 |", "|---|---|---|---|"]
-    lines += [f"| {t} | {m['H@1']:.3f} | {m['H@5']:.3f} | {m['MRR@5']:.3f} |" for t, m in temperature.items()]
+    if temperature:
+        lines += ["", "GRF (extended Rocchio), round 1, by temperature:", "", "| tau | H@1 | H@5 | MRR@5 |", "|---|---|---|---|"]
+        lines += [f"| {t} | {m['H@1']:.3f} | {m['H@5']:.3f} | {m['MRR@5']:.3f} |" for t, m in temperature.items()]
     open(os.path.join(a.out, "results.md"), "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
     plot(results, temperature, a.out)
@@ -151,6 +158,8 @@ def plot(results, temperature, out):
     fig.suptitle("Feedback rounds through the plugin (emoji test split)")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "rounds.png"), dpi=110)
+    if not temperature:
+        return
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ts = [float(t) for t in temperature]
     ax.semilogx(ts, [m["MRR@5"] for m in temperature.values()], marker="o", label="GRF round 1")

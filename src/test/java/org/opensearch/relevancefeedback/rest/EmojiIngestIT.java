@@ -198,6 +198,17 @@ public class EmojiIngestIT extends RealClusterTestCase {
         );
         assertTrue("relevant box: less negative", weight(boxed, first) < weight(plain, first));
         assertTrue("not-relevant box: more negative", weight(boxed, second) > weight(plain, second));
+        // the rescorer after BM25: the summarizer reads the words in its [text], refines its [vector]
+        Request plainQuery = new Request("POST", "/" + INDEX + "/_plugins/relevance_feedback/_search");
+        plainQuery.setJsonEntity("{\"size\":1,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text) + "\"}}}");
+        List<Number> q = (List<Number>) ((Map<String, Object>) entityAsMap(client().performRequest(plainQuery)).get("relevance_feedback")).get("vector");
+        Request rescore = new Request("POST", "/" + INDEX + "/_search");
+        rescore.setJsonEntity(
+            "{\"size\":5,\"_source\":false,\"query\":{\"match\":{\"caption_text\":\"heart\"}},\"rescore\":{\"window_size\":20,\"relevance_feedback\":"
+                + "{\"field\":\"image\",\"vector\":" + q + ",\"text\":\"" + escape(text) + "\",\"feedback\":" + afs("afs", 1) + "}}}"
+        );
+        Map<String, Object> rescored = entityAsMap(client().performRequest(rescore));
+        assertEquals(5, ((List<?>) ((Map<String, Object>) rescored.get("hits")).get("hits")).size());
         assertBadRequest(
             "POST",
             "/" + INDEX + "/_plugins/relevance_feedback/_search",
