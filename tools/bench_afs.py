@@ -8,23 +8,14 @@ run), throughput, and from the endpoint's `took`: the search passes and `feedbac
 vectors and token blocks from _source + the model on the inference pool + Eq. 6-8), i.e. the summarizer's share.
 """
 import argparse
-import json
 import time
-import urllib.request
 
 import numpy as np
 
-from eval_rest import AFS
+from eval_rest import AFS, search
 from manifest import caption, load
 
 STRATEGIES = {"none": None, "grf": {"strategy": "grf", "caption_field": "caption"}, **AFS}
-
-
-def search(url, index, body):
-    req = urllib.request.Request(f"{url}/{index}/_plugins/relevance_feedback/_search", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read())
 
 
 def main():
