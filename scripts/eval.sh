@@ -2,7 +2,7 @@
 # Quality table through the plugin on a real node: builds the plugin, starts a node (target/eval-node), loads the
 # emoji split through rf_encode, runs tools/eval_rest.py, writes target/eval/results.{md,csv,json} (+ plots),
 # stops the node by PID.
-#   scripts/eval.sh [--split test] [--every 1]
+#   scripts/eval.sh [--split test] [--every 1] [--strategies none,prf,...,afs,afs_prf,explicit,temperature] [--out DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
