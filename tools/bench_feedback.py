@@ -207,7 +207,7 @@ def plot(report, out):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "latency_size.png"), dpi=110)
-    largest = report["sizes"][max(report["sizes"])]
+    largest = report["sizes"][max(report["sizes"], key=int)]
     fig, ax = plt.subplots(figsize=(5, 3.5))
     clients = [int(c) for c in largest["concurrency"]]
     for n in STRATEGIES:
