@@ -7,7 +7,6 @@ afs and afs_prf (captions ignored at inference, App. E.4), rounds 1..5, each rou
 with the original query's word tokens. Writes afs_eval.json (metrics + target ranks per round: the plugin's
 cross-check) and afs_eval.md (a table next to none / PRF / GRF / explicit from eval.json, same checkpoint).
 """
-import argparse
 import json
 import os
 
@@ -15,8 +14,8 @@ import numpy as np
 import torch
 
 import feedback_ref as fb
-from afs_data import afs_refine, load_encoder, load_split
-from export_afs import load_afs
+from afs_data import afs_refine
+from export_afs import setup
 from metrics import metrics, rank_of
 
 ROUNDS = 5
@@ -42,14 +41,7 @@ def run(afs, split, with_captions, batch=256):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--checkpoint", default="data/afs/best.pt")
-    ap.add_argument("--out", default="models/emoji-clip")
-    args = ap.parse_args()
-    torch.set_num_threads(2)
-    afs = load_afs(args.checkpoint)
-    model, cfg, tok = load_encoder()
-    test = load_split(model, cfg, tok, "test")
+    args, afs, test = setup()
     ranks = {"afs": run(afs, test, True), "afs_prf": run(afs, test, False)}
     results = {s: {r: metrics(v) for r, v in rounds.items()} for s, rounds in ranks.items()}
     json.dump({"gallery": len(test.records), "results": results, "ranks": ranks}, open(os.path.join(args.out, "afs_eval.json"), "w"))

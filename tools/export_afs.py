@@ -81,15 +81,19 @@ def case(afs, split, qi, with_captions, boxes=None, factor=2.0):
         "boxes": {str(k): v for k, v in (boxes or {}).items()}, "region_factor": factor}
 
 
-def main():
+def setup():
+    """What both AFS scripts start from: --checkpoint / --out, the summarizer and the test split."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", default="data/afs/best.pt")
     ap.add_argument("--out", default="models/emoji-clip")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    afs = load_afs(args.checkpoint)
     model, cfg, tok = load_encoder()
-    test = load_split(model, cfg, tok, "test")
+    return args, load_afs(args.checkpoint), load_split(model, cfg, tok, "test")
+
+
+def main():
+    args, afs, test = setup()
 
     cases = [("afs", *case(afs, test, 0, True)), ("afs_prf", *case(afs, test, 0, False)),
              ("afs_regions", *case(afs, test, 7, True, {0: [(0.0, 0.0, 0.5, 0.5, True)], 2: [(0.25, 0.25, 0.5, 0.75, False)]}))]
