@@ -233,7 +233,7 @@ public final class FeedbackSearch {
         List<float[][]> captionTokens = new ArrayList<>();
         List<float[]> images = new ArrayList<>();
         List<float[]> captionVectors = new ArrayList<>();
-        List<float[]> bias = new ArrayList<>();
+        List<float[]> bias = afs.regions().isEmpty() ? null : new ArrayList<>(); // region feedback only
         for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
             SearchHit hit = hits[i];
             float[][] it = tokensOf(hit, afs.imageTokensField());
@@ -258,7 +258,9 @@ public final class FeedbackSearch {
             images.add(iv);
             captionTokens.add(ct);
             captionVectors.add(cv);
-            bias.add(AttentiveFeedback.regionBias(it.length, afs.boxes(hit.getId()), afs.regionFactor()));
+            if (bias != null) {
+                bias.add(AttentiveFeedback.regionBias(it.length, afs.boxes(hit.getId()), afs.regionFactor()));
+            }
         }
         if (used.isEmpty()) {
             throw new IllegalArgumentException(
@@ -287,7 +289,7 @@ public final class FeedbackSearch {
                 summarizer.queryTokens(),
                 captions ? captionTokens : null,
                 imageTokens,
-                afs.regions().isEmpty() ? null : bias,
+                bias,
                 ActionListener.wrap(out -> {
                     AttentiveFeedback.Round r = AttentiveFeedback.refine(
                         query,

@@ -69,7 +69,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         List<String> texts = queryTexts();
         List<Integer> byText = new ArrayList<>();
         for (int qi : sample) {
-            byText.add(rankOf(qi, searchText(texts.get(qi)), K));
+            byText.add(rankOf(qi, textSearch(INDEX, texts.get(qi), K, null), K));
         }
         mismatches += compare("none (text)", 0, sample, byText, (Map<String, Object>) reference.get("none"), table);
         compared += sample.size();
@@ -163,16 +163,6 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
     @SuppressWarnings("unchecked")
     private <T> List<T> meta(String key) throws IOException {
         return (List<T>) resource("/emoji/meta.json").get(key);
-    }
-
-    private Map<String, Object> searchText(String text) throws IOException {
-        Request request = new Request("POST", "/" + INDEX + "/_search");
-        String quoted = escape(text);
-        request.setJsonEntity(
-            "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + quoted + "\",\"k\":" + K
-                + ",\"num_candidates\":2000}}}"
-        );
-        return entityAsMap(client().performRequest(request));
     }
 
     private Map<String, Object> search(float[] q, String feedback) throws IOException {

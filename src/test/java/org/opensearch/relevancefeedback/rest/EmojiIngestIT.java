@@ -140,7 +140,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
             double[] mine = new double[3];
             double[] theirs = new double[3];
             for (int qi = 0; qi < records.size(); qi += Integer.parseInt(run[3])) {
-                int rank = rankOf(qi, textSearch(label(records.get(qi)), run[2]), K);
+                int rank = rankOf(qi, textSearch(INDEX, label(records.get(qi)), K, run[2]), K);
                 int python = expected.get(qi).intValue();
                 differing += Math.min(python, K + 1) == rank ? 0 : 1;
                 add(mine, rank);
@@ -287,15 +287,6 @@ public class EmojiIngestIT extends RealClusterTestCase {
         for (int d = 0; d < expected.length; d++) {
             assertEquals(what + " dim " + d, expected[d], actual.get(d).floatValue(), 1e-4f);
         }
-    }
-
-    private Map<String, Object> textSearch(String text, String feedback) throws IOException {
-        Request request = new Request("POST", "/" + INDEX + "/_search");
-        request.setJsonEntity(
-            "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text) + "\",\"k\":" + K
-                + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback) + "}}}"
-        );
-        return entityAsMap(client().performRequest(request));
     }
 
     @SuppressWarnings("unchecked")

@@ -44,6 +44,19 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
         return k + 1;
     }
 
+    /**
+     * A query by text (encoded by the plugin) for the top {@code k} of the {@code image} field of {@code index},
+     * num_candidates 2000, ids only; {@code feedback} is a JSON feedback object or null.
+     */
+    protected static Map<String, Object> textSearch(String index, String text, int k, String feedback) throws IOException {
+        Request request = new Request("POST", "/" + index + "/_search");
+        request.setJsonEntity(
+            "{\"size\":" + k + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text) + "\",\"k\":" + k
+                + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback) + "}}}"
+        );
+        return entityAsMap(client().performRequest(request));
+    }
+
     /** A JSON test resource (e.g. /emoji/ranks.json) as a map. */
     protected static Map<String, Object> resource(String path) throws IOException {
         try (
