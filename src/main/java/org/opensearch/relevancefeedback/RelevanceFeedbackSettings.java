@@ -3,6 +3,7 @@ package org.opensearch.relevancefeedback;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.relevancefeedback.inference.ImagePreprocessor;
 
 import java.util.List;
 
@@ -69,6 +70,26 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
+    /** Largest image canvas (width x height, read from the header before decoding) rf_encode accepts. */
+    public static final Setting<Integer> MAX_IMAGE_PIXELS = Setting.intSetting(
+        "plugins.relevance_feedback.max_image_pixels",
+        4096 * 4096,
+        64 * 64,
+        Integer.MAX_VALUE,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
+    /** Largest ratio of an image's long edge to its short edge (the model sees a square center crop). */
+    public static final Setting<Integer> MAX_IMAGE_ASPECT_RATIO = Setting.intSetting(
+        "plugins.relevance_feedback.max_image_aspect_ratio",
+        20,
+        1,
+        1000,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
     /** The model directory, relative to the node's config directory; empty: the model shipped in the plugin. */
     public static final Setting<String> MODEL_PATH = Setting.simpleString("plugins.relevance_feedback.model.path", Setting.Property.NodeScope);
 
@@ -89,34 +110,36 @@ public final class RelevanceFeedbackSettings {
     );
 
     /** Current node-level limits (feedback, query text, ingest images): set from the cluster settings by the plugin; defaults until then (unit tests). */
-    public record FeedbackLimits(int maxRounds, int maxWindow, int maxTextChars, int maxImageBytes) {}
+    public record FeedbackLimits(int maxRounds, int maxWindow, int maxTextChars, int maxImageBytes, ImagePreprocessor.Limits image) {
+        static FeedbackLimits of(Settings settings) {
+            return new FeedbackLimits(
+                MAX_ROUNDS.get(settings),
+                MAX_FEEDBACK_WINDOW.get(settings),
+                MAX_TEXT_CHARS.get(settings),
+                MAX_IMAGE_BYTES.get(settings),
+                new ImagePreprocessor.Limits(MAX_IMAGE_PIXELS.get(settings), MAX_IMAGE_ASPECT_RATIO.get(settings))
+            );
+        }
+    }
 
-    private static volatile FeedbackLimits limits = new FeedbackLimits(
-        MAX_ROUNDS.getDefault(Settings.EMPTY),
-        MAX_FEEDBACK_WINDOW.getDefault(Settings.EMPTY),
-        MAX_TEXT_CHARS.getDefault(Settings.EMPTY),
-        MAX_IMAGE_BYTES.getDefault(Settings.EMPTY)
-    );
+    private static final List<Setting<?>> LIMITS = List.of(MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO);
+
+    private static volatile FeedbackLimits limits = FeedbackLimits.of(Settings.EMPTY);
 
     public static FeedbackLimits feedbackLimits() {
         return limits;
     }
 
     static void watch(ClusterSettings settings) {
-        limits = new FeedbackLimits(
-            settings.get(MAX_ROUNDS),
-            settings.get(MAX_FEEDBACK_WINDOW),
-            settings.get(MAX_TEXT_CHARS),
-            settings.get(MAX_IMAGE_BYTES)
-        );
-        settings.addSettingsUpdateConsumer(MAX_ROUNDS, v -> limits = new FeedbackLimits(v, limits.maxWindow(), limits.maxTextChars(), limits.maxImageBytes()));
-        settings.addSettingsUpdateConsumer(MAX_FEEDBACK_WINDOW, v -> limits = new FeedbackLimits(limits.maxRounds(), v, limits.maxTextChars(), limits.maxImageBytes()));
-        settings.addSettingsUpdateConsumer(MAX_TEXT_CHARS, v -> limits = new FeedbackLimits(limits.maxRounds(), limits.maxWindow(), v, limits.maxImageBytes()));
-        settings.addSettingsUpdateConsumer(MAX_IMAGE_BYTES, v -> limits = new FeedbackLimits(limits.maxRounds(), limits.maxWindow(), limits.maxTextChars(), v));
+        Settings.Builder current = Settings.builder();
+        LIMITS.forEach(s -> current.put(s.getKey(), String.valueOf(settings.get(s))));
+        limits = FeedbackLimits.of(current.build());
+        // The consumer gets the new values of all LIMITS settings (defaults for the ones not set).
+        settings.addSettingsUpdateConsumer(updated -> limits = FeedbackLimits.of(updated), LIMITS);
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
     }
 
     private RelevanceFeedbackSettings() {}

@@ -15,6 +15,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.cuda.CudaUtils;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -165,12 +166,13 @@ public final class ClipEncoder implements Closeable {
         }
     }
 
-    /** image_embeds of encoded images (PNG / JPEG bytes), preprocessed per preprocessor_config.json. */
+    /** image_embeds of encoded images (PNG / JPEG bytes within the node's image limits), preprocessed per preprocessor_config.json. */
     public float[][] encodeImages(List<byte[]> images) throws IOException {
+        ImagePreprocessor.Limits limits = RelevanceFeedbackSettings.feedbackLimits().image();
         int pixels = 3 * preprocessor.size() * preprocessor.size();
         float[] batch = new float[images.size() * pixels];
         for (int i = 0; i < images.size(); i++) {
-            System.arraycopy(preprocessor.pixelValues(images.get(i)), 0, batch, i * pixels, pixels);
+            System.arraycopy(preprocessor.pixelValues(images.get(i), limits), 0, batch, i * pixels, pixels);
         }
         return encodePixelValues(batch, images.size());
     }

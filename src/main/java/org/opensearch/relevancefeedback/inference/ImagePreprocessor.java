@@ -4,7 +4,13 @@ import ai.djl.util.JsonUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -12,6 +18,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Image -> pixel_values exactly as the Python side ({@code tools/emoji_data.py}, Pillow) computes them: decode
@@ -62,37 +71,110 @@ public final class ImagePreprocessor {
         return crop;
     }
 
-    /** [3, size, size] normalized pixel values of an encoded image; undecodable bytes are an IllegalArgumentException. */
-    public float[] pixelValues(byte[] encoded) throws IOException {
-        BufferedImage image = ImageIO.read(new ByteArrayInputStream(encoded));
-        if (image == null) {
-            throw new IllegalArgumentException("not a decodable PNG or JPEG image");
-        }
+    /**
+     * What an image may be before any pixel is decoded: at most {@code maxPixels} pixels (width x height, from the
+     * header) and at most {@code maxAspectRatio} for the long edge over the short one.
+     */
+    public record Limits(long maxPixels, int maxAspectRatio) {}
+
+    /**
+     * [3, size, size] normalized pixel values of an encoded PNG or JPEG. The header is read first and the image
+     * refused (IllegalArgumentException) when it breaks {@code limits}, so a tiny file that declares a huge canvas
+     * never allocates it. An image whose short edge is at least 4x the model's is decoded subsampled, to a short edge
+     * of 2x to 4x the model's (bicubic then antialiases the rest); smaller ones are decoded whole, which keeps them
+     * Pillow-exact. Only the center crop of the resized image is computed, so upscaling a thin image costs crop-sized
+     * memory, not a full upscaled copy.
+     */
+    public float[] pixelValues(byte[] encoded, Limits limits) throws IOException {
+        BufferedImage image = decode(encoded, limits);
         int w = image.getWidth();
         int h = image.getHeight();
         int[] rgb = onWhite(image);
+        int nw = w;
+        int nh = h;
         if (Math.min(w, h) != shortestEdge) {
             double scale = (double) shortestEdge / Math.min(w, h);
             // Python's round() (half to even), as tools/emoji_data.py computes the target size
-            int nw = Math.max(shortestEdge, (int) Math.rint(w * scale));
-            int nh = Math.max(shortestEdge, (int) Math.rint(h * scale));
-            rgb = resizeBicubic(rgb, w, h, nw, nh);
-            w = nw;
-            h = nh;
+            nw = Math.max(shortestEdge, (int) Math.rint(w * scale));
+            nh = Math.max(shortestEdge, (int) Math.rint(h * scale));
         }
-        if (w < crop || h < crop) {
-            throw new IllegalArgumentException("image is " + w + "x" + h + " after resizing, smaller than the " + crop + "x" + crop + " crop");
+        if (nw < crop || nh < crop) {
+            throw new IllegalArgumentException("image is " + nw + "x" + nh + " after resizing, smaller than the " + crop + "x" + crop + " crop");
         }
-        int left = (w - crop) / 2;
-        int top = (h - crop) / 2;
+        int left = (nw - crop) / 2;
+        int top = (nh - crop) / 2;
+        int[] cropped = nw == w && nh == h ? crop(rgb, w, left, top) : resizeBicubicWindow(rgb, w, h, nw, nh, left, top, crop, crop);
         float[] out = new float[3 * crop * crop];
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < crop; y++) {
                 for (int x = 0; x < crop; x++) {
-                    int v = rgb[((top + y) * w + left + x) * 3 + c];
+                    int v = cropped[(y * crop + x) * 3 + c];
                     out[(c * crop + y) * crop + x] = (v / 255.0f - mean[c]) / std[c];
                 }
             }
+        }
+        return out;
+    }
+
+    /** Header checks, then the (possibly subsampled) decode; any decoder failure is an IllegalArgumentException. */
+    private BufferedImage decode(byte[] encoded, Limits limits) throws IOException {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            ImageReader reader = readers.hasNext() ? readers.next() : null;
+            if (reader == null || List.of("png", "jpeg").contains(reader.getFormatName().toLowerCase(Locale.ROOT)) == false) {
+                throw new IllegalArgumentException("not a decodable PNG or JPEG image");
+            }
+            try {
+                reader.setInput(in, true, true); // one image, metadata ignored: nothing but pixels is read
+                int w;
+                int h;
+                try {
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw undecodable(e);
+                }
+                checkSize(w, h, limits);
+                ImageReadParam param = reader.getDefaultReadParam();
+                int step = Math.max(1, Math.min(w, h) / (2 * shortestEdge));
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
+                }
+                try {
+                    return reader.read(0, param);
+                } catch (IOException | RuntimeException e) {
+                    throw undecodable(e);
+                }
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static IllegalArgumentException undecodable(Exception e) {
+        return new IllegalArgumentException("not a decodable PNG or JPEG image: " + e.getMessage(), e);
+    }
+
+    static void checkSize(int w, int h, Limits limits) {
+        long pixels = (long) w * h;
+        if (w < 1 || h < 1 || pixels > limits.maxPixels()) {
+            throw new IllegalArgumentException(
+                "image is " + w + "x" + h + " = " + pixels + " pixels, more than " + limits.maxPixels() + " (setting ["
+                    + RelevanceFeedbackSettings.MAX_IMAGE_PIXELS.getKey() + "])"
+            );
+        }
+        if (Math.max(w, h) > (long) Math.min(w, h) * limits.maxAspectRatio()) {
+            throw new IllegalArgumentException(
+                "image is " + w + "x" + h + ", an aspect ratio over " + limits.maxAspectRatio() + ":1 (setting ["
+                    + RelevanceFeedbackSettings.MAX_IMAGE_ASPECT_RATIO.getKey() + "])"
+            );
+        }
+    }
+
+    private int[] crop(int[] rgb, int w, int left, int top) {
+        int[] out = new int[crop * crop * 3];
+        for (int y = 0; y < crop; y++) {
+            System.arraycopy(rgb, ((top + y) * w + left) * 3, out, y * crop * 3, crop * 3);
         }
         return out;
     }
@@ -140,31 +222,39 @@ public final class ImagePreprocessor {
         return (int) ((((tmp >> 8) + tmp) >> 8) >> 7);
     }
 
-    /** Pillow's bicubic resampling (a = -0.5), horizontal pass then vertical, 8-bit fixed point in between. */
-    static int[] resizeBicubic(int[] rgb, int w, int h, int nw, int nh) {
-        int[] horizontal = new int[nw * h * 3];
+    /**
+     * Pillow's bicubic resampling (a = -0.5) of a w x h image to nw x nh, horizontal pass then vertical with 8-bit
+     * fixed point in between, computed only for the cw x ch window at (left, top): each output pixel depends on its
+     * own coefficients alone, so the window equals Pillow's full resize cropped.
+     */
+    static int[] resizeBicubicWindow(int[] rgb, int w, int h, int nw, int nh, int left, int top, int cw, int ch) {
         Coefficients cx = Coefficients.of(w, nw);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < nw; x++) {
+        Coefficients cy = Coefficients.of(h, nh);
+        int rowFrom = cy.first[top];
+        int rowTo = cy.first[top + ch - 1] + cy.count[top + ch - 1];
+        int[] horizontal = new int[cw * (rowTo - rowFrom) * 3];
+        for (int y = rowFrom; y < rowTo; y++) {
+            for (int x = 0; x < cw; x++) {
+                int xx = left + x;
                 for (int c = 0; c < 3; c++) {
                     int ss = 1 << (PRECISION_BITS - 1);
-                    for (int i = 0; i < cx.count[x]; i++) {
-                        ss += rgb[(y * w + cx.first[x] + i) * 3 + c] * cx.k[x * cx.ksize + i];
+                    for (int i = 0; i < cx.count[xx]; i++) {
+                        ss += rgb[(y * w + cx.first[xx] + i) * 3 + c] * cx.k[xx * cx.ksize + i];
                     }
-                    horizontal[(y * nw + x) * 3 + c] = clip8(ss);
+                    horizontal[((y - rowFrom) * cw + x) * 3 + c] = clip8(ss);
                 }
             }
         }
-        int[] out = new int[nw * nh * 3];
-        Coefficients cy = Coefficients.of(h, nh);
-        for (int y = 0; y < nh; y++) {
-            for (int x = 0; x < nw; x++) {
+        int[] out = new int[cw * ch * 3];
+        for (int y = 0; y < ch; y++) {
+            int yy = top + y;
+            for (int x = 0; x < cw; x++) {
                 for (int c = 0; c < 3; c++) {
                     int ss = 1 << (PRECISION_BITS - 1);
-                    for (int i = 0; i < cy.count[y]; i++) {
-                        ss += horizontal[((cy.first[y] + i) * nw + x) * 3 + c] * cy.k[y * cy.ksize + i];
+                    for (int i = 0; i < cy.count[yy]; i++) {
+                        ss += horizontal[((cy.first[yy] + i - rowFrom) * cw + x) * 3 + c] * cy.k[yy * cy.ksize + i];
                     }
-                    out[(y * nw + x) * 3 + c] = clip8(ss);
+                    out[(y * cw + x) * 3 + c] = clip8(ss);
                 }
             }
         }

@@ -122,7 +122,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     }
 
     private void encodeImages(ClipEncoder encoder, List<IngestDocument> docs, Exception[] errors) {
-        int maxBytes = RelevanceFeedbackSettings.feedbackLimits().maxImageBytes();
+        RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
         int pixels = 3 * encoder.preprocessor().size() * encoder.preprocessor().size();
         List<Integer> ok = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();
@@ -132,8 +132,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
                 continue;
             }
             try {
-                byte[] bytes = decodeBase64(doc.getFieldValue(imageField, String.class), maxBytes);
-                inputs.add(encoder.preprocessor().pixelValues(bytes));
+                byte[] bytes = decodeBase64(stringValue(doc, imageField), limits.maxImageBytes());
+                inputs.add(encoder.preprocessor().pixelValues(bytes, limits.image()));
                 ok.add(i);
             } catch (Exception e) {
                 errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + imageField + "]: " + e.getMessage(), e);
@@ -167,7 +167,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
                 continue;
             }
             try {
-                texts.add(docs.get(i).getFieldValue(textField, String.class));
+                texts.add(stringValue(docs.get(i), textField));
                 ok.add(i);
             } catch (IllegalArgumentException e) {
                 errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + textField + "]: " + e.getMessage(), e);
@@ -195,6 +195,15 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
             errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is missing (set [ignore_missing] to skip such documents)");
         }
         return true;
+    }
+
+    /** The field's value, which must be a string (a null or an object is the document's error, not a crash). */
+    private static String stringValue(IngestDocument doc, String field) {
+        Object value = doc.getFieldValue(field, Object.class);
+        if (value instanceof String s) {
+            return s;
+        }
+        throw new IllegalArgumentException("must be a string, got " + (value == null ? "null" : "[" + value.getClass().getSimpleName() + "]"));
     }
 
     static byte[] decodeBase64(String value, int maxBytes) {

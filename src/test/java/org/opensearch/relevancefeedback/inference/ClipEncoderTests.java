@@ -1,6 +1,7 @@
 package org.opensearch.relevancefeedback.inference;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
@@ -59,7 +60,7 @@ public class ClipEncoderTests extends LuceneTestCase {
                     continue; // a corpus image: needs scripts/fetch_corpus.sh
                 }
                 byte[] bytes = Files.readAllBytes(path);
-                float[] pixels = encoder.preprocessor().pixelValues(bytes);
+                float[] pixels = encoder.preprocessor().pixelValues(bytes, RelevanceFeedbackSettings.feedbackLimits().image());
                 double sum = 0;
                 for (float p : pixels) {
                     sum += p;
@@ -112,7 +113,7 @@ public class ClipEncoderTests extends LuceneTestCase {
         );
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             assertThat(
-                expectThrows(IllegalArgumentException.class, () -> encoder.preprocessor().pixelValues(new byte[] { 1, 2, 3 })).getMessage(),
+                expectThrows(IllegalArgumentException.class, () -> encoder.preprocessor().pixelValues(new byte[] { 1, 2, 3 }, RelevanceFeedbackSettings.feedbackLimits().image())).getMessage(),
                 containsString("not a decodable PNG or JPEG image")
             );
         }

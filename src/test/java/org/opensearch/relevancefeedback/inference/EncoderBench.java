@@ -3,6 +3,7 @@ package org.opensearch.relevancefeedback.inference;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -84,7 +85,7 @@ public final class EncoderBench {
         List<float[][]> captionTokens = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             queryTokens.add(encoder.encodeTextsWithTokens(List.of(texts.get(i))).tokens()[0]);
-            float[][] patches = encoder.encodePixelValuesWithTokens(encoder.preprocessor().pixelValues(images.get(i)), 1).tokens()[0];
+            float[][] patches = encoder.encodePixelValuesWithTokens(encoder.preprocessor().pixelValues(images.get(i), RelevanceFeedbackSettings.feedbackLimits().image()), 1).tokens()[0];
             imageTokens.add(TokenCodec.decode(TokenCodec.encode(patches)));
             captionTokens.add(TokenCodec.decode(TokenCodec.encode(queryTokens.get(i))));
         }
@@ -156,7 +157,7 @@ public final class EncoderBench {
         float[] batch = new float[n * pixels];
         List<byte[]> slice = slice(images, from, n);
         for (int i = 0; i < n; i++) {
-            System.arraycopy(encoder.preprocessor().pixelValues(slice.get(i)), 0, batch, i * pixels, pixels);
+            System.arraycopy(encoder.preprocessor().pixelValues(slice.get(i), RelevanceFeedbackSettings.feedbackLimits().image()), 0, batch, i * pixels, pixels);
         }
         try (
             OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] { n, 3, size, size });
