@@ -10,6 +10,8 @@ import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.threadpool.ThreadPool;
 
 import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,20 +75,27 @@ public final class ModelService implements Closeable, Inference {
 
     /**
      * The model directory: the bundled one when the setting is empty, else the setting resolved against the config
-     * directory, which it must not leave (no "..", no absolute path elsewhere).
+     * directory, which it must not leave (no "..", no absolute path elsewhere, no symbolic link pointing elsewhere).
      */
-    static Path resolve(String setting, Path configDir, Path bundled) {
+    static Path resolve(String setting, Path configDir, Path bundled) throws IOException {
         if (setting == null || setting.isEmpty()) {
             return bundled;
         }
         Path config = configDir.toAbsolutePath().normalize();
         Path dir = config.resolve(setting).normalize();
         if (dir.startsWith(config) == false) {
-            throw new IllegalArgumentException(
-                "[" + RelevanceFeedbackSettings.MODEL_PATH.getKey() + "] must be a directory under the config directory [" + config + "], got [" + setting + "]"
-            );
+            throw outsideConfig(config, setting, "");
+        }
+        if (Files.exists(dir) && dir.toRealPath().startsWith(config.toRealPath()) == false) {
+            throw outsideConfig(config, setting, " (a link to [" + dir.toRealPath() + "])");
         }
         return dir;
+    }
+
+    private static IllegalArgumentException outsideConfig(Path config, String setting, String detail) {
+        return new IllegalArgumentException(
+            "[" + RelevanceFeedbackSettings.MODEL_PATH.getKey() + "] must be a directory under the config directory [" + config + "], got [" + setting + "]" + detail
+        );
     }
 
     /** Encodes query / feedback texts on the inference pool, in one batch. */
