@@ -21,6 +21,7 @@ import org.opensearch.search.lookup.SearchLookup;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,6 +32,11 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
 
     public static final String CONTENT_TYPE = "rf_vector";
     public static final int MAX_DIMENSION = 4096;
+    /**
+     * Longest vector under dot_product and l2: with both vectors at most this long, |q . d| and |q - d|^2 stay below
+     * Float.MAX_VALUE, so Lucene's float arithmetic never gives an infinite or NaN score.
+     */
+    public static final double MAX_LENGTH = Math.sqrt(Float.MAX_VALUE / 4.0);
 
     private static RfVectorFieldMapper toType(FieldMapper in) {
         return (RfVectorFieldMapper) in;
@@ -154,17 +160,53 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
             if (vector.length != dimension) {
                 return "vector has [" + vector.length + "] dimensions but field [" + name() + "] has dimension [" + dimension + "]";
             }
-            double norm = 0;
             for (int i = 0; i < vector.length; i++) {
                 if (Float.isFinite(vector[i]) == false) {
                     return "vector for field [" + name() + "] has a non-finite value [" + vector[i] + "] at position [" + i + "]";
                 }
-                norm += (double) vector[i] * vector[i];
             }
+            double norm = Math.sqrt(squaredNorm(vector));
             if (similarity == VectorSimilarity.COSINE && norm == 0) {
                 return "zero vector is not allowed for field [" + name() + "] with similarity [cosine]";
             }
+            if (similarity != VectorSimilarity.COSINE && norm > MAX_LENGTH) {
+                return String.format(
+                    Locale.ROOT,
+                    "vector for field [%s] has length [%.3g]; similarity [%s] takes vectors of length <= [%.3g], whose scores stay finite in float",
+                    name(),
+                    norm,
+                    similarity.paramName(),
+                    MAX_LENGTH
+                );
+            }
             return null;
+        }
+
+        /**
+         * The vector as this field indexes and searches it. Under cosine, a vector whose squared length leaves
+         * [1e-30, 1e30] is scaled to unit length in double: Lucene sums squares and products in float, where such
+         * vectors under- or overflow (infinite or NaN scores), and cosine does not depend on length. Other vectors are
+         * kept bit for bit.
+         */
+        public float[] asIndexed(float[] vector) {
+            double squared = squaredNorm(vector);
+            if (similarity != VectorSimilarity.COSINE || (squared >= 1e-30 && squared <= 1e30)) {
+                return vector;
+            }
+            double norm = Math.sqrt(squared);
+            float[] out = new float[vector.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (vector[i] / norm);
+            }
+            return out;
+        }
+
+        private static double squaredNorm(float[] vector) {
+            double sum = 0;
+            for (float v : vector) {
+                sum += (double) v * v;
+            }
+            return sum;
         }
     }
 
@@ -193,7 +235,7 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         if (problem != null) {
             throw new MapperParsingException(problem);
         }
-        context.doc().addWithKey(type.name(), new KnnFloatVectorField(type.name(), vector, type.luceneType));
+        context.doc().addWithKey(type.name(), new KnnFloatVectorField(type.name(), type.asIndexed(vector), type.luceneType));
     }
 
     /**

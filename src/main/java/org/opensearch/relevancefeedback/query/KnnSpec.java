@@ -145,7 +145,7 @@ public final class KnnSpec {
         if (vector == null) {
             throw new QueryShardException(context, "[" + queryName + "] has no [vector]: its [text] is encoded on the coordinating node of a search");
         }
-        VectorSimilaritySource.vectorField(context, field, vector, queryName);
+        float[] searched = VectorSimilaritySource.vectorField(context, field, vector, queryName).asIndexed(vector);
         int maxK = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_K);
         if (k > maxK) {
             throw new QueryShardException(
@@ -163,7 +163,7 @@ public final class KnnSpec {
             );
         }
         Query filterQuery = filter == null ? null : filter.toQuery(context);
-        return new TopKnnQuery(new KnnFloatVectorQuery(field, vector, candidates, filterQuery), k);
+        return new TopKnnQuery(new KnnFloatVectorQuery(field, searched, candidates, filterQuery), k);
     }
 
     /** Collects the kNN parameters while a query parser walks its object; other keys are the caller's. */

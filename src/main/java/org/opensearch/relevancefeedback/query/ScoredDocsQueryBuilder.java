@@ -243,7 +243,7 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
             return ids;
         }
         RfVectorFieldMapper.RfVectorFieldType type = VectorSimilaritySource.vectorField(context, scoring.field, scoring.vector, NAME);
-        return new FunctionScoreQuery(ids, new VectorSimilaritySource(type.name(), scoring.vector, "rescored by similarity to the refined query"));
+        return new FunctionScoreQuery(ids, new VectorSimilaritySource(type.name(), type.asIndexed(scoring.vector), "rescored by similarity to the refined query"));
     }
 
     @Override

@@ -284,7 +284,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         RfVectorFieldMapper.RfVectorFieldType type = VectorSimilaritySource.vectorField(context, field, refined, NAME);
         QueryRescorer.QueryRescoreContext rescore = new QueryRescorer.QueryRescoreContext(windowSize);
         rescore.setParsedQuery(
-            new ParsedQuery(new FunctionScoreQuery(new FieldExistsQuery(type.name()), new VectorSimilaritySource(type.name(), refined, "similarity to the feedback-refined query")))
+            new ParsedQuery(new FunctionScoreQuery(new FieldExistsQuery(type.name()), new VectorSimilaritySource(type.name(), type.asIndexed(refined), "similarity to the feedback-refined query")))
         );
         rescore.setQueryWeight(queryWeight);
         rescore.setRescoreQueryWeight(rescoreQueryWeight);

@@ -96,6 +96,25 @@ public class RfVectorFieldMapperTests extends MapperServiceTestCase {
         assertDocError(mapper("{\"type\":\"rf_vector\",\"dimension\":2}"), "{\"field\":[0,0]}", "zero vector is not allowed for field [field]");
     }
 
+    /** Lengths that over- or underflow float: scaled under cosine (the score does not change), refused under l2 / dot_product. */
+    public void testExtremeLengths() throws Exception {
+        DocumentMapper cosine = mapper("{\"type\":\"rf_vector\",\"dimension\":3}");
+        for (float scale : new float[] { 1e-30f, 1e-20f, 1e19f, 3e38f }) {
+            IndexableField[] fields = cosine.parse(source(b -> b.array("field", scale, 0f, scale))).rootDoc().getFields("field");
+            float[] indexed = ((KnnFloatVectorField) fields[0]).vectorValue();
+            assertArrayEquals("scale " + scale, new float[] { 0.70710677f, 0f, 0.70710677f }, indexed, 1e-7f);
+            assertTrue(Float.isFinite(VectorSimilarityFunction.COSINE.compare(indexed, indexed)));
+        }
+        float[] unit = { 0.6f, 0f, 0.8f };
+        KnnFloatVectorField kept = (KnnFloatVectorField) cosine.parse(source(b -> b.array("field", unit))).rootDoc().getFields("field")[0];
+        assertArrayEquals("ordinary vectors are indexed bit for bit", unit, kept.vectorValue(), 0f);
+        DocumentMapper l2 = mapper("{\"type\":\"rf_vector\",\"dimension\":3,\"similarity\":\"l2\"}");
+        assertDocError(l2, "{\"field\":[1e20,1e20,1e20]}", "vector for field [field] has length [1.73e+20]; similarity [l2] takes vectors of length <= [9.22e+18]");
+        assertEquals(1, l2.parse(source(b -> b.array("field", 1e18f, 1e18f, 1e18f))).rootDoc().getFields("field").length);
+        DocumentMapper dot = mapper("{\"type\":\"rf_vector\",\"dimension\":3,\"similarity\":\"dot_product\"}");
+        assertDocError(dot, "{\"field\":[3e38,0,0]}", "similarity [dot_product] takes vectors of length <= [9.22e+18]");
+    }
+
     public void testBadDocuments() throws Exception {
         DocumentMapper mapper = mapper("{\"type\":\"rf_vector\",\"dimension\":3}");
         assertDocError(mapper, "{\"field\":[1,2]}", "vector has [2] dimensions but field [field] has dimension [3]");
