@@ -31,6 +31,7 @@ import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.relevancefeedback.ingest.RfEncodeProcessor;
 import org.opensearch.relevancefeedback.mapper.RfCodecService;
+import org.opensearch.relevancefeedback.mapper.RfTokensFieldMapper;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.KnnQueryBuilder;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
@@ -128,7 +129,7 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
 
     @Override
     public Map<String, Mapper.TypeParser> getMappers() {
-        return Map.of(RfVectorFieldMapper.CONTENT_TYPE, RfVectorFieldMapper.PARSER);
+        return Map.of(RfVectorFieldMapper.CONTENT_TYPE, RfVectorFieldMapper.PARSER, RfTokensFieldMapper.CONTENT_TYPE, RfTokensFieldMapper.PARSER);
     }
 
     @Override

@@ -16,22 +16,31 @@ import java.util.Arrays;
  */
 public final class Rocchio {
 
-    /** The fusion weights and the softmax temperature. */
+    /**
+     * The fusion weights and the softmax temperature. Bounded so that every step stays finite in double: weights in
+     * [0, {@value #MAX_WEIGHT}], temperature in [{@value #MIN_TEMPERATURE}, {@value #MAX_TEMPERATURE}] (1 / tau then
+     * scales cosines in [-1, 1] to at most 1e9, which the log-sum-exp softmax takes).
+     */
     public record Params(double alpha, double beta, double gamma, double temperature) {
         public static final Params DEFAULTS = new Params(0.8, 0.1, 0.1, 0.05);
+        public static final double MAX_WEIGHT = 1e6;
+        public static final double MIN_TEMPERATURE = 1e-9;
+        public static final double MAX_TEMPERATURE = 1e9;
 
         public Params {
-            requireFinite("alpha", alpha);
-            requireFinite("beta", beta);
-            requireFinite("gamma", gamma);
-            if (Double.isFinite(temperature) == false || temperature <= 0) {
-                throw new IllegalArgumentException("[temperature] must be a finite number > 0, got [" + temperature + "]");
+            requireWeight("alpha", alpha);
+            requireWeight("beta", beta);
+            requireWeight("gamma", gamma);
+            if ((temperature >= MIN_TEMPERATURE && temperature <= MAX_TEMPERATURE) == false) {
+                throw new IllegalArgumentException(
+                    "[temperature] must be a number in [" + MIN_TEMPERATURE + ", " + MAX_TEMPERATURE + "], got [" + temperature + "]"
+                );
             }
         }
 
-        private static void requireFinite(String name, double value) {
-            if (Double.isFinite(value) == false) {
-                throw new IllegalArgumentException("[" + name + "] must be a finite number, got [" + value + "]");
+        private static void requireWeight(String name, double value) {
+            if ((value >= 0 && value <= MAX_WEIGHT) == false) {
+                throw new IllegalArgumentException("[" + name + "] must be a number in [0, " + MAX_WEIGHT + "], got [" + value + "]");
             }
         }
     }

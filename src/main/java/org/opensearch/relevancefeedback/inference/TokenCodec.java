@@ -30,16 +30,32 @@ public final class TokenCodec {
         return out.array();
     }
 
+    /** Most tokens and dimensions a block may declare: beyond any CLIP's (77 text tokens, 577 ViT-L/336 image tokens). */
+    public static final int MAX_TOKENS = 1024;
+    public static final int MAX_DIMS = 4096;
+
+    /** The tokens of a block; anything but a block as {@link #encode} writes it is an IllegalArgumentException. */
     public static float[][] decode(byte[] bytes) {
+        if (bytes.length < 8) {
+            throw new IllegalArgumentException("not a token block: " + bytes.length + " bytes, shorter than its 8-byte header");
+        }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int n = in.getInt();
         int dims = in.getInt();
-        if (n < 0 || dims < 0 || bytes.length != 8 + (long) n * (4 + dims)) {
+        if (n < 1 || n > MAX_TOKENS || dims < 1 || dims > MAX_DIMS) {
+            throw new IllegalArgumentException(
+                "not a token block: it declares " + n + " tokens of " + dims + " dimensions (1.." + MAX_TOKENS + " tokens of 1.." + MAX_DIMS + ")"
+            );
+        }
+        if (bytes.length != 8 + (long) n * (4 + dims)) {
             throw new IllegalArgumentException("not a token block: " + bytes.length + " bytes for " + n + " tokens of " + dims);
         }
         float[][] out = new float[n][dims];
         for (float[] token : out) {
             float scale = in.getFloat();
+            if (Float.isFinite(scale) == false || scale <= 0) {
+                throw new IllegalArgumentException("not a token block: a token's scale is [" + scale + "]");
+            }
             for (int d = 0; d < dims; d++) {
                 token[d] = in.get() * scale;
             }

@@ -171,7 +171,10 @@ public final class FeedbackSearch {
             for (SearchHit hit : hits) {
                 firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
             }
-            if (pseudo) {
+            if (pseudo && hits.length == 0) {
+                // Nothing matched (empty index, a filter that matches nothing): no feedback, an empty result, like kNN.
+                finish(query, listener);
+            } else if (pseudo) {
                 round(1, query, hits, listener);
             } else {
                 explicit(query, listener);
@@ -202,6 +205,18 @@ public final class FeedbackSearch {
         List<float[]> ranking = new ArrayList<>();
         for (SearchHit hit : hits) {
             ranking.add(vectorOf(hit, feedbackField));
+        }
+        if (ranking.stream().limit(spec.topK()).allMatch(v -> v == null)) {
+            throw new IllegalArgumentException(
+                String.format(
+                    Locale.ROOT,
+                    "strategy [%s]: none of the top [%d] hits has a vector in [%s] = [%s]: it must name an rf_vector field kept in _source",
+                    spec.strategy().label(),
+                    spec.topK(),
+                    feedbackField.equals(field) ? "field" : "feedback.caption_field",
+                    feedbackField
+                )
+            );
         }
         PseudoFeedback.Round r = PseudoFeedback.refine(spec.rocchio(), query, ranking, spec.topK(), spec.window(), spec.params());
         List<Weight> weights = new ArrayList<>();
@@ -236,9 +251,9 @@ public final class FeedbackSearch {
         List<float[]> bias = afs.regions().isEmpty() ? null : new ArrayList<>(); // region feedback only
         for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
             SearchHit hit = hits[i];
-            float[][] it = tokensOf(hit, afs.imageTokensField());
+            float[][] it = tokensOf(hit, afs.imageTokensField(), true, round);
             float[] iv = vectorOf(hit, field);
-            float[][] ct = captions ? tokensOf(hit, afs.captionTokensField()) : null;
+            float[][] ct = captions ? tokensOf(hit, afs.captionTokensField(), false, round) : null;
             float[] cv = captions ? vectorOf(hit, spec.captionField()) : null;
             if (it == null || iv == null || (captions && (ct == null || cv == null))) {
                 warnings.add(
@@ -270,7 +285,9 @@ public final class FeedbackSearch {
                     + spec.topK()
                     + " hits has all of "
                     + Arrays.toString(sourceFields)
-                    + " in _source; index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field]"
+                    + " in _source ([field], [feedback.image_tokens_field]"
+                    + (captions ? ", [feedback.caption_field], [feedback.caption_tokens_field]" : "")
+                    + "); index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field] into rf_tokens fields"
             );
         }
         if (round == 1) {
@@ -449,19 +466,40 @@ public final class FeedbackSearch {
         return index + "/" + id;
     }
 
-    /** The token block (TokenCodec, base64 in _source as binary fields keep it) at {@code path}, or null when absent. */
-    static float[][] tokensOf(SearchHit hit, String path) {
+    /**
+     * The token block (TokenCodec, base64 in _source as rf_tokens fields keep it) at {@code path}, or null when absent
+     * or unusable: a value that is not a block of the model's width (an image block also needs CLS + a square patch
+     * grid) is left out with a warning, so one bad document does not fail every query whose top K holds it.
+     */
+    private float[][] tokensOf(SearchHit hit, String path, boolean image, int round) {
         if (hit.hasSource() == false) {
             return null;
         }
         Object value = XContentMapValues.extractValue(path, hit.getSourceAsMap());
-        if (value instanceof String base64 && base64.isEmpty() == false) {
-            try {
-                return TokenCodec.decode(Base64.getDecoder().decode(base64));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("[" + path + "] of document [" + hit.getId() + "] is not a token block: " + e.getMessage(), e);
-            }
+        if (value == null) {
+            return null;
         }
+        String problem;
+        try {
+            if (value instanceof String == false) {
+                throw new IllegalArgumentException("not a base64 string");
+            }
+            float[][] tokens = TokenCodec.decode(Base64.getDecoder().decode((String) value));
+            int dims = summarizer.queryTokens()[0].length;
+            int grid = (int) Math.round(Math.sqrt(tokens.length - 1));
+            if (tokens[0].length != dims) {
+                problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;
+            } else if (image && (tokens.length < 2 || grid * grid != tokens.length - 1)) {
+                problem = "its " + tokens.length + " tokens are not CLS + a square patch grid";
+            } else {
+                return tokens;
+            }
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+        }
+        warnings.add(
+            String.format(Locale.ROOT, "round %d: hit [%s][%s] has no usable token block in [%s] (%s); left out of the feedback", round, hit.getIndex(), hit.getId(), path, problem)
+        );
         return null;
     }
 

@@ -256,7 +256,9 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         if (texts.isEmpty() == false) {
             builder.field("text", texts);
         }
-        builder.field("mode", mode.name().toLowerCase(Locale.ROOT));
+        if (mode != Mode.RETRIEVE) { // the default, and the only mode of the rescorer, which takes no [mode]
+            builder.field("mode", mode.name().toLowerCase(Locale.ROOT));
+        }
         if (strategy.attentive()) {
             builder.field("image_tokens_field", afs.imageTokensField());
             if (afs.captionTokensField() != null) {
@@ -276,7 +278,13 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         return builder.endObject();
     }
 
+    /** The query's feedback object. */
     public static FeedbackSpec fromXContent(XContentParser parser) throws IOException {
+        return fromXContent(parser, true);
+    }
+
+    /** @param withMode whether [mode] applies (the query); the rescorer always re-ranks its first pass. */
+    public static FeedbackSpec fromXContent(XContentParser parser, boolean withMode) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
             throw new ParsingException(parser.getTokenLocation(), "[feedback] must be an object");
         }
@@ -305,24 +313,29 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             }
             switch (current) {
                 case "strategy" -> strategy = parseEnum(parser, Strategy.class, current);
-                case "top_k" -> topK = parser.intValue();
-                case "rounds" -> rounds = parser.intValue();
+                case "top_k" -> topK = RequestValues.integer(parser, "feedback.top_k");
+                case "rounds" -> rounds = RequestValues.integer(parser, "feedback.rounds");
                 case "rocchio" -> rocchio = parseEnum(parser, Rocchio.Variant.class, current);
-                case "alpha" -> alpha = parser.doubleValue();
-                case "beta" -> beta = parser.doubleValue();
-                case "gamma" -> gamma = parser.doubleValue();
-                case "temperature" -> temperature = parser.doubleValue();
-                case "window" -> window = parser.intValue();
-                case "caption_field" -> captionField = parser.text();
+                case "alpha" -> alpha = RequestValues.number(parser, "feedback.alpha");
+                case "beta" -> beta = RequestValues.number(parser, "feedback.beta");
+                case "gamma" -> gamma = RequestValues.number(parser, "feedback.gamma");
+                case "temperature" -> temperature = RequestValues.number(parser, "feedback.temperature");
+                case "window" -> window = RequestValues.integer(parser, "feedback.window");
+                case "caption_field" -> captionField = RequestValues.string(parser, "feedback.caption_field");
                 case "relevant" -> relevant = parseIds(parser, current);
                 case "non_relevant" -> nonRelevant = parseIds(parser, current);
-                case "mode" -> mode = parseEnum(parser, Mode.class, current);
-                case "image_tokens_field" -> imageTokensField = parser.text();
-                case "caption_tokens_field" -> captionTokensField = parser.text();
-                case "saliency" -> saliency = parser.booleanValue();
+                case "mode" -> {
+                    if (withMode == false) {
+                        throw new ParsingException(parser.getTokenLocation(), "[feedback.mode] does not apply to the rescorer, which always re-ranks the first pass");
+                    }
+                    mode = parseEnum(parser, Mode.class, current);
+                }
+                case "image_tokens_field" -> imageTokensField = RequestValues.string(parser, "feedback.image_tokens_field");
+                case "caption_tokens_field" -> captionTokensField = RequestValues.string(parser, "feedback.caption_tokens_field");
+                case "saliency" -> saliency = RequestValues.bool(parser, "feedback.saliency");
                 case "regions" -> regions = parseRegions(parser);
-                case "region_factor" -> regionFactor = parser.doubleValue();
-                case "text" -> texts = parser.currentToken() == XContentParser.Token.START_ARRAY ? parseIds(parser, current) : List.of(parser.text());
+                case "region_factor" -> regionFactor = RequestValues.number(parser, "feedback.region_factor");
+                case "text" -> texts = parseTexts(parser);
                 default -> throw new ParsingException(parser.getTokenLocation(), "[feedback] unknown field [" + current + "]");
             }
         }
@@ -342,7 +355,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     }
 
     private static <E extends Enum<E>> E parseEnum(XContentParser parser, Class<E> type, String name) throws IOException {
-        String value = parser.text();
+        String value = RequestValues.string(parser, "feedback." + name);
         try {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
@@ -360,9 +373,21 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         }
         List<String> ids = new ArrayList<>();
         while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
-            ids.add(parser.text());
+            ids.add(RequestValues.string(parser, "feedback." + name + "[" + ids.size() + "]"));
         }
         return ids;
+    }
+
+    /** One text or an array of them; each must have a non-blank character. */
+    private static List<String> parseTexts(XContentParser parser) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            return List.of(RequestValues.text(parser, "feedback.text"));
+        }
+        List<String> texts = new ArrayList<>();
+        while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+            texts.add(RequestValues.text(parser, "feedback.text[" + texts.size() + "]"));
+        }
+        return texts;
     }
 
     /** [{"id": "doc", "box": [x, y, w, h], "relevant": true}, ...]; a bad box names its position in the array. */
@@ -373,6 +398,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         List<Region> regions = new ArrayList<>();
         while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
             String where = "[feedback.regions][" + regions.size() + "]";
+            String name = "feedback.regions[" + regions.size() + "]";
             if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
                 throw new ParsingException(parser.getTokenLocation(), where + " must be an object {id, box, relevant}");
             }
@@ -384,12 +410,15 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                 if (t == XContentParser.Token.FIELD_NAME) {
                     field = parser.currentName();
                 } else if ("id".equals(field)) {
-                    id = parser.text();
+                    id = RequestValues.string(parser, name + ".id");
                 } else if ("relevant".equals(field)) {
-                    relevant = parser.booleanValue();
-                } else if ("box".equals(field) && t == XContentParser.Token.START_ARRAY) {
+                    relevant = RequestValues.bool(parser, name + ".relevant");
+                } else if ("box".equals(field)) {
+                    if (t != XContentParser.Token.START_ARRAY) {
+                        throw new ParsingException(parser.getTokenLocation(), where + ".box must be an array [x, y, width, height]");
+                    }
                     while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
-                        box.add(parser.doubleValue());
+                        box.add(RequestValues.number(parser, name + ".box"));
                     }
                 } else {
                     throw new ParsingException(parser.getTokenLocation(), where + " unknown field [" + field + "]");

@@ -177,7 +177,7 @@ public final class KnnSpec {
         /** Returns true when {@code name} was a kNN parameter and has been consumed. */
         boolean parse(String name, XContentParser parser, String queryName) throws IOException {
             if (FIELD.match(name, parser.getDeprecationHandler())) {
-                field = parser.text();
+                field = RequestValues.string(parser, FIELD.getPreferredName());
             } else if (VECTOR.match(name, parser.getDeprecationHandler())) {
                 try {
                     vector = RfVectorFieldMapper.readVector(parser, VECTOR.getPreferredName());
@@ -185,9 +185,9 @@ public final class KnnSpec {
                     throw new ParsingException(parser.getTokenLocation(), "[" + queryName + "] " + e.getMessage());
                 }
             } else if (K.match(name, parser.getDeprecationHandler())) {
-                k = parser.intValue();
+                k = RequestValues.integer(parser, K.getPreferredName());
             } else if (NUM_CANDIDATES.match(name, parser.getDeprecationHandler())) {
-                numCandidates = parser.intValue();
+                numCandidates = RequestValues.integer(parser, NUM_CANDIDATES.getPreferredName());
             } else if (FILTER.match(name, parser.getDeprecationHandler())) {
                 filter = AbstractQueryBuilder.parseInnerQueryBuilder(parser);
             } else {
@@ -218,9 +218,9 @@ public final class KnnSpec {
                 } else if (knn.parse(current, parser, queryName) || extra.parse(current, parser)) {
                     continue;
                 } else if (AbstractQueryBuilder.BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
-                    boost = parser.floatValue();
+                    boost = (float) RequestValues.number(parser, AbstractQueryBuilder.BOOST_FIELD.getPreferredName());
                 } else if (AbstractQueryBuilder.NAME_FIELD.match(current, parser.getDeprecationHandler())) {
-                    name = parser.text();
+                    name = RequestValues.string(parser, AbstractQueryBuilder.NAME_FIELD.getPreferredName());
                 } else {
                     throw new ParsingException(parser.getTokenLocation(), "[" + queryName + "] unknown field [" + current + "]");
                 }

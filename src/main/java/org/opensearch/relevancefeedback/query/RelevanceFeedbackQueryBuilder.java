@@ -129,7 +129,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             if ("feedback".equals(name)) {
                 feedback.set(FeedbackSpec.fromXContent(p));
             } else if ("text".equals(name)) {
-                text.set(p.text());
+                text.set(RequestValues.text(p, "text"));
             } else {
                 return false;
             }

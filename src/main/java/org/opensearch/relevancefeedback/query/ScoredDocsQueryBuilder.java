@@ -166,15 +166,15 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
                     docs.add(parseDoc(parser));
                 }
             } else if ("description".equals(current)) {
-                description = parser.text();
+                description = RequestValues.string(parser, "description");
             } else if ("vector_field".equals(current)) {
-                vectorField = parser.text();
+                vectorField = RequestValues.string(parser, "vector_field");
             } else if ("vector".equals(current)) {
                 vector = RfVectorFieldMapper.readVector(parser, "vector");
             } else if (BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
-                boost = parser.floatValue();
+                boost = (float) RequestValues.number(parser, "boost");
             } else if (NAME_FIELD.match(current, parser.getDeprecationHandler())) {
-                queryName = parser.text();
+                queryName = RequestValues.string(parser, "_name");
             } else {
                 throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown field [" + current + "]");
             }
@@ -187,6 +187,9 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
     }
 
     private static ScoredDoc parseDoc(XContentParser parser) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each of [hits] must be an object, got [" + parser.currentToken() + "]");
+        }
         String index = null;
         Integer shard = null;
         String id = null;
@@ -199,14 +202,21 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
                 continue;
             }
             switch (current) {
-                case "_index" -> index = parser.text();
-                case "_shard" -> shard = parser.intValue();
-                case "_id" -> id = parser.text();
-                case "score" -> score = parser.floatValue();
+                case "_index" -> index = RequestValues.string(parser, "hits._index");
+                case "_shard" -> shard = RequestValues.integer(parser, "hits._shard");
+                case "_id" -> id = RequestValues.string(parser, "hits._id");
+                case "score" -> score = (float) RequestValues.number(parser, "hits.score");
                 case "notes" -> {
+                    if (t != XContentParser.Token.START_ARRAY) {
+                        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [notes] must be an array");
+                    }
                     while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
-                        Map<String, Object> n = parser.map();
-                        notes.add(new Note(((Number) n.get("value")).floatValue(), (String) n.get("description")));
+                        Map<String, Object> n = parser.currentToken() == XContentParser.Token.START_OBJECT ? parser.map() : Map.of();
+                        if (n.get("value") instanceof Number value && n.get("description") instanceof String description) {
+                            notes.add(new Note(value.floatValue(), description));
+                        } else {
+                            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each of [notes] needs a numeric [value] and a string [description]");
+                        }
                     }
                 }
                 default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown doc field [" + current + "]");

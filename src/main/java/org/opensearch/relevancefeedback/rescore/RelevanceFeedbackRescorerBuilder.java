@@ -22,6 +22,7 @@ import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.FeedbackSearch;
 import org.opensearch.relevancefeedback.query.FeedbackSpec;
+import org.opensearch.relevancefeedback.query.RequestValues;
 import org.opensearch.relevancefeedback.query.VectorSimilaritySource;
 import org.opensearch.search.rescore.QueryRescoreMode;
 import org.opensearch.search.rescore.QueryRescorer;
@@ -79,6 +80,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         }
         if (feedback.strategy() == FeedbackSpec.Strategy.NONE) {
             throw new IllegalArgumentException("[" + NAME + "] rescorer needs a feedback strategy other than [none]");
+        }
+        if (feedback.mode() != FeedbackSpec.Mode.RETRIEVE) {
+            throw new IllegalArgumentException("[feedback.mode] does not apply to the rescorer, which always re-ranks the first pass");
         }
         if (feedback.texts().isEmpty() == false) {
             throw new IllegalArgumentException("[" + NAME + "] rescorer takes explicit feedback by document ids; [feedback.text] is for the query");
@@ -187,22 +191,22 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
             } else if (FIELD.match(current, parser.getDeprecationHandler())) {
-                field = parser.text();
+                field = RequestValues.string(parser, FIELD.getPreferredName());
             } else if (VECTOR.match(current, parser.getDeprecationHandler())) {
                 vector = readVector(parser, VECTOR);
             } else if (TEXT.match(current, parser.getDeprecationHandler())) {
-                text = parser.text();
+                text = RequestValues.text(parser, TEXT.getPreferredName());
             } else if (REFINED_VECTOR.match(current, parser.getDeprecationHandler())) {
                 refined = readVector(parser, REFINED_VECTOR);
             } else if (FEEDBACK.match(current, parser.getDeprecationHandler())) {
-                feedback = FeedbackSpec.fromXContent(parser);
+                feedback = FeedbackSpec.fromXContent(parser, false);
             } else if (QUERY_WEIGHT.match(current, parser.getDeprecationHandler())) {
-                queryWeight = parser.floatValue();
+                queryWeight = (float) RequestValues.number(parser, QUERY_WEIGHT.getPreferredName());
             } else if (RESCORE_QUERY_WEIGHT.match(current, parser.getDeprecationHandler())) {
-                rescoreQueryWeight = parser.floatValue();
+                rescoreQueryWeight = (float) RequestValues.number(parser, RESCORE_QUERY_WEIGHT.getPreferredName());
             } else if (SCORE_MODE.match(current, parser.getDeprecationHandler())) {
                 try {
-                    scoreMode = QueryRescoreMode.fromString(parser.text());
+                    scoreMode = QueryRescoreMode.fromString(RequestValues.string(parser, SCORE_MODE.getPreferredName()));
                 } catch (IllegalArgumentException e) {
                     throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + e.getMessage());
                 }

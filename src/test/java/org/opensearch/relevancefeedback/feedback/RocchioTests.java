@@ -2,6 +2,8 @@ package org.opensearch.relevancefeedback.feedback;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
 
+import java.util.Arrays;
+
 import static org.hamcrest.Matchers.containsString;
 
 /** Hand-computed cases, the same as tools/test_tools.py checks on the Python reference. */
@@ -41,6 +43,29 @@ public class RocchioTests extends LuceneTestCase {
         assertArrayEquals(new double[] { 1, 0 }, r.positiveWeights(), 0);
     }
 
+    /** At the bounds of every parameter the refined vector is finite and unit length. */
+    public void testExtremeParametersStayFinite() {
+        double[] weights = { 0, 1e-300, 1, Rocchio.Params.MAX_WEIGHT };
+        double[] temperatures = { Rocchio.Params.MIN_TEMPERATURE, 1, Rocchio.Params.MAX_TEMPERATURE };
+        float[][] huge = { { 3e38f, -3e38f }, { 1e-38f, 0f } };
+        for (double a : weights) {
+            for (double b : weights) {
+                for (double t : temperatures) {
+                    Rocchio.Params p = new Rocchio.Params(a, b, Rocchio.Params.MAX_WEIGHT, t);
+                    for (float[][] items : new float[][][] { ITEMS, huge }) {
+                        float[] v = extended(items, p).vector();
+                        double norm = 0;
+                        for (float x : v) {
+                            assertTrue(a + " " + b + " " + t + ": " + Arrays.toString(v), Float.isFinite(x));
+                            norm += x * x;
+                        }
+                        assertEquals(1, norm, 1e-6);
+                    }
+                }
+            }
+        }
+    }
+
     public void testDuplicatesShareWeight() {
         float[][] dup = { { 0.6f, 0.8f }, { 0.6f, 0.8f }, { 0f, 1f } };
         Rocchio.Refinement r = extended(dup, Rocchio.Params.DEFAULTS);
@@ -64,12 +89,23 @@ public class RocchioTests extends LuceneTestCase {
     public void testBadInput() {
         assertThat(
             expectThrows(IllegalArgumentException.class, () -> new Rocchio.Params(Double.NaN, 0.1, 0.1, 0.05)).getMessage(),
-            containsString("[alpha] must be a finite number")
+            containsString("[alpha] must be a number in [0, 1000000.0], got [NaN]")
+        );
+        // the hardening issue's values: 1e308 weights and a subnormal temperature gave NaN / zero vectors
+        assertThat(
+            expectThrows(IllegalArgumentException.class, () -> new Rocchio.Params(1e308, 0.1, 0.1, 0.05)).getMessage(),
+            containsString("[alpha] must be a number in [0, 1000000.0], got [1.0E308]")
         );
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> new Rocchio.Params(0.8, 0.1, 0.1, 0)).getMessage(),
-            containsString("[temperature] must be a finite number > 0")
+            expectThrows(IllegalArgumentException.class, () -> new Rocchio.Params(0.8, 0.1, -1, 0.05)).getMessage(),
+            containsString("[gamma] must be a number in [0, 1000000.0], got [-1.0]")
         );
+        for (double t : new double[] { 0, 5e-324, -1, 1e10, Double.POSITIVE_INFINITY }) {
+            assertThat(
+                expectThrows(IllegalArgumentException.class, () -> new Rocchio.Params(0.8, 0.1, 0.1, t)).getMessage(),
+                containsString("[temperature] must be a number in [1.0E-9, 1.0E9], got [" + t + "]")
+            );
+        }
         assertThat(
             expectThrows(IllegalArgumentException.class, () -> extended(new float[][] { { 1f } }, Rocchio.Params.DEFAULTS))
                 .getMessage(),

@@ -137,9 +137,11 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[-0.1,0,0.5,0.5]}]}", "[feedback.regions][0].box");
         assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[0,0,0.5,0.5]},{\"id\":\"b\"}]}", "[feedback.regions][1] needs [id] and [box]");
         assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[0,0,1,1],\"weight\":2}]}", "[feedback.regions][0] unknown field [weight]");
-        assertFeedbackError("{\"strategy\":\"prf\",\"alpha\":\"NaN\"}", "[feedback.alpha] must be a finite number");
-        assertFeedbackError("{\"strategy\":\"prf\",\"gamma\":\"Infinity\"}", "[feedback.gamma] must be a finite number");
-        assertFeedbackError("{\"strategy\":\"prf\",\"temperature\":0}", "[feedback.temperature] must be a finite number > 0");
+        assertFeedbackError("{\"strategy\":\"prf\",\"alpha\":\"NaN\"}", "[feedback.alpha] must be a number in [0, 1000000.0], got [NaN]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"gamma\":\"Infinity\"}", "[feedback.gamma] must be a number in [0, 1000000.0]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"beta\":1e308}", "[feedback.beta] must be a number in [0, 1000000.0], got [1.0E308]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"temperature\":0}", "[feedback.temperature] must be a number in [1.0E-9, 1.0E9], got [0.0]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"temperature\":5e-324}", "[feedback.temperature] must be a number in [1.0E-9, 1.0E9], got [4.9E-324]");
         assertFeedbackError("{\"strategy\":\"prf\",\"top_k\":0}", "[feedback.top_k] must be >= 1, got [0]");
         assertFeedbackError("{\"strategy\":\"prf\",\"rounds\":0}", "[feedback.rounds] must be >= 1, got [0]");
         assertFeedbackError("{\"strategy\":\"prf\",\"top_k\":10,\"window\":5}", "[feedback.window] must be >= [feedback.top_k] (10)");
@@ -152,6 +154,38 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         assertFeedbackError("{\"strategy\":\"prf\",\"mode\":\"x\"}", "[feedback.mode] must be one of [retrieve, rescore]");
         assertFeedbackError("{\"strategy\":\"prf\",\"colour\":1}", "[feedback] unknown field [colour]");
         assertFeedbackError("{\"strategy\":\"prf\",\"mode\":\"rescore\",\"top_k\":20}", "[feedback.top_k] (20) must be <= [k] (10)");
+        // values of the wrong JSON type: a 400 naming the parameter, not a 500 from the parser
+        assertFeedbackError("{\"strategy\":\"explicit\",\"relevant\":[null]}", "[feedback.relevant[0]] must be a string, got [VALUE_NULL]");
+        assertFeedbackError("{\"strategy\":\"explicit\",\"relevant\":[\"a\",{}]}", "[feedback.relevant[1]] must be a string, got [START_OBJECT]");
+        assertFeedbackError("{\"strategy\":\"explicit\",\"text\":\"\"}", "[feedback.text] must not be empty");
+        assertFeedbackError("{\"strategy\":\"explicit\",\"text\":[\"red\",\" \"]}", "[feedback.text[1]] must not be empty");
+        assertFeedbackError("{\"strategy\":\"explicit\",\"text\":null}", "[feedback.text] must be a string, got [VALUE_NULL]");
+        assertFeedbackError("{\"strategy\":null}", "[feedback.strategy] must be a string, got [VALUE_NULL]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"top_k\":[5]}", "[feedback.top_k] must be an integer, got [START_ARRAY]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"top_k\":\"five\"}", "[feedback.top_k] must be an integer, got [five]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"rounds\":1e10}", "[feedback.rounds] must be an integer, got [1e10]");
+        assertFeedbackError("{\"strategy\":\"prf\",\"alpha\":{}}", "[feedback.alpha] must be a number, got [START_OBJECT]");
+        assertFeedbackError("{\"strategy\":\"grf\",\"caption_field\":[\"c\"]}", "[feedback.caption_field] must be a string, got [START_ARRAY]");
+        assertFeedbackError(afsPrf + "\"saliency\":\"maybe\"}", "[feedback.saliency] must be true or false, got [maybe]");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":[0,0,null,1]}]}", "[feedback.regions[0].box] must be a number, got [VALUE_NULL]");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":\"a\",\"box\":0.5}]}", "[feedback.regions][0].box must be an array [x, y, width, height]");
+        assertFeedbackError(afsPrf + "\"regions\":[{\"id\":null,\"box\":[0,0,1,1]}]}", "[feedback.regions[0].id] must be a string, got [VALUE_NULL]");
+    }
+
+    public void testQueryParseErrors() {
+        String vector = "\"vector\":[1,2,3,4,5,6,7,8]";
+        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":null}}", "[text] must be a string, got [VALUE_NULL]");
+        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":[\"a\"]}}", "[text] must be a string, got [START_ARRAY]");
+        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"\"}}", "[text] must not be empty");
+        assertQueryError("{\"relevance_feedback\":{\"field\":null," + vector + "}}", "[field] must be a string, got [VALUE_NULL]");
+        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"k\":null," + vector + "}}", "[k] must be an integer, got [VALUE_NULL]");
+        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"num_candidates\":true," + vector + "}}", "[num_candidates] must be an integer, got [VALUE_BOOLEAN]");
+        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"boost\":[]," + vector + "}}", "[boost] must be a number, got [START_ARRAY]");
+    }
+
+    private void assertQueryError(String json, String expected) {
+        ParsingException e = expectThrows(ParsingException.class, () -> parseQuery(json));
+        assertThat(e.getMessage(), containsString(expected));
     }
 
     private void assertFeedbackError(String feedback, String expected) {

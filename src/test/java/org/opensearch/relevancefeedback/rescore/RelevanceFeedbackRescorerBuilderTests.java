@@ -46,7 +46,7 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
             strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("7") : List.of(),
             List.of(),
             List.of(),
-            FeedbackSpec.Mode.RESCORE,
+            FeedbackSpec.Mode.RETRIEVE,
             strategy.attentive() ? new FeedbackSpec.Afs("image_tokens", afs ? "caption_tokens" : null, randomBoolean(), List.of(), 2.0) : FeedbackSpec.Afs.NONE
         );
         String text = strategy.attentive() ? randomAlphaOfLength(8) : null;
@@ -125,6 +125,19 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
                 () -> parse("{\"relevance_feedback\":{\"field\":\"v\",\"vector\":[1],\"feedback\":{\"strategy\":\"prf\"},\"score_mode\":\"x\"}}")
             ).getMessage(),
             containsString("illegal score_mode [x]")
+        );
+        String prf = "\"field\":\"v\",\"vector\":[1],\"feedback\":{\"strategy\":\"prf\"";
+        assertThat(
+            expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{" + prf + ",\"mode\":\"rescore\"}}}")).getMessage(),
+            containsString("[feedback.mode] does not apply to the rescorer")
+        );
+        assertThat(
+            expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{" + prf + "},\"query_weight\":null}}")).getMessage(),
+            containsString("[query_weight] must be a number, got [VALUE_NULL]")
+        );
+        assertThat(
+            expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{" + prf + "},\"text\":\"\"}}")).getMessage(),
+            containsString("[text] must not be empty")
         );
     }
 }
