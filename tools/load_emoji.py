@@ -4,7 +4,7 @@
 
 Creates the pipeline `emoji_encode` (base64 PNG -> `image` vector + `image_tokens`, GRF caption -> `caption` vector +
 `caption_tokens`: the token blocks the Attentive Feedback Summarizer reads) and the index (3 shards, `image`/`caption`
-rf_vector 256, token fields binary, `label`/`caption_text`/`vendor` kept for display), then bulk-loads
+rf_vector 256, token fields rf_tokens, `label`/`caption_text`/`vendor` kept for display), then bulk-loads
 the chosen split with a progress line. Query it by text afterwards, e.g. "red heart" with GRF feedback.
 """
 import argparse
@@ -41,7 +41,7 @@ def main():
         call(f"{a.url}/{a.index}", "PUT", {
             "settings": {"number_of_shards": 3, "number_of_replicas": 0, "default_pipeline": "emoji_encode"},
             "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": 256}, "caption": {"type": "rf_vector", "dimension": 256},
-                                        "image_tokens": {"type": "binary"}, "caption_tokens": {"type": "binary"},
+                                        "image_tokens": {"type": "rf_tokens"}, "caption_tokens": {"type": "rf_tokens"},
                                         "label": {"type": "text"}, "caption_text": {"type": "text"}, "vendor": {"type": "keyword"},
                                         "emoji": {"type": "keyword"}}}})
     except urllib.error.HTTPError as e:

@@ -10,6 +10,10 @@ import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.core.common.breaker.CircuitBreaker;
+import org.opensearch.indices.breaker.BreakerSettings;
+import org.opensearch.monitor.jvm.JvmInfo;
+import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
@@ -58,12 +62,34 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /** Entry point: the {@code rf_vector} field, its codec, the kNN / relevance-feedback queries, the feedback rescorer and search endpoint. */
-public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, SearchPlugin, EnginePlugin, ActionPlugin, IngestPlugin {
+public class RelevanceFeedbackPlugin extends Plugin
+    implements
+        MapperPlugin,
+        SearchPlugin,
+        EnginePlugin,
+        ActionPlugin,
+        IngestPlugin,
+        CircuitBreakerPlugin {
 
     static final String PLUGIN_NAME = "relevance-feedback";
+    public static final String BREAKER = "relevance_feedback";
 
     /** Set in createComponents, which runs after the query parsers are registered: they read it lazily. */
     private final SetOnce<ModelService> models = new SetOnce<>();
+    /** The plugin's circuit breaker ({@code breaker.relevance_feedback.limit}, default 10% of the heap). */
+    private final SetOnce<CircuitBreaker> breaker = new SetOnce<>();
+
+    @Override
+    public BreakerSettings getCircuitBreaker(Settings settings) {
+        long tenthOfHeap = JvmInfo.jvmInfo().getMem().getHeapMax().getBytes() / 10;
+        BreakerSettings defaults = new BreakerSettings(BREAKER, tenthOfHeap, 1.0, CircuitBreaker.Type.MEMORY, CircuitBreaker.Durability.TRANSIENT);
+        return BreakerSettings.updateFromSettings(defaults, settings);
+    }
+
+    @Override
+    public void setCircuitBreaker(CircuitBreaker circuitBreaker) {
+        breaker.set(circuitBreaker);
+    }
 
     @Override
     public Collection<Object> createComponents(
@@ -81,7 +107,7 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
     ) {
         RelevanceFeedbackSettings.watch(clusterService.getClusterSettings());
         Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve("emoji-clip");
-        models.set(new ModelService(environment.settings(), environment, bundled, threadPool));
+        models.set(new ModelService(environment.settings(), environment, bundled, threadPool, breaker.get()));
         return List.of(models.get());
     }
 
@@ -171,6 +197,11 @@ public class RelevanceFeedbackPlugin extends Plugin implements MapperPlugin, Sea
             } else {
                 service.summarize(query, captions, images, imageBias, listener);
             }
+        }
+
+        @Override
+        public CircuitBreaker breaker() {
+            return breaker.get();
         }
     };
 

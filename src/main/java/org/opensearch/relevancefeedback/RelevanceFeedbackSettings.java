@@ -50,6 +50,19 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
+    /**
+     * Upper bound of [feedback.top_k] for the Attentive Feedback Summarizer, which reads ~30 KB of token blocks per hit
+     * (about 360 KB of heap while a round runs, accounted to the breaker): 100 keeps a round near 36 MB.
+     */
+    public static final Setting<Integer> MAX_AFS_TOP_K = Setting.intSetting(
+        "plugins.relevance_feedback.max_afs_top_k",
+        100,
+        1,
+        1000,
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
     /** Query texts longer than this are rejected before tokenization (the encoder keeps 77 tokens anyway). */
     public static final Setting<Integer> MAX_TEXT_CHARS = Setting.intSetting(
         "plugins.relevance_feedback.max_text_chars",
@@ -110,11 +123,12 @@ public final class RelevanceFeedbackSettings {
     );
 
     /** Current node-level limits (feedback, query text, ingest images): set from the cluster settings by the plugin; defaults until then (unit tests). */
-    public record FeedbackLimits(int maxRounds, int maxWindow, int maxTextChars, int maxImageBytes, ImagePreprocessor.Limits image) {
+    public record FeedbackLimits(int maxRounds, int maxWindow, int maxAfsTopK, int maxTextChars, int maxImageBytes, ImagePreprocessor.Limits image) {
         static FeedbackLimits of(Settings settings) {
             return new FeedbackLimits(
                 MAX_ROUNDS.get(settings),
                 MAX_FEEDBACK_WINDOW.get(settings),
+                MAX_AFS_TOP_K.get(settings),
                 MAX_TEXT_CHARS.get(settings),
                 MAX_IMAGE_BYTES.get(settings),
                 new ImagePreprocessor.Limits(MAX_IMAGE_PIXELS.get(settings), MAX_IMAGE_ASPECT_RATIO.get(settings))
@@ -122,7 +136,7 @@ public final class RelevanceFeedbackSettings {
         }
     }
 
-    private static final List<Setting<?>> LIMITS = List.of(MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO);
+    private static final List<Setting<?>> LIMITS = List.of(MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO);
 
     private static volatile FeedbackLimits limits = FeedbackLimits.of(Settings.EMPTY);
 
@@ -139,7 +153,7 @@ public final class RelevanceFeedbackSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
     }
 
     private RelevanceFeedbackSettings() {}

@@ -1,6 +1,7 @@
 package org.opensearch.relevancefeedback.inference;
 
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.breaker.CircuitBreaker;
 
 import java.util.List;
 
@@ -18,4 +19,10 @@ public interface Inference {
         List<float[]> imageBias,
         ActionListener<FeedbackSummarizer.Output> listener
     );
+
+    /**
+     * The node's {@code relevance_feedback} circuit breaker: what a request holds for the model (stored token blocks
+     * as read, decoded and flattened into model inputs) is accounted to it, so an overloaded node answers 429 early.
+     */
+    CircuitBreaker breaker();
 }

@@ -5,6 +5,7 @@ import org.apache.logging.log4j.Logger;
 import org.opensearch.action.ActionRunnable;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.env.Environment;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.threadpool.ThreadPool;
@@ -30,12 +31,14 @@ public final class ModelService implements Closeable, Inference {
 
     private final ThreadPool threadPool;
     private final Path path;
+    private final CircuitBreaker breaker;
     private final ClipEncoder encoder;
     private final String failure;
     private final long loadMillis;
 
-    public ModelService(Settings settings, Environment environment, Path bundled, ThreadPool threadPool) {
+    public ModelService(Settings settings, Environment environment, Path bundled, ThreadPool threadPool, CircuitBreaker breaker) {
         this.threadPool = threadPool;
+        this.breaker = breaker;
         ClipEncoder loaded = null;
         String problem = null;
         Path dir = null;
@@ -139,6 +142,11 @@ public final class ModelService implements Closeable, Inference {
             return;
         }
         executor().execute(ActionRunnable.supply(listener, () -> encoder.summarizer().summarize(query, captions, images, imageBias)));
+    }
+
+    @Override
+    public CircuitBreaker breaker() {
+        return breaker;
     }
 
     /** The loaded encoder, or null when it did not load ({@link #failure()} says why). */

@@ -5,6 +5,7 @@ import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
@@ -72,6 +73,13 @@ public final class FeedbackSearch {
             return new Result(vector, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos, nanos);
         }
     }
+
+    /**
+     * Heap an AFS round holds per byte of its hits' _source, almost all base64 token blocks: the JSON and the parsed
+     * map's string (2), the decoded bytes (0.75), then 4-byte floats three times over (decoded tokens, the flat model
+     * input, the runtime's tensor: 9).
+     */
+    static final int BYTES_PER_SOURCE_BYTE = 12;
 
     private final Client client;
     private final SearchRequest original;
@@ -143,6 +151,12 @@ public final class FeedbackSearch {
             String name = spec.rocchio() == Rocchio.Variant.ORIGINAL ? "window" : "top_k";
             throw new IllegalArgumentException(
                 "[feedback." + name + "] must be <= " + limits.maxWindow() + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got [" + spec.feedbackDepth() + "]"
+            );
+        }
+        if (spec.strategy().attentive() && spec.topK() > limits.maxAfsTopK()) {
+            throw new IllegalArgumentException(
+                "[feedback.top_k] must be <= " + limits.maxAfsTopK() + " for strategy [" + spec.strategy().label() + "] (setting ["
+                    + RelevanceFeedbackSettings.MAX_AFS_TOP_K.getKey() + "]), got [" + spec.topK() + "]"
             );
         }
         if (spec.relevant().size() + spec.nonRelevant().size() + spec.texts().size() > limits.maxWindow()) {
@@ -240,6 +254,23 @@ public final class FeedbackSearch {
      * Region boxes bias the attention to the patches they cover.
      */
     private void attentiveRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
+        long bytes = 0;
+        for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
+            bytes += hits[i].getSourceRef() == null ? 0 : BYTES_PER_SOURCE_BYTE * hits[i].getSourceRef().length();
+        }
+        CircuitBreaker breaker = summarizer.inference().breaker();
+        breaker.addEstimateBytesAndMaybeBreak(bytes, "relevance_feedback: token blocks of the top " + spec.topK() + " hits");
+        long held = bytes;
+        Runnable release = () -> breaker.addWithoutBreaking(-held);
+        try {
+            summarizeRound(round, query, hits, listener, release);
+        } catch (RuntimeException e) {
+            release.run(); // failed before the summarizer took the round
+            throw e;
+        }
+    }
+
+    private void summarizeRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener, Runnable release) {
         long start = System.nanoTime();
         FeedbackSpec.Afs afs = spec.afs();
         boolean captions = spec.strategy() == FeedbackSpec.Strategy.AFS;
@@ -307,7 +338,7 @@ public final class FeedbackSearch {
                 captions ? captionTokens : null,
                 imageTokens,
                 bias,
-                ActionListener.wrap(out -> {
+                ActionListener.runBefore(ActionListener.wrap(out -> {
                     AttentiveFeedback.Round r = AttentiveFeedback.refine(
                         query,
                         out.positive(),
@@ -332,7 +363,7 @@ public final class FeedbackSearch {
                     }
                     feedbackNanos += System.nanoTime() - start; // includes the model and its queue on the inference pool
                     next(round, r.vector(), weights, listener);
-                }, listener::onFailure)
+                }, listener::onFailure), release::run)
             );
     }
 

@@ -55,7 +55,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
         create.setJsonEntity(
             "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_encode\"},\"mappings\":{\"properties\":{"
                 + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
-                + "\"caption_text\":{\"type\":\"text\"},\"image_tokens\":{\"type\":\"binary\"},\"caption_tokens\":{\"type\":\"binary\"}}}}"
+                + "\"caption_text\":{\"type\":\"text\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}}}}"
         );
         client().performRequest(create);
         long start = System.nanoTime();
