@@ -212,7 +212,7 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         float[][] vectors = indexVectors("bm25", 1);
         float[] q = vectors[42].clone();
         FeedbackSpec prf = new FeedbackSpec(
-            FeedbackSpec.Strategy.PRF, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RESCORE
+            FeedbackSpec.Strategy.PRF, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
         );
         QueryBuilder bm25 = QueryBuilders.matchQuery("text", "red star");
         SearchResponse firstPass = client().prepareSearch("bm25").setQuery(bm25).setSize(5).setFetchSource(false).get();
@@ -271,7 +271,7 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
             Exception.class,
             () -> client().prepareSearch("fberrors").setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors(1)[0], 5, null, null), grfOnVectorlessField)).get()
         );
-        assertThat(e.getMessage(), containsString("none of the top [5] hits has a feedback vector"));
+        assertThat(e.getMessage(), containsString("none of the top [5] hits has a vector in [feedback.caption_field] = [color]"));
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
     }
 
