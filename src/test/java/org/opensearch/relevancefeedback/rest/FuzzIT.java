@@ -2,10 +2,10 @@ package org.opensearch.relevancefeedback.rest;
 
 import org.opensearch.client.Request;
 import org.opensearch.client.RequestOptions;
-import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.client.WarningsHandler;
 import org.opensearch.relevancefeedback.TestImages;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ import static org.hamcrest.Matchers.lessThan;
  */
 public class FuzzIT extends RealClusterTestCase {
 
-    private static final int MAX_CASES = 1500;
+    private static final int MAX_CASES = 3000;
     private static final long MAX_NANOS = 240_000_000_000L;
     /** A slow answer counts as a hang. */
     private static final long MAX_REQUEST_MILLIS = 20_000;
@@ -36,25 +36,30 @@ public class FuzzIT extends RealClusterTestCase {
         "\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"\"", "\" \"", "\"x\"", "\"\\u0000\"", "\"\\ud83d\\udca5\"", "\"1e999\"", "[]", "[null]",
         "[1]", "[[1]]", "[{}]", "{}", "{\"a\":1}", "{\"a\":{\"b\":[null]}}", "[\"\"]", "\"AAAA\"", "\"not base64!\"" };
 
-    private final List<String> templates = new ArrayList<>();
+    private final List<Slot> slots = new ArrayList<>();
 
-    @SuppressWarnings("unchecked")
     public void testBadValuesNeverGiveA5xx() throws IOException {
         long seed = Long.parseLong(System.getProperty("tests.fuzz.seed", Long.toString(random().nextLong())));
         Random random = new Random(seed);
         setUpIndex();
-        buildTemplates();
+        buildSlots();
         String big = "\"" + Base64.getEncoder().encodeToString(TestImages.greyPng(10000, 10000)) + "\"";
         String thin = "\"" + Base64.getEncoder().encodeToString(TestImages.greyPng(1, 20000)) + "\"";
         String longText = "\"" + "dog ".repeat(3000) + "\"";
         String bigArray = "[" + "0.1,".repeat(5000) + "0.1]";
         long start = System.nanoTime();
         int cases = 0;
-        int ok = 0;
-        int client = 0;
         Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        int checked = 0;
+        for (Slot slot : slots) { // every slot answers its valid value with a 2xx: the bad ones reach that parameter
+            if (slot.valid() != null) {
+                int status = send(slot, slot.valid(), cases++);
+                assertThat("valid value of " + slot.method() + " " + slot.path() + " " + abbreviate(slot.body().replace("%s", slot.valid())) + " -> " + status, status, lessThan(300));
+                checked++;
+            }
+        }
         while (cases < MAX_CASES && System.nanoTime() - start < MAX_NANOS) {
-            String template = templates.get(random.nextInt(templates.size()));
+            Slot slot = slots.get(random.nextInt(slots.size()));
             String value = switch (random.nextInt(12)) {
                 case 0 -> big;
                 case 1 -> thin;
@@ -63,27 +68,11 @@ public class FuzzIT extends RealClusterTestCase {
                 case 4 -> randomJson(random, 3);
                 default -> BAD[random.nextInt(BAD.length)];
             };
-            String[] parts = template.split(" ", 3); // METHOD path body-with-%s
-            String body = parts[2].replace("%s", value);
-            String path = parts[1].replace("{n}", Integer.toString(cases));
-            Request request = new Request(parts[0], path);
-            request.setJsonEntity(body);
-            RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
-            options.setWarningsHandler(WarningsHandler.PERMISSIVE);
-            request.setOptions(options);
             long t0 = System.nanoTime();
-            int status;
-            try {
-                Response response = client().performRequest(request);
-                status = response.getStatusLine().getStatusCode();
-                ok++;
-            } catch (ResponseException e) {
-                status = e.getResponse().getStatusLine().getStatusCode();
-                client++;
-            }
+            int status = send(slot, value, cases);
             long millis = (System.nanoTime() - t0) / 1_000_000;
             statuses.merge(status, 1, Integer::sum);
-            String what = "seed " + seed + " case " + cases + ": " + parts[0] + " " + path + " " + abbreviate(body);
+            String what = "seed " + seed + " case " + cases + ": " + slot.method() + " " + slot.path() + " " + abbreviate(slot.body().replace("%s", value));
             assertThat(what + " -> " + status, status, lessThan(500));
             assertThat(what + " took ms", millis, lessThan(MAX_REQUEST_MILLIS));
             cases++;
@@ -94,18 +83,17 @@ public class FuzzIT extends RealClusterTestCase {
         assertClusterUp();
         String report = String.format(
             Locale.ROOT,
-            "fuzz: %d cases over %d parameter slots in %.0f s (seed %d): %d answered 2xx, %d answered 4xx, statuses %s, none 5xx, both nodes up",
+            "fuzz: %d cases over %d parameter slots (%d of them first with a valid value, all 2xx) in %.0f s (seed %d): statuses %s, none 5xx, both nodes up",
             cases,
-            templates.size(),
+            slots.size(),
+            checked,
             (System.nanoTime() - start) / 1e9,
             seed,
-            ok,
-            client,
             statuses
         );
         logger.info(report);
         System.out.println(report);
-        assertTrue("at least one pass over the slots: " + report, cases >= templates.size());
+        assertTrue("at least one pass over the slots: " + report, cases >= 2 * slots.size());
     }
 
     private void setUpIndex() throws IOException {
@@ -125,11 +113,17 @@ public class FuzzIT extends RealClusterTestCase {
         send("POST", "/fuzz/_bulk?refresh=true&pipeline=fuzz_encode", bulk.toString());
     }
 
-    /** One template per parameter: METHOD, path and a body in which %s is the bad value. */
-    private void buildTemplates() {
-        String[] feedbackParams = {
-            "strategy", "top_k", "rounds", "rocchio", "alpha", "beta", "gamma", "temperature", "window", "caption_field", "relevant",
-            "non_relevant", "text", "mode", "image_tokens_field", "caption_tokens_field", "saliency", "regions", "region_factor" };
+    /**
+     * One slot per parameter: METHOD, path, a body in which %s is the value, and a valid value for it (null where the
+     * parameter has none in that context, e.g. a token field under strategy prf): with it the request must succeed,
+     * which proves that the bad values reach that parameter.
+     */
+    private record Slot(String method, String path, String body, String valid) {}
+
+    private void buildSlots() throws IOException {
+        String vector = "[" + "0.1,".repeat(255) + "0.1]";
+        String png = "\"" + Base64.getEncoder().encodeToString(TestImages.greyPng(64, 64)) + "\"";
+        String block = "\"" + Base64.getEncoder().encodeToString(TokenCodec.encode(new float[][] { { 1f, 2f } })) + "\"";
         List<Map<String, String>> strategies = List.of(
             Map.of("strategy", "\"prf\""),
             Map.of("strategy", "\"grf\"", "caption_field", "\"caption\""),
@@ -139,65 +133,122 @@ public class FuzzIT extends RealClusterTestCase {
             ),
             Map.of("strategy", "\"afs_prf\"", "image_tokens_field", "\"image_tokens\"", "saliency", "true")
         );
-        String query = "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red circle\",\"k\":5,%q}}}";
-        // the query's own parameters
-        for (String p : new String[] { "field", "vector", "text", "k", "num_candidates", "filter", "boost", "_name", "feedback" }) {
-            String q = "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red circle\",\"k\":5,\"" + p + "\":%s}}}";
-            if (p.equals("field") || p.equals("text") || p.equals("vector")) {
-                q = "{\"query\":{\"relevance_feedback\":{\"k\":5," + (p.equals("field") ? "\"text\":\"red\"," : "\"field\":\"image\",") + "\"" + p + "\":%s}}}";
+        // the query's own parameters, in _search and in the feedback endpoint
+        Map<String, String> queryParams = new java.util.LinkedHashMap<>();
+        queryParams.put("field", "\"image\"");
+        queryParams.put("vector", vector);
+        queryParams.put("text", "\"red circle\"");
+        queryParams.put("k", "5");
+        queryParams.put("num_candidates", "50");
+        queryParams.put("filter", "{\"match_all\":{}}");
+        queryParams.put("boost", "2");
+        queryParams.put("_name", "\"q\"");
+        queryParams.put("feedback", "{\"strategy\":\"prf\"}");
+        for (Map.Entry<String, String> p : queryParams.entrySet()) {
+            String base = switch (p.getKey()) {
+                case "field" -> "\"text\":\"red\",";
+                case "text", "vector" -> "\"field\":\"image\",";
+                default -> "\"field\":\"image\",\"text\":\"red circle\",";
+            };
+            String q = "{\"query\":{\"relevance_feedback\":{\"k\":5," + base + "\"" + p.getKey() + "\":%s}}}";
+            if (p.getKey().equals("k")) {
+                q = q.replace("\"k\":5,", "");
             }
-            templates.add("POST /fuzz/_search " + q);
-            templates.add("POST /fuzz/_plugins/relevance_feedback/_search " + q);
+            slots.add(new Slot("POST", "/fuzz/_search", q, p.getValue()));
+            slots.add(new Slot("POST", "/fuzz/_plugins/relevance_feedback/_search", q, p.getValue()));
         }
         // every feedback parameter under every strategy, in the query and in the endpoint
+        String query = "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red circle\",\"k\":5,\"feedback\":%f}}}";
         for (Map<String, String> strategy : strategies) {
-            for (String p : feedbackParams) {
+            boolean afs = strategy.get("strategy").startsWith("\"afs");
+            boolean explicit = strategy.get("strategy").equals("\"explicit\"");
+            Map<String, String> valid = new java.util.LinkedHashMap<>();
+            valid.put("strategy", strategy.get("strategy"));
+            valid.put("top_k", "3");
+            valid.put("rounds", "2");
+            valid.put("rocchio", "\"extended\"");
+            valid.put("alpha", "0.7");
+            valid.put("beta", "0.2");
+            valid.put("gamma", "0.1");
+            valid.put("temperature", "0.1");
+            valid.put("window", "100");
+            valid.put("caption_field", "\"caption\"");
+            valid.put("relevant", explicit ? "[\"d1\"]" : "[]");
+            valid.put("non_relevant", explicit ? "[\"d2\"]" : "[]");
+            valid.put("text", explicit ? "\"red\"" : "[]");
+            valid.put("mode", "\"retrieve\"");
+            valid.put("image_tokens_field", afs ? "\"image_tokens\"" : null);
+            valid.put("caption_tokens_field", afs ? "\"caption_tokens\"" : null);
+            valid.put("saliency", afs ? "true" : "false");
+            valid.put("regions", "[]");
+            valid.put("region_factor", "2.0");
+            for (Map.Entry<String, String> p : valid.entrySet()) {
                 Map<String, String> fields = new java.util.TreeMap<>(strategy);
-                fields.put(p, "%s"); // the bad value replaces the valid one
-                String feedback = "\"feedback\":" + object(fields);
-                templates.add("POST /fuzz/_search " + query.replace("%q", feedback));
-                templates.add("POST /fuzz/_plugins/relevance_feedback/_search " + query.replace("%q", feedback));
+                fields.put(p.getKey(), "%s"); // the value under test replaces the strategy's own
+                String body = query.replace("%f", object(fields));
+                slots.add(new Slot("POST", "/fuzz/_search", body, p.getValue()));
+                slots.add(new Slot("POST", "/fuzz/_plugins/relevance_feedback/_search", body, p.getValue()));
             }
-            for (String r : new String[] { "{\"id\":%s,\"box\":[0,0,1,1]}", "{\"id\":\"d0\",\"box\":%s}", "{\"id\":\"d0\",\"box\":[0,0,1,1],\"relevant\":%s}", "%s" }) {
+            for (String r : new String[] { "{\"id\":%s,\"box\":[0,0,1,1]}", "{\"id\":\"d0\",\"box\":%s}", "{\"id\":\"d0\",\"box\":[0,0,1,1],\"relevant\":%s}" }) {
                 Map<String, String> fields = new java.util.TreeMap<>(strategy);
                 fields.put("regions", "[" + r + "]");
-                templates.add("POST /fuzz/_search " + query.replace("%q", "\"feedback\":" + object(fields)));
+                slots.add(new Slot("POST", "/fuzz/_search", query.replace("%f", object(fields)), null)); // valid only with a top-K id
             }
+            String text = afs ? ",\"text\":\"red\"" : "";
+            slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":%s,\"relevance_feedback\":{\"field\":\"image\",\"vector\":"
+                + vector + text + ",\"feedback\":" + object(strategy) + "}}}", "10"));
         }
         // the rescorer
-        String vector = "[" + "0.1,".repeat(255) + "0.1]";
-        for (String p : new String[] { "field", "vector", "text", "feedback", "query_weight", "rescore_query_weight", "score_mode" }) {
-            templates.add("POST /fuzz/_search {\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":10,\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + vector
-                + ",\"feedback\":{\"strategy\":\"prf\"},\"" + p + "\":%s}}}");
-        }
-        for (Map<String, String> strategy : strategies) {
-            String text = strategy.get("strategy").startsWith("\"afs") ? ",\"text\":\"red\"" : "";
-            templates.add("POST /fuzz/_search {\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":%s,\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + vector
-                + text + ",\"feedback\":" + object(strategy) + "}}}");
+        Map<String, String> rescorer = new java.util.LinkedHashMap<>();
+        rescorer.put("field", "\"image\"");
+        rescorer.put("vector", vector);
+        rescorer.put("text", null); // only for afs
+        rescorer.put("feedback", "{\"strategy\":\"prf\"}");
+        rescorer.put("query_weight", "0.5");
+        rescorer.put("rescore_query_weight", "1.5");
+        rescorer.put("score_mode", "\"max\"");
+        for (Map.Entry<String, String> p : rescorer.entrySet()) {
+            Map<String, String> fields = new java.util.LinkedHashMap<>(Map.of("field", "\"image\"", "vector", vector, "feedback", "{\"strategy\":\"prf\"}"));
+            fields.put(p.getKey(), "%s");
+            slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":10,\"relevance_feedback\":" + object(fields) + "}}", p.getValue()));
         }
         // the internal kNN queries are in the DSL too
-        templates.add("POST /fuzz/_search {\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":%s}}}");
-        templates.add("POST /fuzz/_search {\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":" + vector + ",\"k\":%s}}}");
-        templates.add("POST /fuzz/_search {\"query\":{\"rf_scored_docs\":{\"docs\":%s}}}");
-        templates.add("POST /fuzz/_search {\"query\":{\"rf_scored_docs\":{\"docs\":[{\"_index\":\"fuzz\",\"_shard\":0,\"_id\":\"d0\",\"score\":1,\"notes\":%s}]}}}");
+        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":%s}}}", vector));
+        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":" + vector + ",\"k\":%s}}}", "3"));
+        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_scored_docs\":{\"docs\":%s}}}", "[]"));
+        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_scored_docs\":{\"docs\":[{\"_index\":\"fuzz\",\"_shard\":0,\"_id\":\"d0\",\"score\":1,\"notes\":%s}]}}}", "[]"));
         // mappings
-        for (String p : new String[] { "dimension", "similarity", "hnsw", "meta" }) {
-            templates.add("PUT /fuzz_map_{n} {\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"" + p + "\":%s}}}}");
-        }
-        templates.add("PUT /fuzz_map_{n} {\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"m\":%s}}}}}");
-        templates.add("PUT /fuzz_map_{n} {\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"ef_construction\":%s}}}}}");
-        templates.add("PUT /fuzz_map_{n} {\"mappings\":{\"properties\":{\"t\":{\"type\":\"rf_tokens\",\"meta\":%s}}}}");
+        Map<String, String> mapping = Map.of("dimension", "8", "similarity", "\"l2\"", "hnsw", "{\"m\":8}", "meta", "{\"a\":\"b\"}");
+        mapping.forEach((p, v) -> {
+            Map<String, String> fields = new java.util.TreeMap<>(Map.of("type", "\"rf_vector\"", "dimension", "4"));
+            fields.put(p, "%s");
+            slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":" + object(fields) + "}}}", v));
+        });
+        slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"m\":%s}}}}}", "8"));
+        slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"ef_construction\":%s}}}}}", "50"));
+        slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"t\":{\"type\":\"rf_tokens\",\"meta\":%s}}}}", "{\"a\":\"b\"}"));
         // documents
-        templates.add("PUT /fuzz/_doc/bad{n} {\"image\":%s}");
-        templates.add("PUT /fuzz/_doc/bad{n} {\"image_tokens\":%s}");
+        slots.add(new Slot("PUT", "/fuzz/_doc/doc{n}", "{\"image\":%s}", vector));
+        slots.add(new Slot("PUT", "/fuzz/_doc/doc{n}", "{\"image_tokens\":%s}", block));
         // rf_encode: its configuration and its documents
-        for (String p : new String[] { "image_field", "image_vector_field", "text_field", "text_vector_field", "image_tokens_field", "text_tokens_field", "ignore_missing", "remove_image", "batch_size" }) {
-            templates.add("POST /_ingest/pipeline/_simulate {\"pipeline\":{\"processors\":[{\"rf_encode\":{\"image_field\":\"img\",\"image_vector_field\":\"image\",\"" + p
-                + "\":%s}}]},\"docs\":[{\"_source\":{\"img\":\"x\"}}]}");
+        Map<String, String> encode = new java.util.LinkedHashMap<>();
+        encode.put("image_field", "\"img\"");
+        encode.put("image_vector_field", "\"image\"");
+        encode.put("text_field", null); // only with text_vector_field
+        encode.put("text_vector_field", null); // only with text_field
+        encode.put("image_tokens_field", "\"tokens\"");
+        encode.put("text_tokens_field", null); // only with text_field
+        encode.put("ignore_missing", "true");
+        encode.put("remove_image", "false");
+        encode.put("batch_size", "5");
+        for (Map.Entry<String, String> p : encode.entrySet()) {
+            Map<String, String> fields = new java.util.LinkedHashMap<>(Map.of("image_field", "\"img\"", "image_vector_field", "\"image\""));
+            fields.put(p.getKey(), "%s");
+            slots.add(new Slot("POST", "/_ingest/pipeline/_simulate", "{\"pipeline\":{\"processors\":[{\"rf_encode\":" + object(fields) + "}]},\"docs\":[{\"_source\":{\"img\":" + png + "}}]}", p.getValue()));
         }
-        templates.add("POST /_ingest/pipeline/fuzz_encode/_simulate {\"docs\":[{\"_source\":{\"img\":%s,\"label\":\"x\"}}]}");
-        templates.add("POST /_ingest/pipeline/fuzz_encode/_simulate {\"docs\":[{\"_source\":{\"label\":%s}}]}");
-        templates.add("PUT /fuzz/_doc/enc{n}?pipeline=fuzz_encode {\"img\":%s,\"label\":\"x\"}");
+        slots.add(new Slot("POST", "/_ingest/pipeline/fuzz_encode/_simulate", "{\"docs\":[{\"_source\":{\"img\":%s,\"label\":\"x\"}}]}", png));
+        slots.add(new Slot("POST", "/_ingest/pipeline/fuzz_encode/_simulate", "{\"docs\":[{\"_source\":{\"img\":" + png + ",\"label\":%s}}]}", "\"x\""));
+        slots.add(new Slot("PUT", "/fuzz/_doc/enc{n}?pipeline=fuzz_encode", "{\"img\":%s,\"label\":\"x\"}", png));
     }
 
     private static String object(Map<String, String> fields) {
@@ -223,6 +274,20 @@ public class FuzzIT extends RealClusterTestCase {
             }
             default -> "{\"" + Long.toString(random.nextLong(), 36) + "\":" + randomJson(random, depth - 1) + "}";
         };
+    }
+
+    /** The status of one request with {@code value} in the slot (warnings allowed: skipped hits are reported so). */
+    private static int send(Slot slot, String value, int n) throws IOException {
+        Request request = new Request(slot.method(), slot.path().replace("{n}", Integer.toString(n)));
+        request.setJsonEntity(slot.body().replace("%s", value));
+        RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
+        options.setWarningsHandler(WarningsHandler.PERMISSIVE);
+        request.setOptions(options);
+        try {
+            return client().performRequest(request).getStatusLine().getStatusCode();
+        } catch (ResponseException e) {
+            return e.getResponse().getStatusLine().getStatusCode();
+        }
     }
 
     private void assertClusterUp() throws IOException {
