@@ -130,6 +130,15 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         }
     }
 
+    /** A negative window would reach the shards and fail there with a 500 (as it does for the stock query rescorer). */
+    @Override
+    public RelevanceFeedbackRescorerBuilder windowSize(int windowSize) {
+        if (windowSize < 0) {
+            throw new IllegalArgumentException("[" + NAME + "] rescorer: [window_size] must be >= 0, got [" + windowSize + "]");
+        }
+        return super.windowSize(windowSize);
+    }
+
     public RelevanceFeedbackRescorerBuilder queryWeight(float w) {
         this.queryWeight = w;
         return this;

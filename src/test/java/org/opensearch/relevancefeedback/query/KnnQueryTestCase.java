@@ -108,7 +108,7 @@ public abstract class KnnQueryTestCase<QB extends AbstractQueryBuilder<QB>> exte
         assertParseError("{\"" + q + "\":{\"field\":\"vec\",\"vector\":[1],\"kk\":1}}", "unknown field [kk]");
     }
 
-    private void assertParseError(String json, String expected) {
+    protected void assertParseError(String json, String expected) {
         ParsingException e = expectThrows(ParsingException.class, () -> parseQuery(json));
         assertThat(e.getMessage(), containsString(expected));
     }

@@ -174,18 +174,13 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
 
     public void testQueryParseErrors() {
         String vector = "\"vector\":[1,2,3,4,5,6,7,8]";
-        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":null}}", "[text] must be a string, got [VALUE_NULL]");
-        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":[\"a\"]}}", "[text] must be a string, got [START_ARRAY]");
-        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"\"}}", "[text] must not be empty");
-        assertQueryError("{\"relevance_feedback\":{\"field\":null," + vector + "}}", "[field] must be a string, got [VALUE_NULL]");
-        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"k\":null," + vector + "}}", "[k] must be an integer, got [VALUE_NULL]");
-        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"num_candidates\":true," + vector + "}}", "[num_candidates] must be an integer, got [VALUE_BOOLEAN]");
-        assertQueryError("{\"relevance_feedback\":{\"field\":\"vec\",\"boost\":[]," + vector + "}}", "[boost] must be a number, got [START_ARRAY]");
-    }
-
-    private void assertQueryError(String json, String expected) {
-        ParsingException e = expectThrows(ParsingException.class, () -> parseQuery(json));
-        assertThat(e.getMessage(), containsString(expected));
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":null}}", "[text] must be a string, got [VALUE_NULL]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":[\"a\"]}}", "[text] must be a string, got [START_ARRAY]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"\"}}", "[text] must not be empty");
+        assertParseError("{\"relevance_feedback\":{\"field\":null," + vector + "}}", "[field] must be a string, got [VALUE_NULL]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"k\":null," + vector + "}}", "[k] must be an integer, got [VALUE_NULL]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"num_candidates\":true," + vector + "}}", "[num_candidates] must be an integer, got [VALUE_BOOLEAN]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"boost\":[]," + vector + "}}", "[boost] must be a number, got [START_ARRAY]");
     }
 
     private void assertFeedbackError(String feedback, String expected) {

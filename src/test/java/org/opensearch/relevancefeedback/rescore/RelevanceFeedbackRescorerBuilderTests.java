@@ -128,6 +128,10 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
         );
         String prf = "\"field\":\"v\",\"vector\":[1],\"feedback\":{\"strategy\":\"prf\"";
         assertThat(
+            expectThrows(IllegalArgumentException.class, () -> parse("{\"window_size\":-5,\"relevance_feedback\":{" + prf + "}}}")).getMessage(),
+            containsString("[window_size] must be >= 0, got [-5]")
+        );
+        assertThat(
             expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{" + prf + ",\"mode\":\"rescore\"}}}")).getMessage(),
             containsString("[feedback.mode] does not apply to the rescorer")
         );

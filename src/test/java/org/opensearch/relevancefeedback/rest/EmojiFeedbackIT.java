@@ -228,8 +228,8 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         assertBadRequest(q, "{\"strategy\":\"explicit\",\"relevant\":[\"missing-doc\"]}", "no documents with ids [missing-doc]");
         assertBadRequest(q, "{\"strategy\":\"prf\",\"rounds\":11}", "[feedback.rounds] must be <= 10");
         assertBadRequest(q, "{\"strategy\":\"afs\"}", "[feedback.image_tokens_field] is required for strategy [afs]");
-        assertBadRequest(q, "{\"strategy\":\"prf\",\"temperature\":-1}", "[feedback.temperature] must be a finite number > 0");
-        assertBadRequest(q, "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}", "none of the top [5] hits has a feedback vector");
+        assertBadRequest(q, "{\"strategy\":\"prf\",\"temperature\":-1}", "[feedback.temperature] must be a number in [1.0E-9, 1.0E9], got [-1.0]");
+        assertBadRequest(q, "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}", "none of the top [5] hits has a vector in [feedback.caption_field] = [nothing_here]");
     }
 
     /** The same feedback query on 1, 3 and 5 shards of the real 2-node cluster: identical hits and scores. */
