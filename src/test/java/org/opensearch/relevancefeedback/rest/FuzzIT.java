@@ -20,8 +20,8 @@ import static org.hamcrest.Matchers.lessThan;
 /**
  * Throws generated bad values at every parameter of the query, its feedback object, the rescorer, the feedback
  * endpoint, the rf_vector / rf_tokens mappings, documents and rf_encode (its configuration and its documents), on the
- * real cluster. Every answer must be a 2xx or a 4xx, within seconds; both nodes must be up at the end. Seeded (the
- * seed is printed; -Dtests.fuzz.seed replays it) and bounded in count and time.
+ * real cluster. Every answer must be a 2xx or a 4xx, within seconds; both nodes must be up at the end. Seeded (fixed
+ * seed 20261125, so every run tries the same cases; -Dtests.fuzz.seed=N tries others) and bounded in count and time.
  */
 public class FuzzIT extends RealClusterTestCase {
 
@@ -39,7 +39,7 @@ public class FuzzIT extends RealClusterTestCase {
     private final List<Slot> slots = new ArrayList<>();
 
     public void testBadValuesNeverGiveA5xx() throws IOException {
-        long seed = Long.parseLong(System.getProperty("tests.fuzz.seed", Long.toString(random().nextLong())));
+        long seed = Long.parseLong(System.getProperty("tests.fuzz.seed", "20261125")); // fixed: the same cases every run
         Random random = new Random(seed);
         setUpIndex();
         buildSlots();
