@@ -3,7 +3,8 @@
 npm_fetch() {
   local spec=$1 integrity=$2 dir=$3
   local name=${spec%@*} version=${spec##*@}
-  local tarball=$dir/${name//\//-}-$version.tgz
+  local base=${name#@}  # npm pack names a scoped package's tarball without the @: scope-name-version.tgz
+  local tarball=$dir/${base//\//-}-$version.tgz
   mkdir -p "$dir"
   if [ ! -f "$tarball" ]; then
     echo "fetching $spec" >&2
