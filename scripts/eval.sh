@@ -3,6 +3,7 @@
 # emoji split through rf_encode, runs tools/eval_rest.py, writes target/eval/results.{md,csv,json} (+ plots),
 # stops the node by PID.
 #   scripts/eval.sh [--split test] [--every 1] [--strategies none,prf,...,afs,afs_prf,explicit,temperature] [--out DIR]
+#   scripts/eval.sh --queries freetext [--part test|selection] ...   the hand-written free-text set (data/freetext_queries.tsv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -12,6 +13,10 @@ trap 'bash scripts/node.sh stop --dir target/eval-node' EXIT
 bash scripts/node.sh start --dir target/eval-node --heap 2g
 url="http://127.0.0.1:$(cat target/eval-node/port)"
 split=test
-for arg in "$@"; do [ "${prev:-}" = "--split" ] && split=$arg; prev=$arg; done
+for arg in "$@"; do
+  [ "${prev:-}" = "--split" ] && split=$arg
+  [ "${prev:-}" = "--queries" ] && [ "$arg" = freetext ] && split=test,test_unseen  # the whole google gallery
+  prev=$arg
+done
 /usr/bin/python3 tools/load_emoji.py --url "$url" --split "$split"
 /usr/bin/python3 tools/eval_rest.py --url "$url" --out target/eval "$@"

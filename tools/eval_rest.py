@@ -8,7 +8,10 @@ Index: built by tools/load_emoji.py (image + caption vectors from the plugin's e
 (text, encoded by the plugin); hit = the exact image; PRF/GRF rounds are a stateless client loop (each round sends
 the previous round's refined vector back); AFS / AFS-PRF round r is one request with `rounds: r`; explicit round r sends the original query with the target's first r
 other captions (cycling), which the plugin encodes and averages in. Also a temperature sweep of GRF round 1 (App. C).
-Writes <out>/results.{json,csv,md} and, when matplotlib is installed, rounds.png and temperature.png.
+With --queries freetext the queries are the hand-written free-text set (tools/freetext.py; --part selection|test)
+against the google test + test_unseen gallery, scored twice: exact image, and any image of the emoji's concept.
+Writes <out>/results.{json,csv,md} (results_variant.csv too) and, when matplotlib is installed, rounds.png and
+temperature.png.
 """
 import argparse
 import csv
@@ -18,6 +21,7 @@ import sys
 import time
 import urllib.request
 
+import freetext
 from manifest import caption, doc_id, load
 from metrics import metrics
 
@@ -51,9 +55,11 @@ def query(field_value, feedback=None):
     return {"size": K, "_source": False, "query": {"relevance_feedback": q}}
 
 
-def rank(response, target):
+def rank(response, targets):
+    """1-based rank of the first hit among `targets` (a document id or a set of them); K + 1 when none is shown."""
+    targets = {targets} if isinstance(targets, str) else targets
     ids = [h["_id"] for h in response["hits"]["hits"]]
-    return ids.index(target) + 1 if target in ids else K + 1
+    return next((i + 1 for i, d in enumerate(ids) if d in targets), K + 1)
 
 
 class Progress:
@@ -70,11 +76,24 @@ class Progress:
               end="", file=sys.stderr, flush=True)
 
 
+def cases(a):
+    """What to ask and what counts as a hit, per query: the label protocol (one exact image) or the free-text set."""
+    if a.queries == "freetext":
+        return [{"text": q["text"], "targets": {"exact": q["exact"], "variant": q["variant"]}, "extra": q["captions"]}
+                for q in freetext.queries() if q["part"] == a.part][:: a.every]
+    return [{"text": caption(r, ["label", "name"]), "targets": {"exact": doc_id(r)},
+             "extra": [c["text"] for c in r["captions"] if c["type"] != "label"]}
+            for r in load() if r["split"] == a.split][:: a.every]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--index", default="emoji")
-    ap.add_argument("--split", default="test")
+    ap.add_argument("--split", default="test", help="label protocol: the split whose labels are the queries")
+    ap.add_argument("--queries", default="label", choices=["label", "freetext"],
+                    help="freetext: data/freetext_queries.tsv against the google test + test_unseen gallery")
+    ap.add_argument("--part", default="test", choices=["selection", "test"], help="freetext: which part of the set")
     ap.add_argument("--every", type=int, default=1, help="use every n-th query (1: all)")
     ap.add_argument("--out", default="target/eval")
     ap.add_argument("--strategies", default=",".join(ALL), help="a subset of " + ",".join(ALL))
@@ -83,59 +102,74 @@ def main():
     pseudo = {s: fb for s, fb in STRATEGIES.items() if s in chosen}
     afs = {s: fb for s, fb in AFS.items() if s in chosen}
     temperatures = TEMPERATURES if "temperature" in chosen else []
-    records = [r for r in load() if r["split"] == a.split][:: a.every]
+    records = cases(a)
+    measures = list(records[0]["targets"])
     progress = Progress(len(records) * (1 + (len(pseudo) + len(afs) + ("explicit" in chosen)) * ROUNDS + len(temperatures)))
-    ranks = {"none": {0: []}, **{s: {r: [] for r in range(1, ROUNDS + 1)} for s in list(pseudo) + list(afs) + ["explicit"] if s in chosen}}
-    sweep = {t: [] for t in temperatures}
+    names = ["none"] + [s for s in list(pseudo) + list(afs) + ["explicit"] if s in chosen]
+    ranks = {m: {s: {r: [] for r in ([0] if s == "none" else range(1, ROUNDS + 1))} for s in names} for m in measures}
+    sweep = {m: {t: [] for t in temperatures} for m in measures}
+
+    def record(strategy, rnd, response, targets):
+        for m in measures:
+            (sweep[m][rnd] if strategy is None else ranks[m][strategy][rnd]).append(rank(response, targets[m]))
+
     for r in records:
-        target, text = doc_id(r), caption(r, ["label", "name"])
-        ranks["none"][0].append(rank(search(a.url, a.index, query({"text": text})), target))
+        text, targets = r["text"], r["targets"]
+        record("none", 0, search(a.url, a.index, query({"text": text})), targets)
         progress.step()
         for name, fb in pseudo.items():
             field = {"text": text}
             for rnd in range(1, ROUNDS + 1):
                 res = search(a.url, a.index, query(field, fb))
-                ranks[name][rnd].append(rank(res, target))
+                record(name, rnd, res, targets)
                 field = {"vector": res["relevance_feedback"]["vector"]}
                 progress.step()
         for name, fb in afs.items():
             for rnd in range(1, ROUNDS + 1):
-                ranks[name][rnd].append(rank(search(a.url, a.index, query({"text": text}, {**fb, "rounds": rnd})), target))
+                record(name, rnd, search(a.url, a.index, query({"text": text}, {**fb, "rounds": rnd})), targets)
                 progress.step()
-        extra = [c["text"] for c in r["captions"] if c["type"] != "label"]
+        extra = r["extra"]
         for rnd in range(1, ROUNDS + 1 if "explicit" in chosen else 1):
             fb = {"strategy": "explicit", "text": [extra[i % len(extra)] for i in range(rnd)]} if extra else None
-            ranks["explicit"][rnd].append(rank(search(a.url, a.index, query({"text": text}, fb)), target))
+            record("explicit", rnd, search(a.url, a.index, query({"text": text}, fb)), targets)
             progress.step()
         for t in temperatures:
-            sweep[t].append(rank(search(a.url, a.index, query({"text": text}, {**STRATEGIES["grf"], "temperature": t})), target))
+            record(None, t, search(a.url, a.index, query({"text": text}, {**STRATEGIES["grf"], "temperature": t})), targets)
             progress.step()
     print(file=sys.stderr)
-    results = {s: {str(rnd): metrics(v) for rnd, v in rounds.items()} for s, rounds in ranks.items()}
-    temperature = {str(t): metrics(v) for t, v in sweep.items()}
+    what = f"`{a.part}` part of the free-text set" if a.queries == "freetext" else f"`{a.split}` split"
     os.makedirs(a.out, exist_ok=True)
-    json.dump({"split": a.split, "queries": len(records), "every": a.every, "results": results, "grf_temperature_round_1": temperature},
-              open(os.path.join(a.out, "results.json"), "w"), indent=1)
-    with open(os.path.join(a.out, "results.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["strategy", "round", "H@1", "H@5", "MRR@5"])
+    report = {"queries": a.queries, "split": a.split, "part": a.part, "count": len(records), "every": a.every}
+    lines = []
+    for m in measures:
+        results = {s: {str(rnd): metrics(v) for rnd, v in rounds.items()} for s, rounds in ranks[m].items()}
+        temperature = {str(t): metrics(v) for t, v in sweep[m].items()}
+        suffix = "" if m == "exact" else "_" + m
+        report["results" + suffix] = results
+        report["grf_temperature_round_1" + suffix] = temperature
+        with open(os.path.join(a.out, f"results{suffix}.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["strategy", "round", "H@1", "H@5", "MRR@5"])
+            for s, rounds in results.items():
+                for rnd, v in rounds.items():
+                    w.writerow([s, rnd, f"{v['H@1']:.4f}", f"{v['H@5']:.4f}", f"{v['MRR@5']:.4f}"])
+        hit = "the exact image" if m == "exact" else "any image of the emoji's concept (e.g. another skin tone)"
+        lines += [f"{len(records)} queries of the {what} (every {a.every}), through the plugin's REST API; a hit is {hit}\n",
+                  "| strategy | round | H@1 | H@5 | MRR@5 |", "|---|---|---|---|---|"]
         for s, rounds in results.items():
-            for rnd, m in rounds.items():
-                w.writerow([s, rnd, f"{m['H@1']:.4f}", f"{m['H@5']:.4f}", f"{m['MRR@5']:.4f}"])
-    lines = [f"{len(records)} queries of the `{a.split}` split (every {a.every}), through the plugin's REST API\n",
-             "| strategy | round | H@1 | H@5 | MRR@5 |", "|---|---|---|---|---|"]
-    for s, rounds in results.items():
-        for rnd, m in rounds.items():
-            lines.append(f"| {s} | {rnd} | {m['H@1']:.3f} | {m['H@5']:.3f} | {m['MRR@5']:.3f} |")
-    if temperature:
-        lines += ["", "GRF (extended Rocchio), round 1, by temperature:", "", "| tau | H@1 | H@5 | MRR@5 |", "|---|---|---|---|"]
-        lines += [f"| {t} | {m['H@1']:.3f} | {m['H@5']:.3f} | {m['MRR@5']:.3f} |" for t, m in temperature.items()]
-    open(os.path.join(a.out, "results.md"), "w").write("\n".join(lines) + "\n")
+            for rnd, v in rounds.items():
+                lines.append(f"| {s} | {rnd} | {v['H@1']:.3f} | {v['H@5']:.3f} | {v['MRR@5']:.3f} |")
+        if temperature:
+            lines += ["", "GRF (extended Rocchio), round 1, by temperature:", "", "| tau | H@1 | H@5 | MRR@5 |", "|---|---|---|---|"]
+            lines += [f"| {t} | {v['H@1']:.3f} | {v['H@5']:.3f} | {v['MRR@5']:.3f} |" for t, v in temperature.items()]
+        lines.append("")
+        plot(results, temperature, a.out, suffix)
+    json.dump(report, open(os.path.join(a.out, "results.json"), "w"), indent=1)
+    open(os.path.join(a.out, "results.md"), "w").write("\n".join(lines))
     print("\n".join(lines))
-    plot(results, temperature, a.out)
 
 
-def plot(results, temperature, out):
+def plot(results, temperature, out, suffix=""):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -155,9 +189,9 @@ def plot(results, temperature, out):
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.suptitle("Feedback rounds through the plugin (emoji test split)")
+    fig.suptitle("Feedback rounds through the plugin" + (f" (hits: {suffix[1:]})" if suffix else ""))
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "rounds.png"), dpi=110)
+    fig.savefig(os.path.join(out, f"rounds{suffix}.png"), dpi=110)
     if not temperature:
         return
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -169,7 +203,7 @@ def plot(results, temperature, out):
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "temperature.png"), dpi=110)
+    fig.savefig(os.path.join(out, f"temperature{suffix}.png"), dpi=110)
 
 
 if __name__ == "__main__":

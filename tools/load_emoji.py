@@ -29,10 +29,10 @@ def call(url, method="GET", body=None, ndjson=False):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
-    ap.add_argument("--split", default="test")
+    ap.add_argument("--split", default="test", help="a split, several joined by commas, or all")
     ap.add_argument("--index", default="emoji")
     a = ap.parse_args()
-    records = [r for r in load() if a.split in ("all", r["split"])]
+    records = [r for r in load() if a.split == "all" or r["split"] in a.split.split(",")]
     call(f"{a.url}/_ingest/pipeline/emoji_encode", "PUT", {"description": "emoji-clip image and caption embeddings", "processors": [
         {"rf_encode": {"image_field": "image_b64", "image_vector_field": "image",
                        "text_field": "caption_text", "text_vector_field": "caption", "image_tokens_field": "image_tokens",

@@ -10,6 +10,7 @@ import unittest
 import numpy as np
 
 import feedback_ref as fb
+import freetext
 import karpathy
 from clip_bpe import ClipTokenizer
 from metrics import metrics, rank_of
@@ -78,6 +79,20 @@ class MetricsTest(unittest.TestCase):
         rank, order = rank_of(np.array([0.5, 0.9, 0.9]), 2)
         self.assertEqual(2, rank)
         self.assertEqual([1, 2, 0], list(order))
+
+
+class FreeTextTest(unittest.TestCase):
+    def test_emoji_to_manifest_code_points(self):
+        self.assertEqual(freetext.code_points("\u2764\ufe0f"), "2764")  # red heart: the variation selector is ignored
+        self.assertEqual(freetext.code_points("\U0001f9d1\u200d\u2695\ufe0f"), "1F9D1-200D-2695")  # health worker (ZWJ)
+        self.assertEqual(freetext.norm("1f44d-fe0f"), "1F44D")
+
+    def test_committed_set_is_well_formed(self):
+        rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(os.path.dirname(__file__), "..", "data", "freetext_queries.tsv"), encoding="utf-8")
+                if l.strip() and not l.startswith("#")]
+        self.assertGreaterEqual(len(rows), 300)
+        self.assertTrue(all(len(r) == 3 and r[0] and r[1] and r[2] in ("word", "phrase", "description") for r in rows))
+        self.assertEqual(len({r[0] for r in rows}), len(rows), "no query twice")
 
 
 class KarpathyTest(unittest.TestCase):
