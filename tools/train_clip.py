@@ -1,6 +1,11 @@
 """Trains the small CLIP-style dual encoder on the emoji corpus (CPU, 2 threads, seeded).
 
-  /usr/bin/python3 tools/train_clip.py [--minutes 27] [--out models/emoji-clip]
+  /usr/bin/python3 tools/train_clip.py [--minutes 27 | --steps 629] [--styles] [--out data/train]
+
+--steps trains for a fixed number of optimizer steps (recipes compare at equal steps, not equal minutes; the
+schedule then runs over steps); --styles adds the Iconify artwork of scripts/fetch_styles.sh
+(data/styles_manifest.jsonl) to the training images. A checkpoint (last.pt) is written after every epoch and a run
+with the same --out resumes from it, so an interrupted session loses at most one epoch.
 
 Symmetric InfoNCE with a learnable temperature; each step pairs B training images with one of their captions
 drawn at random; light geometric augmentation (random scale/shift). AdamW with warm-up and a cosine schedule
@@ -55,6 +60,8 @@ def main():
     ap.add_argument("--minutes", type=float, default=27.0)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--steps", type=int, default=0, help="train this many optimizer steps (0: --minutes decides)")
+    ap.add_argument("--styles", action="store_true", help="also train on data/styles_manifest.jsonl")
     ap.add_argument("--out", default="data/train")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -65,6 +72,8 @@ def main():
     records = load_manifest()
     tok = ClipTokenizer("models/emoji-clip/tokenizer.json")
     train = [r for r in records if r["split"] == "train"]
+    if args.styles:
+        train += load_manifest("data/styles_manifest.jsonl")
     val = [r for r in records if r["split"] == "val"]
     train_caps = [[tok.encode(c["text"]) for c in r["captions"]] for r in train]
     used = sorted({i for caps in train_caps for ids in caps for i in ids})
@@ -81,17 +90,31 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
 
     budget = args.minutes * 60
-    start = time.time()
     os.makedirs(args.out, exist_ok=True)
-    best, step, epoch, history = -1.0, 0, 0, []
+    best, step, epoch, history, spent = -1.0, 0, 0, [], 0.0
+    last = os.path.join(args.out, "last.pt")
+    if os.path.exists(last):
+        ck = torch.load(last, weights_only=False)
+        model.load_state_dict(ck["state"])
+        opt.load_state_dict(ck["opt"])
+        gen.set_state(ck["gen"])
+        random.setstate(ck["random"])
+        best, step, epoch, history, spent = ck["best"], ck["step"], ck["epoch"], ck["history"], ck["spent"]
+        print(f"resumed from {last}: epoch {epoch}, step {step}", flush=True)
+    start = time.time() - spent
     warmup = 50
-    while time.time() - start < budget:
+
+    def progress():
+        """How far through the schedule: by steps when --steps is set, else by time."""
+        return step / args.steps if args.steps else (time.time() - start) / budget
+
+    while progress() < 1:
         epoch += 1
         model.train()
         order = torch.randperm(len(train), generator=gen).tolist()
         losses = []
         for b in range(0, len(order) - args.batch + 1, args.batch):
-            frac = min(1.0, (time.time() - start) / budget)
+            frac = min(1.0, progress())
             lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * frac))
             for g in opt.param_groups:
                 g["lr"] = lr
@@ -108,7 +131,7 @@ def main():
             opt.step()
             losses.append(loss.item())
             step += 1
-            if time.time() - start >= budget:
+            if progress() >= 1:
                 break
         model.eval()
         score = mrr_at_5(model, val_img, val_ids, val_mask)
@@ -117,8 +140,10 @@ def main():
         if score > best:
             best = score
             torch.save({"state": model.state_dict(), "used_ids": used, "cfg": CFG, "epoch": epoch}, os.path.join(args.out, "best.pt"))
+        torch.save({"state": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "random": random.getstate(), "best": best,
+                    "step": step, "epoch": epoch, "history": history, "spent": time.time() - start}, last)
     json.dump({"history": history, "best_val_mrr5": best, "params": params, "cfg": CFG, "seed": SEED,
-               "batch": args.batch, "lr": args.lr, "minutes": args.minutes}, open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
+               "batch": args.batch, "lr": args.lr, "minutes": args.minutes, "steps": step, "styles": args.styles}, open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
 
 
 if __name__ == "__main__":
