@@ -79,9 +79,12 @@ def icon(icons, aliases, name):
 
 def rasterize(svg, path):
     """True when librsvg drew it (a few fluent-emoji SVGs exhaust its filter memory: those are left out)."""
-    done = subprocess.run(["rsvg-convert", "-w", str(SIZE), "-h", str(SIZE), "-b", "white", "-o", path], input=svg.encode(), capture_output=True)
-    if done.returncode != 0 and os.path.exists(path):
-        os.remove(path)
+    partial = path + ".part"  # renamed when complete, so an interrupted run leaves no broken PNG behind
+    done = subprocess.run(["rsvg-convert", "-w", str(SIZE), "-h", str(SIZE), "-b", "white", "-o", partial], input=svg.encode(), capture_output=True)
+    if done.returncode == 0:
+        os.replace(partial, path)
+    elif os.path.exists(partial):
+        os.remove(partial)
     return done.returncode == 0
 
 
