@@ -67,6 +67,17 @@ public class HardeningIT extends RealClusterTestCase {
             }
         }
         assertEquals(2, ((Number) entityAsMap(client().performRequest(new Request("GET", "/hard_images/_count"))).get("count")).intValue());
+        // with the aspect limit raised (a dynamic setting) 1 x 1000 images go in: only the model's crop is ever resized
+        put("/_cluster/settings", "{\"transient\":{\"plugins.relevance_feedback.max_image_aspect_ratio\":1000}}");
+        try {
+            Request thin = new Request("POST", "/hard_images/_bulk?refresh=true");
+            thin.setJsonEntity(imageDoc("tall-1000", TestImages.greyPng(1, 1000)) + imageDoc("wide-1000", TestImages.greyPng(1000, 1)));
+            Map<String, Object> response = entityAsMap(client().performRequest(thin));
+            assertEquals(response.toString(), false, response.get("errors"));
+        } finally {
+            put("/_cluster/settings", "{\"transient\":{\"plugins.relevance_feedback.max_image_aspect_ratio\":null}}");
+        }
+        assertEquals(4, ((Number) entityAsMap(client().performRequest(new Request("GET", "/hard_images/_count"))).get("count")).intValue());
         assertNodesUpWithBoundedHeap();
     }
 
