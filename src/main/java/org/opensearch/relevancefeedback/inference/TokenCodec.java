@@ -36,6 +36,23 @@ public final class TokenCodec {
 
     /** The tokens of a block; anything but a block as {@link #encode} writes it is an IllegalArgumentException. */
     public static float[][] decode(byte[] bytes) {
+        validate(bytes);
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        float[][] out = new float[in.getInt()][in.getInt()];
+        for (float[] token : out) {
+            float scale = in.getFloat();
+            for (int d = 0; d < token.length; d++) {
+                token[d] = in.get() * scale;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Checks that {@code bytes} are a block as {@link #encode} writes it (header, size, finite positive scales) without
+     * materializing its floats: the rf_tokens field checks every indexed value this way.
+     */
+    public static void validate(byte[] bytes) {
         if (bytes.length < 8) {
             throw new IllegalArgumentException("not a token block: " + bytes.length + " bytes, shorter than its 8-byte header");
         }
@@ -50,17 +67,12 @@ public final class TokenCodec {
         if (bytes.length != 8 + (long) n * (4 + dims)) {
             throw new IllegalArgumentException("not a token block: " + bytes.length + " bytes for " + n + " tokens of " + dims);
         }
-        float[][] out = new float[n][dims];
-        for (float[] token : out) {
-            float scale = in.getFloat();
+        for (int t = 0; t < n; t++) {
+            float scale = in.getFloat(8 + t * (4 + dims));
             if (Float.isFinite(scale) == false || scale <= 0) {
                 throw new IllegalArgumentException("not a token block: a token's scale is [" + scale + "]");
             }
-            for (int d = 0; d < dims; d++) {
-                token[d] = in.get() * scale;
-            }
         }
-        return out;
     }
 
     private TokenCodec() {}

@@ -80,7 +80,7 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
             throw new MapperParsingException("[" + name() + "] must be a base64 token block as rf_encode writes it, got [" + parser.currentToken() + "]");
         }
         try {
-            TokenCodec.decode(Base64.getDecoder().decode(parser.text()));
+            TokenCodec.validate(Base64.getDecoder().decode(parser.text()));
         } catch (IllegalArgumentException e) {
             throw new MapperParsingException("[" + name() + "] must be a base64 token block as rf_encode writes it: " + e.getMessage());
         }
