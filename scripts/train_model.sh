@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Trains the emoji CLIP-style dual encoder (CPU, ~27 min on 2 cores, seeded), exports it to ONNX under the HF
-# CLIP contract in models/emoji-clip/ with fixtures, and checks the ONNX files in ONNX Runtime against PyTorch.
-# Needs the corpus: scripts/fetch_corpus.sh.   Usage: scripts/train_model.sh [--minutes 27]
+# Trains the emoji CLIP-style dual encoder (CPU, seeded, ~65 min on 2 cores: 300 WordNet steps + 1,050 image steps
+# with the Iconify styles, keyword captions and augmentation; see tools/train_clip.py), exports it to ONNX under the
+# HF CLIP contract in models/emoji-clip/ with fixtures, and checks the ONNX files in ONNX Runtime against PyTorch.
+# Needs the data: scripts/fetch_data.sh. Checkpoints go to data/train (last.pt every epoch; re-running resumes).
+#   Usage: scripts/train_model.sh [train_clip.py options, e.g. --steps 1050 --no-styles]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh

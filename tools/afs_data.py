@@ -30,7 +30,7 @@ def quantize(tokens):
 
 def load_encoder(checkpoint="models/emoji-clip/pytorch_model.pt"):
     ck = torch.load(checkpoint)
-    model = DualEncoder(ck["used_ids"], ck["cfg"])
+    model = DualEncoder(ck["cfg"])
     model.load_state_dict(ck["state"])
     model.eval()
     return model, ck["cfg"], ClipTokenizer("models/emoji-clip/tokenizer.json")

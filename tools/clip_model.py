@@ -31,13 +31,13 @@ class Block(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, used_ids, width, layers, heads, embed_dim):
+    def __init__(self, token_dim, width, layers, heads, embed_dim):
         super().__init__()
-        # CLIP ids -> rows of a compact table: ids never seen in training share row 0 (unknown).
-        remap = torch.zeros(VOCAB_SIZE, dtype=torch.long)
-        remap[torch.tensor(sorted(used_ids))] = torch.arange(1, len(used_ids) + 1)
-        self.register_buffer("remap", remap)
-        self.tok = nn.Embedding(len(used_ids) + 1, width)
+        # Every CLIP BPE id has its own row, factorized (49,408 x token_dim, then token_dim -> width) so that the
+        # whole vocabulary fits the model's size budget: words outside the image captions keep what the WordNet
+        # text pairs taught them instead of sharing one "unknown" row.
+        self.tok = nn.Embedding(VOCAB_SIZE, token_dim)
+        self.tok_proj = nn.Linear(token_dim, width, bias=False)
         self.pos = nn.Parameter(torch.randn(MAX_TEXT, width) * 0.01)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
         self.ln = nn.LayerNorm(width)
@@ -45,7 +45,7 @@ class TextEncoder(nn.Module):
 
     def forward(self, input_ids, attention_mask):
         t = input_ids.shape[1]
-        x = self.tok(self.remap[input_ids]) + self.pos[:t]
+        x = self.tok_proj(self.tok(input_ids)) + self.pos[:t]
         bias = (1.0 - attention_mask[:, None, None, :].float()) * -1e4
         for blk in self.blocks:
             x = blk(x, bias)
@@ -76,9 +76,9 @@ class VisionEncoder(nn.Module):
 
 
 class DualEncoder(nn.Module):
-    def __init__(self, used_ids, cfg):
+    def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
-        self.text = TextEncoder(used_ids, cfg["text_width"], cfg["text_layers"], cfg["heads"], cfg["embed_dim"])
+        self.text = TextEncoder(cfg["token_dim"], cfg["text_width"], cfg["text_layers"], cfg["heads"], cfg["embed_dim"])
         self.vision = VisionEncoder(cfg["image_size"], cfg["patch"], cfg["vision_width"], cfg["vision_layers"], cfg["heads"], cfg["embed_dim"])
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))

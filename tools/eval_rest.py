@@ -38,6 +38,8 @@ AFS = {
     "afs_prf": {"strategy": "afs_prf", "image_tokens_field": "image_tokens"},
 }
 TEMPERATURES = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+# The README's example searches (issue 18's goal list), shown with their top 5 after a free-text run.
+EXAMPLES = ["dog", "red heart", "pizza", "thumbs up", "crying face", "airplane"]
 ALL = ["none", *STRATEGIES, *AFS, "explicit", "temperature"]
 
 
@@ -164,9 +166,22 @@ def main():
             lines += [f"| {t} | {v['H@1']:.3f} | {v['H@5']:.3f} | {v['MRR@5']:.3f} |" for t, v in temperature.items()]
         lines.append("")
         plot(results, temperature, a.out, suffix)
+    if a.queries == "freetext":
+        lines += examples(a)
     json.dump(report, open(os.path.join(a.out, "results.json"), "w"), indent=1)
     open(os.path.join(a.out, "results.md"), "w").write("\n".join(lines))
     print("\n".join(lines))
+
+
+def examples(a):
+    """The example searches without feedback: their top-5 labels, the acceptable emoji in bold."""
+    targets = {q["text"]: q["variant"] for q in freetext.queries()}
+    lines = ["Example searches, no feedback (top 5; **bold** = an acceptable emoji, any variant):", ""]
+    for text in EXAMPLES:
+        hits = search(a.url, a.index, {**query({"text": text}), "size": 5, "_source": ["label"]})["hits"]["hits"]
+        shown = [f"**{h['_source']['label']}**" if h["_id"] in targets[text] else h["_source"]["label"] for h in hits]
+        lines.append(f"- `{text}` -> " + ", ".join(shown))
+    return lines + [""]
 
 
 def plot(results, temperature, out, suffix=""):

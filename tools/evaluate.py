@@ -88,7 +88,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(args.checkpoint)
-    model = DualEncoder(ck["used_ids"], ck["cfg"])
+    model = DualEncoder(ck["cfg"])
     model.load_state_dict(ck["state"])
     model.eval()
     tok = ClipTokenizer("models/emoji-clip/tokenizer.json")

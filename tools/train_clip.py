@@ -1,15 +1,24 @@
 """Trains the small CLIP-style dual encoder on the emoji corpus (CPU, 2 threads, seeded).
 
-  /usr/bin/python3 tools/train_clip.py [--minutes 27 | --steps 629] [--styles] [--out data/train]
+  /usr/bin/python3 tools/train_clip.py [--steps 1050 | --minutes M] [--text-steps 300] [--no-styles] [--no-words]
+                                       [--no-augment] [--out data/train]
 
---steps trains for a fixed number of optimizer steps (recipes compare at equal steps, not equal minutes; the
-schedule then runs over steps); --styles adds the Iconify artwork of scripts/fetch_styles.sh
-(data/styles_manifest.jsonl) to the training images. A checkpoint (last.pt) is written after every epoch and a run
-with the same --out resumes from it, so an interrupted session loses at most one epoch.
-
-Symmetric InfoNCE with a learnable temperature; each step pairs B training images with one of their captions
-drawn at random; light geometric augmentation (random scale/shift). AdamW with warm-up and a cosine schedule
-over the time budget; the checkpoint with the best validation MRR@5 (label caption -> exact image) is kept.
+The recipe (each part can be switched off for an ablation at equal steps):
+- images: the corpus' training vendors (apple, facebook, twitter) plus the Iconify artwork styles of
+  scripts/fetch_styles.sh (data/styles_manifest.jsonl; --no-styles leaves them out);
+- captions: the manifest's typed captions plus, from data/words.json (scripts/fetch_words.sh), each training emoji's
+  CLDR and emojilib keywords, as a list and one keyword alone (what people type); a step draws a caption type at
+  random, then a caption of that type;
+- word knowledge (--no-words leaves it and the keyword captions out): first --text-steps steps on WordNet text
+  pairs only (a lemma against its gloss, its synonyms or its hypernym's lemmas, symmetric InfoNCE), then the same
+  loss on a smaller WordNet batch beside every image step, so that the image alignment does not wash it out;
+- augmentation (--no-augment keeps only the old scale/shift): random scale, shift and rotation, brightness /
+  contrast / saturation / small hue jitter, Gaussian blur on some images.
+Symmetric InfoNCE with a learnable temperature for images; AdamW with warm-up and a cosine schedule over the budget
+(--steps: over steps, so recipes compare at equal optimizer steps). After every epoch: validation MRR@5 (label
+caption -> exact image, training vendors' val split) and the free-text selection part (data/freetext_queries.tsv,
+never the test part) on the google gallery; the checkpoint with the best sum is kept as best.pt. last.pt is
+written every epoch and a run with the same --out resumes from it.
 """
 import argparse
 import json
@@ -22,51 +31,157 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import freetext
 from clip_bpe import ClipTokenizer
 from clip_model import DualEncoder
-from emoji_data import images_tensor, load_manifest, normalize, pad
+from emoji_data import MEAN, STD, images_tensor, load_manifest, normalize, pad
+from build_manifest import TONES
+from manifest import doc_id
 from metrics import metrics, rank_of
 
 CFG = {"image_size": 64, "patch": 8, "vision_width": 192, "vision_layers": 4, "text_width": 192, "text_layers": 3,
-       "heads": 4, "embed_dim": 256}
+       "heads": 4, "embed_dim": 256, "token_dim": 96}
 SEED = 1234
+TEXT_TEMPERATURE = 0.05
+MAX_WORDNET_TOKENS = 32  # long glosses are cut: the head of a definition carries the meaning
 
 
-def augment(x, gen):
-    """Random scale 0.85-1.15 and shift up to 4 px, white fill: vendors draw the same emoji at different sizes."""
+def norm(hexcode):
+    return "-".join(p for p in hexcode.upper().split("-") if p != "FE0F")
+
+
+def caption_groups(record, keywords, use_words):
+    """Caption texts of one image by type; keyword types from the base emoji (+ the tone of a variant)."""
+    groups = {}
+    for c in record["captions"]:
+        groups.setdefault(c["type"], []).append(c["text"])
+    if use_words:
+        words = keywords.get(norm(record["emoji"])) or keywords.get(norm(record["concept"])) or {}
+        tone = next((name for code, name in TONES.items() if code in record["emoji"].upper().split("-")), None)
+        suffix = f", {tone}" if tone else ""
+        lists = [", ".join(ws) + suffix for ws in words.values()]
+        if lists:
+            groups["keywords"] = lists
+            groups["keyword"] = sorted({w + suffix for ws in words.values() for w in ws})
+    return list(groups.values())
+
+
+def augment(x, gen, full):
+    """x: float [B, 3, H, W] in [0, 1] on white. Scale / shift (/ rotation), white fill; then colour and blur."""
     b = x.shape[0]
     scale = 0.85 + 0.3 * torch.rand(b, generator=gen)
     shift = (torch.rand(b, 2, generator=gen) - 0.5) * (8 / 32)
+    angle = (torch.rand(b, generator=gen) - 0.5) * (math.radians(20) if full else 0.0)
     theta = torch.zeros(b, 2, 3)
-    theta[:, 0, 0] = 1 / scale
-    theta[:, 1, 1] = 1 / scale
+    theta[:, 0, 0] = torch.cos(angle) / scale
+    theta[:, 0, 1] = -torch.sin(angle) / scale
+    theta[:, 1, 0] = torch.sin(angle) / scale
+    theta[:, 1, 1] = torch.cos(angle) / scale
     theta[:, :, 2] = shift
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    white = normalize(torch.full((1, 3, 1, 1), 255, dtype=torch.uint8))
-    return F.grid_sample(x - white, grid, align_corners=False, padding_mode="zeros") + white
+    x = F.grid_sample(x - 1.0, grid, align_corners=False, padding_mode="zeros") + 1.0
+    if not full:
+        return x
+
+    def factor(lo, hi):
+        return (lo + (hi - lo) * torch.rand(b, 1, 1, 1, generator=gen))
+
+    x = x * factor(0.9, 1.1)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (x - mean) * factor(0.8, 1.2) + mean
+    gray = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+    x = gray + (x - gray) * factor(0.7, 1.3)
+    # hue: a small rotation about the gray axis (+-0.03 of a turn keeps red red, so colour words stay true)
+    a = (torch.rand(b, generator=gen) - 0.5) * 2 * (0.03 * 2 * math.pi)
+    k = torch.ones(3) / math.sqrt(3)
+    cos, sin = torch.cos(a)[:, None, None], torch.sin(a)[:, None, None]
+    kx = torch.tensor([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    rot = cos * torch.eye(3) + sin * kx + (1 - cos) * torch.outer(k, k)
+    x = torch.einsum("bij,bjhw->bihw", rot, x)
+    # blur a third of the images (3x3 Gaussian, sigma 0.8): small renderings lose their fine lines
+    g = torch.exp(-torch.tensor([-1.0, 0.0, 1.0]) ** 2 / (2 * 0.8 ** 2))
+    kernel = (torch.outer(g, g) / torch.outer(g, g).sum()).expand(3, 1, 3, 3)
+    blurred = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=3)
+    pick = (torch.rand(b, 1, 1, 1, generator=gen) < 1 / 3).float()
+    return (blurred * pick + x * (1 - pick)).clamp(0, 1)
 
 
-def mrr_at_5(model, images, ids, mask):
-    """Validation MRR@5: caption i should retrieve image i."""
+def standardize(x):
+    return (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+
+
+class WordPairs:
+    """WordNet synsets -> (lemma, gloss | synonyms | hypernym lemmas) text pairs, tokenized on demand."""
+
+    def __init__(self, synsets, tok):
+        self.synsets, self.tok, self.cache = synsets, tok, {}
+
+    def ids(self, text):
+        if text not in self.cache:
+            ids = self.tok.encode(text)
+            self.cache[text] = ids if len(ids) <= MAX_WORDNET_TOKENS else ids[: MAX_WORDNET_TOKENS - 1] + ids[-1:]
+        return self.cache[text]
+
+    def batch(self, n, rng):
+        anchors, positives = [], []
+        for lemmas, gloss, hyper in rng.sample(self.synsets, n):
+            anchor = rng.choice(lemmas)
+            views = [gloss] + [", ".join(w for w in lemmas if w != anchor)] * (len(lemmas) > 1) + [", ".join(hyper)] * bool(hyper)
+            anchors.append(self.ids(anchor))
+            positives.append(self.ids(rng.choice(views)))
+        return pad(anchors), pad(positives)
+
+
+def text_pair_loss(model, pairs, n, rng):
+    (ai, am), (pi, pm) = pairs.batch(n, rng)
+    a, _ = model.text(ai, am)
+    p, _ = model.text(pi, pm)
+    logits = a @ p.T / TEXT_TEMPERATURE
+    labels = torch.arange(n)
+    return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
+
+
+def embed_images(model, images, batch=512):
     with torch.no_grad():
-        img, _ = model.vision(normalize(images))
-        txt, _ = model.text(ids, mask)
-    scores = (txt @ img.T).numpy()
-    return metrics([rank_of(scores[i], i)[0] for i in range(len(scores))])["MRR@5"]
+        return torch.cat([model.vision(normalize(images[i: i + batch]))[0] for i in range(0, len(images), batch)])
+
+
+def embed_texts(model, tok, texts):
+    with torch.no_grad():
+        return model.text(*pad([tok.encode(t) for t in texts]))[0]
+
+
+def validate(model, tok, val, sel):
+    """Validation MRR@5 (label -> exact image) and free-text selection MRR@5 (any variant) on the google gallery."""
+    img = embed_images(model, val["images"])
+    scores = (embed_texts(model, tok, val["captions"]) @ img.T).numpy()
+    val_mrr = metrics([rank_of(scores[i], i)[0] for i in range(len(scores))])["MRR@5"]
+    img = embed_images(model, sel["images"])
+    scores = (embed_texts(model, tok, [q["text"] for q in sel["queries"]]) @ img.T).numpy()
+    ranks = []
+    for q, s in zip(sel["queries"], scores):
+        order = np.argsort(-s, kind="stable")
+        hits = [i for i, j in enumerate(order[:5]) if sel["ids"][j] in q["variant"]]
+        ranks.append(hits[0] + 1 if hits else 6)
+    return val_mrr, metrics(ranks)["MRR@5"]
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--minutes", type=float, default=27.0)
+    ap.add_argument("--steps", type=int, default=1050, help="image steps to train (0: --minutes decides)")
+    ap.add_argument("--minutes", type=float, default=0.0)
+    ap.add_argument("--text-steps", type=int, default=300, help="WordNet-only steps before the image steps")
     ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--text-batch", type=int, default=64, help="WordNet pairs beside each image step")
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--steps", type=int, default=0, help="train this many optimizer steps (0: --minutes decides)")
-    ap.add_argument("--styles", action="store_true", help="also train on data/styles_manifest.jsonl")
+    ap.add_argument("--no-styles", dest="styles", action="store_false")
+    ap.add_argument("--no-words", dest="words", action="store_false")
+    ap.add_argument("--no-augment", dest="augment", action="store_false")
     ap.add_argument("--out", default="data/train")
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
-    random.seed(SEED)
+    rng = random.Random(SEED)
     gen = torch.Generator().manual_seed(SEED)
 
     records = load_manifest()
@@ -74,19 +189,32 @@ def main():
     train = [r for r in records if r["split"] == "train"]
     if args.styles:
         train += load_manifest("data/styles_manifest.jsonl")
-    val = [r for r in records if r["split"] == "val"]
-    train_caps = [[tok.encode(c["text"]) for c in r["captions"]] for r in train]
-    used = sorted({i for caps in train_caps for ids in caps for i in ids})
-    print(f"train {len(train)} images, val {len(val)}; {len(used)} distinct BPE ids in training captions", flush=True)
+    words = json.load(open("data/words.json")) if args.words else {"emoji": {}, "wordnet": []}
+    groups = [caption_groups(r, words["emoji"], args.words) for r in train]
+    ids_of = {}
+    for gs in groups:
+        for g in gs:
+            for text in g:
+                if text not in ids_of:
+                    ids_of[text] = tok.encode(text)
+    pairs = WordPairs(words["wordnet"], tok)
+    print(f"train {len(train)} images, {len(ids_of)} distinct captions; {len(words['wordnet'])} WordNet synsets", flush=True)
     train_img = images_tensor(train, CFG["image_size"])
-    val_img = images_tensor(val, CFG["image_size"])
-    val_ids, val_mask = pad([tok.encode(r["captions"][0]["text"]) for r in val])
+    val_records = [r for r in records if r["split"] == "val"]
+    val = {"images": images_tensor(val_records, CFG["image_size"]), "captions": [r["captions"][0]["text"] for r in val_records]}
+    gallery = [r for r in records if r["split"] in freetext.GALLERY_SPLITS]
+    sel = {"images": images_tensor(gallery, CFG["image_size"]), "ids": [doc_id(r) for r in gallery],
+           "queries": [q for q in freetext.queries() if q["part"] == "selection"]}
 
-    model = DualEncoder(used, CFG)
+    model = DualEncoder(CFG)
     params = sum(p.numel() for p in model.parameters())
     print(f"{params / 1e6:.2f}M parameters", flush=True)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
+
+    def decays(n, p):  # token rows are left out of weight decay: a rare word would fade between its updates
+        return p.ndim >= 2 and "pos" not in n and not n.startswith("text.tok.")
+
+    decay = [p for n, p in model.named_parameters() if decays(n, p)]
+    no_decay = [p for n, p in model.named_parameters() if not decays(n, p)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
 
     budget = args.minutes * 60
@@ -98,34 +226,67 @@ def main():
         model.load_state_dict(ck["state"])
         opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"])
-        random.setstate(ck["random"])
+        rng.setstate(ck["random"])
         best, step, epoch, history, spent = ck["best"], ck["step"], ck["epoch"], ck["history"], ck["spent"]
         print(f"resumed from {last}: epoch {epoch}, step {step}", flush=True)
     start = time.time() - spent
     warmup = 50
+    text_steps = args.text_steps if args.words else 0
+    total = text_steps + args.steps
 
     def progress():
         """How far through the schedule: by steps when --steps is set, else by time."""
-        return step / args.steps if args.steps else (time.time() - start) / budget
+        return step / total if args.steps else (time.time() - start) / budget
 
+    def set_lr():
+        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress())))
+        for g in opt.param_groups:
+            g["lr"] = lr
+
+    def save_epoch(losses):
+        nonlocal best
+        model.eval()
+        val_mrr, sel_mrr = validate(model, tok, val, sel)
+        history.append({"epoch": epoch, "step": step, "loss": float(np.mean(losses)), "val_mrr5": val_mrr,
+                        "selection_mrr5": sel_mrr, "minutes": (time.time() - start) / 60})
+        print(json.dumps(history[-1]), flush=True)
+        if val_mrr + sel_mrr > best:
+            best = val_mrr + sel_mrr
+            torch.save({"state": model.state_dict(), "cfg": CFG, "epoch": epoch, "step": step}, os.path.join(args.out, "best.pt"))
+        torch.save({"state": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "random": rng.getstate(), "best": best,
+                    "step": step, "epoch": epoch, "history": history, "spent": time.time() - start}, last)
+        model.train()
+
+    model.train()
+    while step < text_steps:  # word knowledge first: the text tower learns the vocabulary before the images pull on it
+        set_lr()
+        losses = []
+        for _ in range(min(100, text_steps - step)):
+            loss = text_pair_loss(model, pairs, args.batch, rng)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            step += 1
+            set_lr()
+        epoch += 1
+        save_epoch(losses)
     while progress() < 1:
         epoch += 1
-        model.train()
         order = torch.randperm(len(train), generator=gen).tolist()
         losses = []
         for b in range(0, len(order) - args.batch + 1, args.batch):
-            frac = min(1.0, progress())
-            lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * frac))
-            for g in opt.param_groups:
-                g["lr"] = lr
+            set_lr()
             idx = order[b: b + args.batch]
-            x = augment(normalize(train_img[idx]), gen)
-            ids, mask = pad([random.choice(train_caps[i]) for i in idx])
+            x = standardize(augment(train_img[idx].float() / 255.0, gen, args.augment))
+            ids, mask = pad([ids_of[rng.choice(rng.choice(groups[i]))] for i in idx])
             img, _ = model.vision(x)
             txt, _ = model.text(ids, mask)
             logits = model.logit_scale.exp().clamp(max=100) * txt @ img.T
             labels = torch.arange(len(idx))
             loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
+            if args.words:
+                loss = loss + text_pair_loss(model, pairs, args.text_batch, rng)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -133,17 +294,11 @@ def main():
             step += 1
             if progress() >= 1:
                 break
-        model.eval()
-        score = mrr_at_5(model, val_img, val_ids, val_mask)
-        history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val_mrr5": score, "minutes": (time.time() - start) / 60})
-        print(json.dumps(history[-1]), flush=True)
-        if score > best:
-            best = score
-            torch.save({"state": model.state_dict(), "used_ids": used, "cfg": CFG, "epoch": epoch}, os.path.join(args.out, "best.pt"))
-        torch.save({"state": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "random": random.getstate(), "best": best,
-                    "step": step, "epoch": epoch, "history": history, "spent": time.time() - start}, last)
-    json.dump({"history": history, "best_val_mrr5": best, "params": params, "cfg": CFG, "seed": SEED,
-               "batch": args.batch, "lr": args.lr, "minutes": args.minutes, "steps": step, "styles": args.styles}, open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
+        save_epoch(losses)
+    json.dump({"history": history, "best": best, "params": params, "cfg": CFG, "seed": SEED, "batch": args.batch,
+               "text_batch": args.text_batch, "text_steps": text_steps, "lr": args.lr, "minutes": args.minutes, "steps": step,
+               "styles": args.styles, "words": args.words, "augment": args.augment},
+              open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
 
 
 if __name__ == "__main__":
