@@ -4,7 +4,7 @@
 # Stop the node with: scripts/node.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/env.sh
+. scripts/setup.sh
 
 PKG=css-color-names@1.0.1
 INTEGRITY=sha512-/loXYOch1qU1biStIFsHH8SxTmOseh1IJqFvy8IujXOm1h+QjUdDhkzOrR5HG8K8mlxREj0yfi8ewCHx0eMxzA==

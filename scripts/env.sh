@@ -5,7 +5,8 @@ if [ -z "${RF_JAVA_HOME:-}" ]; then
   done
 fi
 if [ -z "${RF_JAVA_HOME:-}" ]; then
-  echo "no JDK 21+ found under /usr/lib/jvm; set RF_JAVA_HOME" >&2
+  echo "OpenSearch 3.6 needs a JDK 21+ and none was found (looked for temurin-25, java-21-openjdk, temurin-21 under" >&2
+  echo "/usr/lib/jvm; this Debian's apt has none): install one and point RF_JAVA_HOME at it" >&2
   exit 1
 fi
 export RF_JAVA_HOME

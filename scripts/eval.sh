@@ -6,7 +6,7 @@
 #   scripts/eval.sh --queries freetext [--part test|selection] ...   the hand-written free-text set (data/freetext_queries.tsv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/env.sh
+. scripts/setup.sh
 [ -f data/manifest.jsonl ] || bash scripts/fetch_corpus.sh
 mvn -B -q package -DskipTests
 trap 'bash scripts/node.sh stop --dir target/eval-node' EXIT

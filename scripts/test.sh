@@ -6,7 +6,7 @@
 #     installed and the REST/YAML integration tests against it (failsafe); the nodes are stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/env.sh
+. scripts/setup.sh
 /usr/bin/python3 -m unittest discover -s tools -p 'test_*.py'
 bash scripts/fetch_corpus.sh
 mvn -B verify "$@"
