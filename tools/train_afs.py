@@ -7,8 +7,8 @@ the frozen encoder's own top-5 for that caption over the training gallery (the g
 among them, as at inference) with their GRF captions. Loss: 1 - cos(AFS output, ground-truth image embedding)
 (the paper's best variant, image loss only). With probability --drop-captions a sample's captions are masked
 out, so that the same model serves AFS-PRF (images only, App. E.4). AdamW lr 3e-4, wd 0.01, cosine schedule
-over --epochs, early stopping after 10 epochs without a lower validation loss, or at the time budget; the
-checkpoint with the lowest validation loss is kept. Validation also reports MRR@5 of one AFS round.
+over --epochs, early stopping after 10 epochs without a better validation MRR@5 of one AFS round (Eq. 6-8, what
+the plugin runs), or at the time budget; the checkpoint with the best validation MRR@5 is kept.
 
 --rank-loss W adds W x a ranking loss that trains for what the plugin does with the output: q+ = unit(alpha q +
 beta positive) (Eq. 8's positive part, the plugin's defaults) must score the ground-truth image above the query's
@@ -79,7 +79,7 @@ def main():
     opt = torch.optim.AdamW(afs.parameters(), lr=3e-4, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     os.makedirs(args.out, exist_ok=True)
-    log, best, since_best = [], float("inf"), 0
+    log, best, since_best = [], -1.0, 0
     for epoch in range(args.epochs):
         afs.train()
         rows = np.array([rng.choice(c) for c in by_image])[rng.permutation(len(by_image))]
@@ -107,8 +107,8 @@ def main():
         log.append({"epoch": epoch + 1, "train_loss": total / len(rows), "val_loss": val_loss, "val_MRR@5": val_mrr,
                     "minutes": round(elapsed, 1)})
         print(json.dumps(log[-1]), flush=True)
-        if val_loss < best:
-            best, since_best = val_loss, 0
+        if val_mrr > best:
+            best, since_best = val_mrr, 0
             torch.save({"state": afs.state_dict(), "token_dim": cfg["text_width"], "embed_dim": cfg["embed_dim"],
                         "epoch": epoch + 1}, os.path.join(args.out, "best.pt"))
         else:
@@ -117,7 +117,7 @@ def main():
         if since_best >= 10 or elapsed + per_epoch > args.minutes:
             break
     json.dump({"val_MRR@5_none": none_mrr, "rank_loss": args.rank_loss, "epochs": log}, open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
-    print(f"best val loss {best:.4f}; {time.time() - start:.0f} s", flush=True)
+    print(f"best val MRR@5 {best:.4f} (none {none_mrr:.4f}); {time.time() - start:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

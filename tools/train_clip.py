@@ -1,6 +1,6 @@
 """Trains the small CLIP-style dual encoder on the emoji corpus (CPU, 2 threads, seeded).
 
-  /usr/bin/python3 tools/train_clip.py [--steps 1050 | --minutes M] [--text-steps 300] [--no-styles] [--no-words]
+  /usr/bin/python3 tools/train_clip.py [--steps 1500 | --minutes M] [--text-steps 300] [--no-styles] [--no-words]
                                        [--no-augment] [--out data/train]
 
 The recipe (each part can be switched off for an ablation at equal steps):
@@ -46,17 +46,13 @@ TEXT_TEMPERATURE = 0.05
 MAX_WORDNET_TOKENS = 32  # long glosses are cut: the head of a definition carries the meaning
 
 
-def norm(hexcode):
-    return "-".join(p for p in hexcode.upper().split("-") if p != "FE0F")
-
-
 def caption_groups(record, keywords, use_words):
     """Caption texts of one image by type; keyword types from the base emoji (+ the tone of a variant)."""
     groups = {}
     for c in record["captions"]:
         groups.setdefault(c["type"], []).append(c["text"])
     if use_words:
-        words = keywords.get(norm(record["emoji"])) or keywords.get(norm(record["concept"])) or {}
+        words = keywords.get(freetext.norm(record["emoji"])) or keywords.get(freetext.norm(record["concept"])) or {}
         tone = next((name for code, name in TONES.items() if code in record["emoji"].upper().split("-")), None)
         suffix = f", {tone}" if tone else ""
         lists = [", ".join(ws) + suffix for ws in words.values()]
@@ -168,7 +164,7 @@ def validate(model, tok, val, sel):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=1050, help="image steps to train (0: --minutes decides)")
+    ap.add_argument("--steps", type=int, default=1500, help="image steps to train (0: --minutes decides)")
     ap.add_argument("--minutes", type=float, default=0.0)
     ap.add_argument("--text-steps", type=int, default=300, help="WordNet-only steps before the image steps")
     ap.add_argument("--batch", type=int, default=256)

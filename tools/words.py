@@ -15,17 +15,11 @@ import json
 import os
 import re
 
+from freetext import code_points, norm
+
 WORDS = "data/cache/words"
 POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}  # data / index file -> synset type letter
 SENSES = 2  # the most frequent senses of a term (index files list them first)
-
-
-def norm(hexcode):
-    return "-".join(p for p in hexcode.upper().split("-") if p != "FE0F")
-
-
-def code_points(chars):
-    return norm("-".join(f"{ord(c):04X}" for c in chars))
 
 
 def emoji_keywords(training_ids):
@@ -75,7 +69,7 @@ def wordnet(vocabulary):
     # adjective satellites are stored as "s" in data.adj but indexed as "a"
     chosen = {k if k in synsets else k[:-1] + "s" for k in chosen}
     out = {}
-    for key in chosen:
+    for key in sorted(chosen):  # a fixed order: training samples synsets by position
         words, gloss = synsets[key]
         out[key] = [words, gloss, synsets[hyper[key][0]][0] if hyper[key] else []]
         for h in hypo[key]:
