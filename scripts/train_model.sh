@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Trains the emoji CLIP-style dual encoder (CPU, seeded, ~90 min on 2 cores: 300 WordNet steps + 1,500 image steps
+# Trains the emoji CLIP-style dual encoder (CPU, seeded, ~55 min on 2 cores: 1,000 image steps
 # with the Iconify styles, keyword captions and augmentation; see tools/train_clip.py), exports it to ONNX under the
 # HF CLIP contract in models/emoji-clip/ with fixtures, and checks the ONNX files in ONNX Runtime against PyTorch.
 # Needs the data: scripts/fetch_data.sh. Checkpoints go to data/train (last.pt every epoch; re-running resumes).
-#   Usage: scripts/train_model.sh [train_clip.py options, e.g. --steps 1050 --no-styles]
+#   Usage: scripts/train_model.sh [train_clip.py options, e.g. --steps 1000 --no-styles]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh

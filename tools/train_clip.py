@@ -1,19 +1,20 @@
 """Trains the small CLIP-style dual encoder on the emoji corpus (CPU, 2 threads, seeded).
 
-  /usr/bin/python3 tools/train_clip.py [--steps 1500 | --minutes M] [--text-steps 300] [--no-styles] [--no-words]
-                                       [--no-augment] [--out data/train]
+  /usr/bin/python3 tools/train_clip.py [--steps 1000 | --minutes M] [--no-styles] [--no-words] [--no-augment]
+                                       [--text-weight 0.25] [--keyword-share 0.3] [--text-steps 0] [--out data/train]
 
 The recipe (each part can be switched off for an ablation at equal steps):
 - images: the corpus' training vendors (apple, facebook, twitter) plus the Iconify artwork styles of
   scripts/fetch_styles.sh (data/styles_manifest.jsonl; --no-styles leaves them out);
 - captions: the manifest's typed captions plus, from data/words.json (scripts/fetch_words.sh), each training emoji's
-  CLDR and emojilib keywords, as a list and one keyword alone (what people type); a step draws a caption type at
-  random, then a caption of that type;
-- word knowledge (--no-words leaves it and the keyword captions out): first --text-steps steps on WordNet text
-  pairs only (a lemma against its gloss, its synonyms or its hypernym's lemmas, symmetric InfoNCE), then the same
-  loss on a smaller WordNet batch beside every image step, so that the image alignment does not wash it out;
-- augmentation (--no-augment keeps only the old scale/shift): random scale, shift and rotation, brightness /
-  contrast / saturation / small hue jitter, Gaussian blur on some images.
+  CLDR and emojilib keywords, as a list and one keyword alone (what people type); a caption comes from the keyword
+  types with probability --keyword-share, else from the manifest's types (a type at random, then a caption of it);
+- word knowledge (--no-words leaves it and the keyword captions out): beside every image step a batch of WordNet
+  text pairs (a lemma against its gloss, its synonyms or its hypernym's lemmas; symmetric InfoNCE, weight
+  --text-weight), so that words outside the captions get rows of their own that mean something; --text-steps N
+  runs N WordNet-only steps first (tried: 300 steps took the loss only from 5.55 to 4.85, see the model card);
+- augmentation (--no-augment keeps only the scale/shift): random scale and shift, brightness / contrast /
+  saturation / small hue jitter, Gaussian blur on a third of the images.
 Symmetric InfoNCE with a learnable temperature for images; AdamW with warm-up and a cosine schedule over the budget
 (--steps: over steps, so recipes compare at equal optimizer steps). After every epoch: validation MRR@5 (label
 caption -> exact image, training vendors' val split) and the free-text selection part (data/freetext_queries.tsv,
@@ -47,8 +48,9 @@ MAX_WORDNET_TOKENS = 32  # long glosses are cut: the head of a definition carrie
 
 
 def caption_groups(record, keywords, use_words):
-    """Caption texts of one image by type; keyword types from the base emoji (+ the tone of a variant)."""
-    groups = {}
+    """(the manifest's caption texts by type, the keyword caption texts by type): keywords of the base emoji (+ the
+    tone of a variant)."""
+    groups, extra = {}, {}
     for c in record["captions"]:
         groups.setdefault(c["type"], []).append(c["text"])
     if use_words:
@@ -57,22 +59,28 @@ def caption_groups(record, keywords, use_words):
         suffix = f", {tone}" if tone else ""
         lists = [", ".join(ws) + suffix for ws in words.values()]
         if lists:
-            groups["keywords"] = lists
-            groups["keyword"] = sorted({w + suffix for ws in words.values() for w in ws})
-    return list(groups.values())
+            extra["keywords"] = lists
+            extra["keyword"] = sorted({w + suffix for ws in words.values() for w in ws})
+    return list(groups.values()), list(extra.values())
+
+
+def caption(groups, rng, keyword_share):
+    """One caption: a keyword type with probability keyword_share (when the emoji has keywords), else one of the
+    manifest's types; then a caption of that type."""
+    manifest_groups, keyword_groups = groups
+    pick = keyword_groups if keyword_groups and rng.random() < keyword_share else manifest_groups
+    return rng.choice(rng.choice(pick))
 
 
 def augment(x, gen, full):
-    """x: float [B, 3, H, W] in [0, 1] on white. Scale / shift (/ rotation), white fill; then colour and blur."""
+    """x: float [B, 3, H, W] in [0, 1] on white. Random scale 0.85-1.15 and shift up to 4 px, white fill (vendors
+    draw the same emoji at different sizes); with `full` also colour jitter and blur."""
     b = x.shape[0]
     scale = 0.85 + 0.3 * torch.rand(b, generator=gen)
     shift = (torch.rand(b, 2, generator=gen) - 0.5) * (8 / 32)
-    angle = (torch.rand(b, generator=gen) - 0.5) * (math.radians(20) if full else 0.0)
     theta = torch.zeros(b, 2, 3)
-    theta[:, 0, 0] = torch.cos(angle) / scale
-    theta[:, 0, 1] = -torch.sin(angle) / scale
-    theta[:, 1, 0] = torch.sin(angle) / scale
-    theta[:, 1, 1] = torch.cos(angle) / scale
+    theta[:, 0, 0] = 1 / scale
+    theta[:, 1, 1] = 1 / scale
     theta[:, :, 2] = shift
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     x = F.grid_sample(x - 1.0, grid, align_corners=False, padding_mode="zeros") + 1.0
@@ -164,9 +172,11 @@ def validate(model, tok, val, sel):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=1500, help="image steps to train (0: --minutes decides)")
+    ap.add_argument("--steps", type=int, default=1000, help="image steps to train (0: --minutes decides)")
     ap.add_argument("--minutes", type=float, default=0.0)
-    ap.add_argument("--text-steps", type=int, default=300, help="WordNet-only steps before the image steps")
+    ap.add_argument("--text-steps", type=int, default=0, help="WordNet-only steps before the image steps")
+    ap.add_argument("--text-weight", type=float, default=0.25, help="weight of the WordNet loss beside each image step")
+    ap.add_argument("--keyword-share", type=float, default=0.3, help="share of image steps' captions taken from the keywords")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--text-batch", type=int, default=64, help="WordNet pairs beside each image step")
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -188,8 +198,8 @@ def main():
     words = json.load(open("data/words.json")) if args.words else {"emoji": {}, "wordnet": []}
     groups = [caption_groups(r, words["emoji"], args.words) for r in train]
     ids_of = {}
-    for gs in groups:
-        for g in gs:
+    for manifest_groups, keyword_groups in groups:
+        for g in manifest_groups + keyword_groups:
             for text in g:
                 if text not in ids_of:
                     ids_of[text] = tok.encode(text)
@@ -275,14 +285,14 @@ def main():
             set_lr()
             idx = order[b: b + args.batch]
             x = standardize(augment(train_img[idx].float() / 255.0, gen, args.augment))
-            ids, mask = pad([ids_of[rng.choice(rng.choice(groups[i]))] for i in idx])
+            ids, mask = pad([ids_of[caption(groups[i], rng, args.keyword_share)] for i in idx])
             img, _ = model.vision(x)
             txt, _ = model.text(ids, mask)
             logits = model.logit_scale.exp().clamp(max=100) * txt @ img.T
             labels = torch.arange(len(idx))
             loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
             if args.words:
-                loss = loss + text_pair_loss(model, pairs, args.text_batch, rng)
+                loss = loss + args.text_weight * text_pair_loss(model, pairs, args.text_batch, rng)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -292,7 +302,8 @@ def main():
                 break
         save_epoch(losses)
     json.dump({"history": history, "best": best, "params": params, "cfg": CFG, "seed": SEED, "batch": args.batch,
-               "text_batch": args.text_batch, "text_steps": text_steps, "lr": args.lr, "minutes": args.minutes, "steps": step,
+               "text_batch": args.text_batch, "text_steps": text_steps, "text_weight": args.text_weight,
+               "keyword_share": args.keyword_share, "lr": args.lr, "minutes": args.minutes, "steps": step,
                "styles": args.styles, "words": args.words, "augment": args.augment},
               open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
 
