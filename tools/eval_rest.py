@@ -176,10 +176,10 @@ def main():
 def examples(a):
     """The example searches without feedback: their top-5 labels, the acceptable emoji in bold."""
     targets = {q["text"]: q["variant"] for q in freetext.queries()}
-    lines = ["Example searches, no feedback (top 5; **bold** = an acceptable emoji, any variant):", ""]
+    lines = ["Example searches, no feedback (top 5 with scores; **bold** = an acceptable emoji, any variant):", ""]
     for text in EXAMPLES:
         hits = search(a.url, a.index, {**query({"text": text}), "size": 5, "_source": ["label"]})["hits"]["hits"]
-        shown = [f"**{h['_source']['label']}**" if h["_id"] in targets[text] else h["_source"]["label"] for h in hits]
+        shown = [(f"**{h['_source']['label']}**" if h["_id"] in targets[text] else h["_source"]["label"]) + f" {h['_score']:.3f}" for h in hits]
         lines.append(f"- `{text}` -> " + ", ".join(shown))
     return lines + [""]
 
