@@ -53,7 +53,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--drop-captions", type=float, default=0.25)
-    ap.add_argument("--rank-loss", type=float, default=1.0, help="weight of the ranking loss (0: cosine loss only)")
+    ap.add_argument("--rank-loss", type=float, default=0.0, help="weight of the ranking loss (0: cosine loss only)")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
