@@ -66,11 +66,11 @@ def main():
     val = load_split(model, cfg, tok, "val")
     none_mrr = metrics([rank_of(val.img @ val.q[i], val.target[i])[0] for i in range(len(val.target))])["MRR@5"]
     by_image = [np.where(train.target == i)[0] for i in range(len(train.records))]
-    # the ranking loss' candidates: each training query's top images, the ground truth put in place of the last
-    cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
-    missing = (cands != train.target[:, None]).all(axis=1)
-    cands[missing, -1] = train.target[missing]
-    gt_slot = np.argmax(cands == train.target[:, None], axis=1)
+    if args.rank_loss:  # its candidates: each training query's top images, the ground truth in place of the last
+        cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
+        missing = (cands != train.target[:, None]).all(axis=1)
+        cands[missing, -1] = train.target[missing]
+        gt_slot = np.argmax(cands == train.target[:, None], axis=1)
     print(f"train {len(train.records)} images / {len(train.target)} captions, val {len(val.records)}; "
           f"data ready in {time.time() - start:.0f} s; val MRR@5 without feedback {none_mrr:.4f}", flush=True)
 
