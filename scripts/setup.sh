@@ -7,12 +7,10 @@ command -v unzip >/dev/null || need_apt+=(unzip)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v npm >/dev/null || need_apt+=(npm)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
-have_jdk=""
-for candidate in ${RF_JAVA_HOME:-} /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-21-openjdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64; do
-  [ -x "$candidate/bin/java" ] && have_jdk=$candidate
-done
-# OpenSearch 3.x needs Java 21+; Debian releases that package it get it installed here, others are told by env.sh
-if [ -z "$have_jdk" ] && apt-cache policy openjdk-21-jdk-headless 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+# OpenSearch 3.x needs Java 21+: when env.sh finds none, Debian releases that package one get it installed here,
+# others are told by env.sh below
+if ! (. "$(dirname "${BASH_SOURCE[0]}")/env.sh") >/dev/null 2>&1 \
+  && apt-cache policy openjdk-21-jdk-headless 2>/dev/null | grep -q 'Candidate: [0-9]'; then
   need_apt+=(openjdk-21-jdk-headless)
 fi
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need_apt+=(python3-numpy)
