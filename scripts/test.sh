@@ -3,10 +3,11 @@
 #  1. Python reference tools (tokenizer, feedback math, metrics, Karpathy loader): unittest, NumPy only;
 #  2. the emoji corpus from npm (cached in data/cache; the real-cluster ingest test reads its PNGs);
 #  3. unit + OpenSearch test-framework tests (surefire), then a real 2-node OpenSearch cluster with the plugin
-#     installed and the REST/YAML integration tests against it (failsafe); the nodes are stopped by PID.
+#     installed and the REST/YAML integration tests against it (failsafe), the web UI's browser test among them
+#     (Debian chromium + chromium-driver, screenshots in target/ui-screenshots); the nodes are stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/setup.sh
+RF_BROWSER=1 . scripts/setup.sh
 /usr/bin/python3 -m unittest discover -s tools -p 'test_*.py'
 bash scripts/fetch_corpus.sh
 mvn -B verify "$@"

@@ -4,8 +4,10 @@
 
 Creates the pipeline `emoji_encode` (base64 PNG -> `image` vector + `image_tokens`, GRF caption -> `caption` vector +
 `caption_tokens`: the token blocks the Attentive Feedback Summarizer reads) and the index (3 shards, `image`/`caption`
-rf_vector 256, token fields rf_tokens, `label`/`caption_text`/`vendor` kept for display), then bulk-loads
-the chosen split with a progress line. Query it by text afterwards, e.g. "red heart" with GRF feedback.
+rf_vector 256, token fields rf_tokens, `label`/`caption_text`/`vendor` kept for display, `thumbnail`: the PNG as
+base64 for the web UI, since rf_encode drops its input image), then bulk-loads the chosen split with a progress line.
+An index that already holds the split's documents is kept (re-running the demo reuses it). Query it by text
+afterwards, e.g. "red heart" with GRF feedback.
 """
 import argparse
 import base64
@@ -33,6 +35,14 @@ def main():
     ap.add_argument("--index", default="emoji")
     a = ap.parse_args()
     records = [r for r in load() if a.split == "all" or r["split"] in a.split.split(",")]
+    try:
+        count = call(f"{a.url}/{a.index}/_count")["count"]
+        if count == len(records):
+            print(f"[{a.index}] already holds the {count} documents of split [{a.split}]: kept")
+            return
+    except urllib.error.HTTPError as e:
+        if e.code != 404:
+            raise
     call(f"{a.url}/_ingest/pipeline/emoji_encode", "PUT", {"description": "emoji-clip image and caption embeddings", "processors": [
         {"rf_encode": {"image_field": "image_b64", "image_vector_field": "image",
                        "text_field": "caption_text", "text_vector_field": "caption", "image_tokens_field": "image_tokens",
@@ -43,7 +53,7 @@ def main():
             "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": 256}, "caption": {"type": "rf_vector", "dimension": 256},
                                         "image_tokens": {"type": "rf_tokens"}, "caption_tokens": {"type": "rf_tokens"},
                                         "label": {"type": "text"}, "caption_text": {"type": "text"}, "vendor": {"type": "keyword"},
-                                        "emoji": {"type": "keyword"}}}})
+                                        "emoji": {"type": "keyword"}, "thumbnail": {"type": "binary"}}}})
     except urllib.error.HTTPError as e:
         sys.exit(f"cannot create index [{a.index}] ({e.code}): delete it first or pick --index")
     start, failed = time.time(), 0
@@ -51,7 +61,8 @@ def main():
         lines = []
         for r in records[i: i + 200]:
             lines.append(json.dumps({"index": {"_id": doc_id(r)}}))
-            lines.append(json.dumps({"image_b64": base64.b64encode(open(r["path"], "rb").read()).decode(), "label": caption(r, ["label", "name"]),
+            png = base64.b64encode(open(r["path"], "rb").read()).decode()
+            lines.append(json.dumps({"image_b64": png, "thumbnail": png, "label": caption(r, ["label", "name"]),
                                      "caption_text": caption(r, ["tags", "name", "short_name", "category"]), "vendor": r["vendor"], "emoji": r["emoji"]}))
         res = call(f"{a.url}/{a.index}/_bulk", "POST", "\n".join(lines) + "\n", ndjson=True)
         failed += sum(1 for it in res["items"] if it["index"].get("error"))

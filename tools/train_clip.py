@@ -2,6 +2,7 @@
 
   /usr/bin/python3 tools/train_clip.py [--steps 1000 | --minutes M] [--no-styles] [--no-words] [--no-augment]
                                        [--text-weight 0.25] [--keyword-share 0.3] [--text-steps 0] [--out data/train]
+                                       [--init CHECKPOINT --lr 5e-4]
 
 The recipe (each part can be switched off for an ablation at equal steps):
 - images: the corpus' training vendors (apple, facebook, twitter) plus the Iconify artwork styles of
@@ -184,6 +185,8 @@ def main():
     ap.add_argument("--no-words", dest="words", action="store_false")
     ap.add_argument("--no-augment", dest="augment", action="store_false")
     ap.add_argument("--out", default="data/train")
+    ap.add_argument("--init", help="start from this checkpoint's weights (a fresh optimizer and schedule): training longer "
+                                   "costs only the new steps")
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
@@ -213,6 +216,12 @@ def main():
            "queries": [q for q in freetext.queries() if q["part"] == "selection"]}
 
     model = DualEncoder(CFG)
+    init_step = 0
+    if args.init:
+        ck = torch.load(args.init, weights_only=False)
+        model.load_state_dict(ck["state"])
+        init_step = ck["step"]
+        print(f"weights from {args.init} (trained {init_step} steps)", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"{params / 1e6:.2f}M parameters", flush=True)
 
@@ -304,7 +313,8 @@ def main():
     json.dump({"history": history, "best": best, "params": params, "cfg": CFG, "seed": SEED, "batch": args.batch,
                "text_batch": args.text_batch, "text_steps": text_steps, "text_weight": args.text_weight,
                "keyword_share": args.keyword_share, "lr": args.lr, "minutes": args.minutes, "steps": step,
-               "styles": args.styles, "words": args.words, "augment": args.augment},
+               "styles": args.styles, "words": args.words, "augment": args.augment,
+               "init": args.init, "init_steps": init_step},
               open(os.path.join(args.out, "train_log.json"), "w"), indent=1)
 
 

@@ -43,6 +43,8 @@ import org.opensearch.relevancefeedback.query.ScoredDocsQueryBuilder;
 import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
 import org.opensearch.relevancefeedback.rest.RestModelsAction;
 import org.opensearch.relevancefeedback.rest.RestRelevanceFeedbackSearchAction;
+import org.opensearch.relevancefeedback.rest.RestTokenizeAction;
+import org.opensearch.relevancefeedback.rest.RestUiAction;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
@@ -55,6 +57,7 @@ import org.opensearch.watcher.ResourceWatcherService;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -139,7 +142,13 @@ public class RelevanceFeedbackPlugin extends Plugin
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestRelevanceFeedbackSearchAction(), new RestModelsAction(models::get));
+        List<RestHandler> handlers = new ArrayList<>(
+            List.of(new RestRelevanceFeedbackSearchAction(), new RestModelsAction(models::get), new RestTokenizeAction(models::get))
+        );
+        if (RelevanceFeedbackSettings.UI_ENABLED.get(settings)) {
+            handlers.add(new RestUiAction());
+        }
+        return handlers;
     }
 
     @Override

@@ -122,6 +122,9 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.NodeScope
     );
 
+    /** Whether the node serves the web UI at {@code /_plugins/relevance_feedback/ui/}; off: that path is not registered. */
+    public static final Setting<Boolean> UI_ENABLED = Setting.boolSetting("plugins.relevance_feedback.ui.enabled", true, Setting.Property.NodeScope);
+
     /** Current node-level limits (feedback, query text, ingest images): set from the cluster settings by the plugin; defaults until then (unit tests). */
     public record FeedbackLimits(int maxRounds, int maxWindow, int maxAfsTopK, int maxTextChars, int maxImageBytes, ImagePreprocessor.Limits image) {
         static FeedbackLimits of(Settings settings) {
@@ -153,7 +156,7 @@ public final class RelevanceFeedbackSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS, UI_ENABLED);
     }
 
     private RelevanceFeedbackSettings() {}

@@ -36,6 +36,11 @@ public final class ClipTokenizer implements Closeable {
         return encoding.getIds();
     }
 
+    /** The BPE tokens of one text as strings, the same ones {@link #encode} gives ids of ("</w>" ends a word). */
+    public String[] tokens(String text) {
+        return tokenizer.encode(text).getTokens();
+    }
+
     @Override
     public void close() {
         tokenizer.close();

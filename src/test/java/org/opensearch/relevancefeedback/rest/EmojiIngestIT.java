@@ -1,17 +1,12 @@
 package org.opensearch.relevancefeedback.rest;
 
 import org.opensearch.client.Request;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -33,15 +28,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
 
     @SuppressWarnings("unchecked")
     public void testIngestedEmbeddingsAndTextQueriesMatchPython() throws IOException {
-        Path manifest = Path.of("data/manifest.jsonl");
-        assertTrue("run scripts/fetch_corpus.sh first (scripts/test.sh does)", Files.exists(manifest));
-        List<Map<String, Object>> records = new ArrayList<>();
-        for (String line : Files.readAllLines(manifest)) {
-            Map<String, Object> r = parse(line);
-            if ("test".equals(r.get("split"))) {
-                records.add(r);
-            }
-        }
+        List<Map<String, Object>> records = records("test");
         assertEquals(3445, records.size());
 
         Request pipeline = new Request("PUT", "/_ingest/pipeline/emoji_encode");
@@ -286,35 +273,6 @@ public class EmojiIngestIT extends RealClusterTestCase {
         assertEquals(what, expected.length, actual.size());
         for (int d = 0; d < expected.length; d++) {
             assertEquals(what + " dim " + d, expected[d], actual.get(d).floatValue(), 1e-4f);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String caption(Map<String, Object> record, String... kinds) {
-        for (String kind : kinds) {
-            for (Object c : (List<Object>) record.get("captions")) {
-                Map<String, Object> caption = (Map<String, Object>) c;
-                if (kind.equals(caption.get("type"))) {
-                    return (String) caption.get("text");
-                }
-            }
-        }
-        throw new AssertionError("no caption of " + List.of(kinds));
-    }
-
-    /** The query caption of tools/evaluate.py. */
-    private static String label(Map<String, Object> record) {
-        return caption(record, "label", "name");
-    }
-
-    /** The GRF caption of tools/evaluate.py. */
-    private static String grfCaption(Map<String, Object> record) {
-        return caption(record, "tags", "name", "short_name", "category");
-    }
-
-    private static Map<String, Object> parse(String json) throws IOException {
-        try (XContentParser p = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json)) {
-            return p.map();
         }
     }
 }

@@ -10,6 +10,9 @@ import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -79,5 +82,48 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
             sb.append(i == 0 ? "" : ",").append(v[i]);
         }
         return sb.append(']').toString();
+    }
+
+    /** The emoji corpus manifest's records of one split (scripts/fetch_corpus.sh writes it), in file order. */
+    protected static List<Map<String, Object>> records(String split) throws IOException {
+        Path manifest = Path.of("data/manifest.jsonl");
+        assertTrue("run scripts/fetch_corpus.sh first (scripts/test.sh does)", Files.exists(manifest));
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (String line : Files.readAllLines(manifest)) {
+            Map<String, Object> r = parse(line);
+            if (split.equals(r.get("split"))) {
+                records.add(r);
+            }
+        }
+        return records;
+    }
+
+    @SuppressWarnings("unchecked")
+    protected static String caption(Map<String, Object> record, String... kinds) {
+        for (String kind : kinds) {
+            for (Object c : (List<Object>) record.get("captions")) {
+                Map<String, Object> caption = (Map<String, Object>) c;
+                if (kind.equals(caption.get("type"))) {
+                    return (String) caption.get("text");
+                }
+            }
+        }
+        throw new AssertionError("no caption of " + List.of(kinds));
+    }
+
+    /** The query caption of tools/evaluate.py. */
+    protected static String label(Map<String, Object> record) {
+        return caption(record, "label", "name");
+    }
+
+    /** The GRF caption of tools/evaluate.py. */
+    protected static String grfCaption(Map<String, Object> record) {
+        return caption(record, "tags", "name", "short_name", "category");
+    }
+
+    protected static Map<String, Object> parse(String json) throws IOException {
+        try (XContentParser p = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json)) {
+            return p.map();
+        }
     }
 }

@@ -1,0 +1,107 @@
+package org.opensearch.relevancefeedback.rest;
+
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.inference.ModelService;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.BytesRestResponse;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.transport.client.node.NodeClient;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.opensearch.rest.RestRequest.Method.GET;
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+/**
+ * {@code POST /_plugins/relevance_feedback/_tokenize {"text": ["red heart"]}}: the model's BPE tokens of each text,
+ * start and end tokens included, so that a client can put the summarizer's per-token {@code saliency.caption_tokens}
+ * scores on the caption's words (the analogue of {@code _analyze} for the model's tokenizer).
+ */
+public final class RestTokenizeAction extends BaseRestHandler {
+
+    private final Supplier<ModelService> models;
+
+    public RestTokenizeAction(Supplier<ModelService> models) {
+        this.models = models;
+    }
+
+    @Override
+    public String getName() {
+        return "relevance_feedback_tokenize";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(GET, "/_plugins/relevance_feedback/_tokenize"), new Route(POST, "/_plugins/relevance_feedback/_tokenize"));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        if (request.hasContentOrSourceParam() == false) {
+            throw new IllegalArgumentException("a request body with [text] is required");
+        }
+        Object text;
+        try (XContentParser parser = request.contentOrSourceParamParser()) {
+            Map<String, Object> body = parser.map();
+            for (String key : body.keySet()) {
+                if (key.equals("text") == false) {
+                    throw new IllegalArgumentException("unknown parameter [" + key + "], expected [text]");
+                }
+            }
+            text = body.get("text");
+        }
+        List<String> texts = texts(text);
+        ModelService service = models.get();
+        if (service == null || service.encoder() == null) {
+            throw new IllegalArgumentException("[_tokenize] needs the model, which did not load on this node" + (service == null ? "" : ": " + service.failure()));
+        }
+        List<String[]> tokens = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            tokens.add(service.encoder().tokenizer().tokens(t));
+        }
+        return channel -> {
+            XContentBuilder builder = channel.newBuilder();
+            builder.startObject().startArray("tokens");
+            for (String[] t : tokens) {
+                builder.value(t);
+            }
+            builder.endArray().endObject();
+            channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));
+        };
+    }
+
+    /** [text] as a list: one string or an array of strings, within the node's text limits. */
+    static List<String> texts(Object text) {
+        List<?> values = text instanceof List<?> list ? list : text == null ? List.of() : List.of(text);
+        RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException("[text] is required: a string or an array of strings");
+        }
+        if (values.size() > limits.maxWindow()) {
+            throw new IllegalArgumentException(
+                "[text] has " + values.size() + " items, more than " + limits.maxWindow() + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])"
+            );
+        }
+        List<String> texts = new ArrayList<>(values.size());
+        for (Object v : values) {
+            if (v instanceof String == false) {
+                throw new IllegalArgumentException("[text] must be a string or an array of strings, got [" + v + "]");
+            }
+            String t = (String) v;
+            if (t.length() > limits.maxTextChars()) {
+                throw new IllegalArgumentException(
+                    "[text] has " + t.length() + " characters, more than " + limits.maxTextChars() + " (setting [" + RelevanceFeedbackSettings.MAX_TEXT_CHARS.getKey() + "])"
+                );
+            }
+            texts.add(t);
+        }
+        return texts;
+    }
+}

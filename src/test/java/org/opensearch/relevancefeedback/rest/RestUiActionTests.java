@@ -1,0 +1,38 @@
+package org.opensearch.relevancefeedback.rest;
+
+import org.opensearch.common.settings.Settings;
+import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
+import org.opensearch.rest.RestHandler;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.util.List;
+
+public class RestUiActionTests extends OpenSearchTestCase {
+
+    private static List<RestHandler> handlers(Settings settings) {
+        return new RelevanceFeedbackPlugin().getRestHandlers(settings, null, null, null, null, null, null);
+    }
+
+    public void testTheUiIsOnByDefaultAndANodeSettingTurnsItOff() {
+        assertTrue(handlers(Settings.EMPTY).stream().anyMatch(h -> h instanceof RestUiAction));
+        Settings off = Settings.builder().put("plugins.relevance_feedback.ui.enabled", false).build();
+        assertTrue(handlers(off).stream().noneMatch(h -> h instanceof RestUiAction));
+        assertTrue("the API stays", handlers(off).stream().anyMatch(h -> h instanceof RestRelevanceFeedbackSearchAction));
+    }
+
+    public void testThePagesAreInTheJarAndTheirRoutesAreFixed() {
+        RestUiAction ui = new RestUiAction();
+        assertEquals(3, ui.routes().size());
+        assertTrue(RestUiAction.CSP.contains("script-src 'self'"));
+        assertFalse("no inline scripts", RestUiAction.CSP.contains("unsafe-inline"));
+    }
+
+    public void testTokenizeTextsAreCheckedAgainstTheLimits() {
+        assertEquals(List.of("a", "b"), RestTokenizeAction.texts(List.of("a", "b")));
+        assertEquals(List.of("dog"), RestTokenizeAction.texts("dog"));
+        expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts(null));
+        expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts(List.of(3)));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts("x".repeat(2001)));
+        assertTrue(e.getMessage(), e.getMessage().contains("plugins.relevance_feedback.max_text_chars"));
+    }
+}
