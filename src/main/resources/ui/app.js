@@ -373,8 +373,8 @@ function card(hit, rank, move, saliency) {
   const mark = state.marks.get(hit._id);
   if (mark) item.classList.add(mark);
   item.append(frame(hit._id, sourceValue(source, value('thumbnail_field')), saliency));
-  const up = el('button', { type: 'button', class: 'thumb-up', 'aria-label': `relevant: ${text}`, 'aria-pressed': String(mark === 'up'), text: '👍' });
-  const down = el('button', { type: 'button', class: 'thumb-down', 'aria-label': `not relevant: ${text}`, 'aria-pressed': String(mark === 'down'), text: '👎' });
+  const up = el('button', { type: 'button', class: 'thumb-up', 'aria-label': `relevant: ${text}`, 'aria-pressed': String(mark === 'up'), text: '↑ yes' });
+  const down = el('button', { type: 'button', class: 'thumb-down', 'aria-label': `not relevant: ${text}`, 'aria-pressed': String(mark === 'down'), text: '↓ no' });
   up.addEventListener('click', () => toggleMark(hit._id, 'up'));
   down.addEventListener('click', () => toggleMark(hit._id, 'down'));
   item.append(
@@ -420,7 +420,8 @@ function paintHeat(canvas, patches) {
   canvas.width = n;
   canvas.height = n;
   patches.forEach((row, y) => row.forEach((v, x) => {
-    g.fillStyle = `rgba(255, ${Math.round(200 * (1 - v))}, 0, ${(0.15 + 0.6 * v).toFixed(3)})`;
+    // blue (least attended) to yellow (most): visible over the mostly warm emoji colours
+    g.fillStyle = `rgba(${Math.round(255 * v)}, ${Math.round(220 * v)}, ${Math.round(255 * (1 - v))}, 0.6)`;
     g.fillRect(x, y, 1, 1);
   }));
 }

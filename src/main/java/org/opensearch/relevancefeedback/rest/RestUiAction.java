@@ -63,7 +63,8 @@ public final class RestUiAction extends BaseRestHandler {
 
     @Override
     public List<Route> routes() {
-        return List.of(new Route(GET, BASE), new Route(GET, BASE + "/"), new Route(GET, BASE + "/{file}"));
+        // the trie treats "ui" and "ui/" as one path
+        return List.of(new Route(GET, BASE), new Route(GET, BASE + "/{file}"));
     }
 
     @Override

@@ -22,7 +22,7 @@ public class RestUiActionTests extends OpenSearchTestCase {
 
     public void testThePagesAreInTheJarAndTheirRoutesAreFixed() {
         RestUiAction ui = new RestUiAction();
-        assertEquals(3, ui.routes().size());
+        assertEquals(2, ui.routes().size());
         assertTrue(RestUiAction.CSP.contains("script-src 'self'"));
         assertFalse("no inline scripts", RestUiAction.CSP.contains("unsafe-inline"));
     }

@@ -6,7 +6,6 @@ import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
@@ -59,6 +58,7 @@ public class UiBrowserIT extends RealClusterTestCase {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
         driver = new ChromeDriver(service, options);
+        viewport(1280, 800, false);
         wait = new WebDriverWait(driver, Duration.ofSeconds(120));
         Files.createDirectories(SHOTS);
     }
@@ -154,6 +154,10 @@ public class UiBrowserIT extends RealClusterTestCase {
         toggle.click();
         assertEquals("true", toggle.getAttribute("aria-pressed"));
         assertTrue(driver.findElement(By.cssSelector("#explain .heat")).isDisplayed());
+        for (WebElement cardToggle : driver.findElements(By.cssSelector(".card .heat-toggle"))) {
+            cardToggle.click();
+        }
+        assertThat(driver.findElements(By.cssSelector(".card .heat")).stream().filter(WebElement::isDisplayed).count(), greaterThan(0L));
         shot("4-afs-heatmap");
         WebElement frame = driver.findElement(By.cssSelector("#explain .frame.feedback"));
         int w = frame.getSize().getWidth();
@@ -170,11 +174,12 @@ public class UiBrowserIT extends RealClusterTestCase {
         driver.findElement(By.cssSelector("#advanced summary")).click();
         WebElement k = driver.findElement(By.id("k"));
         k.clear();
-        k.sendKeys("0");
+        k.sendKeys("5000");
         driver.findElement(By.id("q")).sendKeys(Keys.ENTER);
         wait.until(d -> d.findElement(By.id("error")).isDisplayed());
         assertThat(driver.findElement(By.id("error")).getText(), containsString("400"));
-        assertThat(driver.findElement(By.id("error")).getText(), containsString("[k]"));
+        assertThat(driver.findElement(By.id("error")).getText(), containsString("(index setting [index.relevance_feedback.max_"));
+        shot("6-error");
 
         // deep links: an empty index says so; a shared link runs its search on load, also in a phone-sized window
         Request empty = new Request("PUT", "/emoji_ui_empty");
@@ -183,13 +188,13 @@ public class UiBrowserIT extends RealClusterTestCase {
         driver.get(ui() + "?index=emoji_ui_empty&q=dog&strategy=prf");
         wait.until(d -> d.findElements(By.cssSelector("#results .empty")).size() == 1);
         assertEquals("prf", driver.findElement(By.id("strategy")).getAttribute("value"));
-        driver.manage().window().setSize(new Dimension(390, 844));
+        viewport(390, 844, true);
         driver.get(ui() + "?index=" + INDEX + "&q=red%20heart&strategy=grf");
         waitForRounds(1);
         assertEquals("red heart", driver.findElement(By.id("q")).getAttribute("value"));
         assertEquals(20, driver.findElements(By.cssSelector(".card")).size());
         assertTrue("nothing wider than the phone", (Boolean) js("return document.documentElement.scrollWidth <= window.innerWidth"));
-        shot("6-phone");
+        shot("7-phone");
         expectThrows(NoAlertPresentException.class, () -> driver.switchTo().alert());
     }
 
@@ -243,8 +248,20 @@ public class UiBrowserIT extends RealClusterTestCase {
 
     /** Waits until the history holds {@code n} rounds and the page is idle again (buttons enabled). */
     private void waitForRounds(int n) {
-        wait.until(d -> d.findElements(By.cssSelector("#history .round")).size() == n && d.findElement(By.id("go")).isEnabled());
+        wait.until(
+            d -> d.findElement(By.id("go")).isEnabled()
+                && (d.findElements(By.cssSelector("#history .round")).size() == n || d.findElement(By.id("error")).isDisplayed())
+        );
         assertFalse(driver.findElement(By.id("error")).getText(), driver.findElement(By.id("error")).isDisplayed());
+        assertEquals(n, driver.findElements(By.cssSelector("#history .round")).size());
+    }
+
+    /** The page's viewport exactly (a window size would include the browser's own bars). */
+    private void viewport(int width, int height, boolean mobile) {
+        ((ChromeDriver) driver).executeCdpCommand(
+            "Emulation.setDeviceMetricsOverride",
+            Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile)
+        );
     }
 
     private List<String> ids() {
