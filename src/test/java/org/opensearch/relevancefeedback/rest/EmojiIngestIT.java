@@ -31,20 +31,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
         List<Map<String, Object>> records = records("test");
         assertEquals(3445, records.size());
 
-        Request pipeline = new Request("PUT", "/_ingest/pipeline/emoji_encode");
-        pipeline.setJsonEntity(
-            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
-                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
-                + "\"text_tokens_field\":\"caption_tokens\",\"batch_size\":32}}]}"
-        );
-        client().performRequest(pipeline);
-        Request create = new Request("PUT", "/" + INDEX);
-        create.setJsonEntity(
-            "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_encode\"},\"mappings\":{\"properties\":{"
-                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
-                + "\"caption_text\":{\"type\":\"text\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}}}}"
-        );
-        client().performRequest(create);
+        createEmojiIndex(INDEX, "");
         long start = System.nanoTime();
         for (int from = 0; from < records.size(); from += 200) {
             StringBuilder bulk = new StringBuilder();

@@ -84,6 +84,30 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
         return sb.append(']').toString();
     }
 
+    /**
+     * The ingest pipeline {@code emoji_encode} (rf_encode: {@code image_b64} -> {@code image} vector + {@code image_tokens},
+     * {@code caption_text} -> {@code caption} vector + {@code caption_tokens}) and a 3-shard index that uses it, with
+     * {@code extraProperties} (JSON members, each after a comma) added to its mapping.
+     */
+    protected static void createEmojiIndex(String index, String extraProperties) throws IOException {
+        Request pipeline = new Request("PUT", "/_ingest/pipeline/emoji_encode");
+        pipeline.setJsonEntity(
+            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
+                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
+                + "\"text_tokens_field\":\"caption_tokens\",\"batch_size\":32}}]}"
+        );
+        client().performRequest(pipeline);
+        Request create = new Request("PUT", "/" + index);
+        create.setJsonEntity(
+            "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_encode\"},\"mappings\":{\"properties\":{"
+                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
+                + "\"caption_text\":{\"type\":\"text\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}"
+                + extraProperties
+                + "}}}"
+        );
+        client().performRequest(create);
+    }
+
     /** The emoji corpus manifest's records of one split (scripts/fetch_corpus.sh writes it), in file order. */
     protected static List<Map<String, Object>> records(String split) throws IOException {
         Path manifest = Path.of("data/manifest.jsonl");

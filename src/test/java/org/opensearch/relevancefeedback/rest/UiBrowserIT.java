@@ -201,21 +201,7 @@ public class UiBrowserIT extends RealClusterTestCase {
     /** The emoji test gallery as scripts/demo.sh loads it (labels, GRF captions, token blocks, thumbnails), plus a hostile label. */
     @SuppressWarnings("unchecked")
     private void loadGallery() throws IOException {
-        Request pipeline = new Request("PUT", "/_ingest/pipeline/emoji_ui_encode");
-        pipeline.setJsonEntity(
-            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
-                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
-                + "\"text_tokens_field\":\"caption_tokens\",\"batch_size\":32}}]}"
-        );
-        client().performRequest(pipeline);
-        Request create = new Request("PUT", "/" + INDEX);
-        create.setJsonEntity(
-            "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_ui_encode\"},\"mappings\":{\"properties\":{"
-                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
-                + "\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"},\"label\":{\"type\":\"text\"},"
-                + "\"caption_text\":{\"type\":\"text\"},\"thumbnail\":{\"type\":\"binary\"}}}}"
-        );
-        client().performRequest(create);
+        createEmojiIndex(INDEX, ",\"label\":{\"type\":\"text\"},\"thumbnail\":{\"type\":\"binary\"}");
         List<Map<String, Object>> records = records("test");
         for (int from = 0; from < records.size(); from += 200) {
             StringBuilder bulk = new StringBuilder();
