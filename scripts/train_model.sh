@@ -4,6 +4,8 @@
 # HF CLIP contract in models/emoji-clip/ with fixtures, and checks the ONNX files in ONNX Runtime against PyTorch.
 # Needs the data: scripts/fetch_data.sh. Checkpoints go to data/train (last.pt every epoch; re-running resumes).
 #   Usage: scripts/train_model.sh [train_clip.py options, e.g. --steps 1000 --no-styles]
+# The shipped model is two runs: scripts/train_model.sh (1,000 steps, ~60 min), then
+#   scripts/train_model.sh --init models/emoji-clip/pytorch_model.pt --steps 600 --lr 5e-4   (600 more, ~45-75 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh

@@ -236,8 +236,11 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     best, step, epoch, history, spent = -1.0, 0, 0, [], 0.0
     last = os.path.join(args.out, "last.pt")
-    if os.path.exists(last):
-        ck = torch.load(last, weights_only=False)
+    ck = torch.load(last, weights_only=False) if os.path.exists(last) else None
+    if ck is not None and ck.get("init") != args.init:  # e.g. the first stage's last.pt when a second stage starts
+        print(f"{last} belongs to a run with --init {ck.get('init')}: starting afresh", flush=True)
+        ck = None
+    if ck is not None:
         model.load_state_dict(ck["state"])
         opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"])
@@ -269,7 +272,7 @@ def main():
             best = val_mrr + sel_mrr
             torch.save({"state": model.state_dict(), "cfg": CFG, "epoch": epoch, "step": step}, os.path.join(args.out, "best.pt"))
         torch.save({"state": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "random": rng.getstate(), "best": best,
-                    "step": step, "epoch": epoch, "history": history, "spent": time.time() - start}, last)
+                    "step": step, "epoch": epoch, "history": history, "spent": time.time() - start, "init": args.init}, last)
         model.train()
 
     model.train()
