@@ -136,7 +136,10 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         if (differing == 0) {
             assertEquals(strategy + " round " + round, theirs, mine);
         }
-        assertTrue(strategy + " round " + round + ": " + differing + " ranks differ", differing <= 1);
+        // Original Rocchio takes its negatives from the edge of the top-100 window, where near-tied scores among 3,445
+        // images decide; a flip there changes that query's later rounds (2 of 173 at round 5 with the 1,584-step model).
+        int allowed = strategy.endsWith("_original") ? 2 : 1;
+        assertTrue(strategy + " round " + round + ": " + differing + " ranks differ", differing <= allowed);
         return differing;
     }
 
@@ -262,11 +265,20 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                     // Same hits with the same scores. Lucene may score a small segment by exact search and a large
                     // one through the graph: the same similarity summed in another order can differ in the last bit
                     // of a float, and hits with tied scores (identical images) come in shard order.
+                    // A hit tied with another at the k-th place may be either of the two (doc 82 or 88 of query 360
+                    // with the 1,584-step model): a hit in one answer only must be tied with a hit in the other only.
                     Map<String, Double> a = scoresById(one);
                     Map<String, Double> b = scoresById(other);
-                    assertEquals(what, a.keySet(), b.keySet());
+                    assertEquals(what, a.size(), b.size());
                     for (Map.Entry<String, Double> e : a.entrySet()) {
-                        assertEquals(what + " " + e.getKey(), e.getValue(), b.get(e.getKey()), 1e-6);
+                        if (b.containsKey(e.getKey())) {
+                            assertEquals(what + " " + e.getKey(), e.getValue(), b.get(e.getKey()), 1e-6);
+                        } else {
+                            assertTrue(
+                                what + ": " + e.getKey() + " (" + e.getValue() + ") is not tied with a hit of " + b,
+                                b.entrySet().stream().anyMatch(o -> a.containsKey(o.getKey()) == false && Math.abs(o.getValue() - e.getValue()) <= 1e-6)
+                            );
+                        }
                     }
                 }
             }
