@@ -127,6 +127,15 @@ public final class RelevanceFeedbackSettings {
 
     /** Current node-level limits (feedback, query text, ingest images): set from the cluster settings by the plugin; defaults until then (unit tests). */
     public record FeedbackLimits(int maxRounds, int maxWindow, int maxAfsTopK, int maxTextChars, int maxImageBytes, ImagePreprocessor.Limits image) {
+        /** A query, feedback or tokenize text longer than [max_text_chars] is refused before tokenization. */
+        public void checkTextLength(String text) {
+            if (text.length() > maxTextChars) {
+                throw new IllegalArgumentException(
+                    "[text] has " + text.length() + " characters, more than " + maxTextChars + " (setting [" + MAX_TEXT_CHARS.getKey() + "])"
+                );
+            }
+        }
+
         static FeedbackLimits of(Settings settings) {
             return new FeedbackLimits(
                 MAX_ROUNDS.get(settings),

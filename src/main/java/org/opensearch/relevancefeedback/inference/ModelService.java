@@ -104,16 +104,11 @@ public final class ModelService implements Closeable, Inference {
     /** Encodes query / feedback texts on the inference pool, in one batch. */
     @Override
     public void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
-        int max = RelevanceFeedbackSettings.feedbackLimits().maxTextChars();
-        for (String text : texts) {
-            if (text.length() > max) {
-                listener.onFailure(
-                    new IllegalArgumentException(
-                        "[text] has " + text.length() + " characters, more than " + max + " (setting [" + RelevanceFeedbackSettings.MAX_TEXT_CHARS.getKey() + "])"
-                    )
-                );
-                return;
-            }
+        try {
+            texts.forEach(RelevanceFeedbackSettings.feedbackLimits()::checkTextLength);
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
+            return;
         }
         if (encoder == null) {
             listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which did not load on this node: " + failure));

@@ -94,13 +94,8 @@ public final class RestTokenizeAction extends BaseRestHandler {
             if (v instanceof String == false) {
                 throw new IllegalArgumentException("[text] must be a string or an array of strings, got [" + v + "]");
             }
-            String t = (String) v;
-            if (t.length() > limits.maxTextChars()) {
-                throw new IllegalArgumentException(
-                    "[text] has " + t.length() + " characters, more than " + limits.maxTextChars() + " (setting [" + RelevanceFeedbackSettings.MAX_TEXT_CHARS.getKey() + "])"
-                );
-            }
-            texts.add(t);
+            limits.checkTextLength((String) v);
+            texts.add((String) v);
         }
         return texts;
     }

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 
@@ -39,11 +40,8 @@ public final class RestUiAction extends BaseRestHandler {
         "text/css; charset=UTF-8"
     );
 
-    private final Map<String, byte[]> files;
-
-    public RestUiAction() {
-        this.files = Map.of("index.html", read("index.html"), "app.js", read("app.js"), "style.css", read("style.css"));
-    }
+    /** Each file's bytes, read from the jar once, when the node registers the handler. */
+    private final Map<String, byte[]> files = TYPES.keySet().stream().collect(Collectors.toUnmodifiableMap(name -> name, RestUiAction::read));
 
     private static byte[] read(String name) {
         try (InputStream in = RestUiAction.class.getResourceAsStream("/ui/" + name)) {
