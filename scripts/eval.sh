@@ -4,6 +4,8 @@
 # stops the node by PID.
 #   scripts/eval.sh [--split test] [--every 1] [--strategies none,prf,...,afs,afs_prf,explicit,temperature] [--out DIR]
 #   scripts/eval.sh --queries freetext [--part test|selection] ...   the hand-written free-text set (data/freetext_queries.tsv)
+#   scripts/eval.sh --queries image|like|composed|sessions [--part test|selection]   query by image, more like this,
+#     composed image + text, simulated multi-round sessions (tools/eval_inputs.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -15,7 +17,7 @@ url="http://127.0.0.1:$(cat target/eval-node/port)"
 split=test
 for arg in "$@"; do
   [ "${prev:-}" = "--split" ] && split=$arg
-  [ "${prev:-}" = "--queries" ] && [ "$arg" = freetext ] && split=test,test_unseen  # the whole google gallery
+  [ "${prev:-}" = "--queries" ] && { [ "$arg" = freetext ] || [ "$arg" = sessions ]; } && split=test,test_unseen  # the whole google gallery
   prev=$arg
 done
 /usr/bin/python3 tools/load_emoji.py --url "$url" --split "$split"

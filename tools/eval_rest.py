@@ -8,7 +8,8 @@ Index: built by tools/load_emoji.py (image + caption vectors from the plugin's e
 (text, encoded by the plugin); hit = the exact image; PRF/GRF rounds are a stateless client loop (each round sends
 the previous round's refined vector back); AFS / AFS-PRF round r is one request with `rounds: r`; explicit round r sends the original query with the target's first r
 other captions (cycling), which the plugin encodes and averages in. Also a temperature sweep of GRF round 1 (App. C).
-With --queries freetext the queries are the hand-written free-text set (tools/freetext.py; --part selection|test)
+With --queries image|like|composed|sessions: query by image, more like this, composed image + text and simulated
+multi-round sessions (tools/eval_inputs.py). With --queries freetext the queries are the hand-written free-text set (tools/freetext.py; --part selection|test)
 against the google test + test_unseen gallery, scored twice: exact image, and any image of the emoji's concept.
 Writes <out>/results.{json,csv,md} (results_variant.csv too) and, when matplotlib is installed, rounds.png and
 temperature.png.
@@ -93,13 +94,17 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--index", default="emoji")
     ap.add_argument("--split", default="test", help="label protocol: the split whose labels are the queries")
-    ap.add_argument("--queries", default="label", choices=["label", "freetext"],
-                    help="freetext: data/freetext_queries.tsv against the google test + test_unseen gallery")
-    ap.add_argument("--part", default="test", choices=["selection", "test"], help="freetext: which part of the set")
+    ap.add_argument("--queries", default="label", choices=["label", "freetext", "image", "like", "composed", "sessions"],
+                    help="freetext: data/freetext_queries.tsv against the google test + test_unseen gallery; image, like, "
+                         "composed, sessions: the query inputs of tools/eval_inputs.py")
+    ap.add_argument("--part", default="test", choices=["selection", "test"], help="freetext, composed, sessions: which part")
     ap.add_argument("--every", type=int, default=1, help="use every n-th query (1: all)")
     ap.add_argument("--out", default="target/eval")
     ap.add_argument("--strategies", default=",".join(ALL), help="a subset of " + ",".join(ALL))
     a = ap.parse_args()
+    if a.queries in ("image", "like", "composed", "sessions"):
+        import eval_inputs
+        return eval_inputs.run(a)
     chosen = a.strategies.split(",")
     pseudo = {s: fb for s, fb in STRATEGIES.items() if s in chosen}
     afs = {s: fb for s, fb in AFS.items() if s in chosen}

@@ -3,10 +3,10 @@
   /usr/bin/python3 tools/export_afs.py [--checkpoint data/afs/best.pt] [--out models/emoji-clip]
 
 Writes afs_model.onnx (contract in tools/afs_model.py; dynamic query / caption / image lengths, opset 14,
-onnx.checker) and fixtures/afs_cases.{json,bin}: three real test-split queries with their top-5 as the plugin
+onnx.checker) and fixtures/afs_cases.{json,bin}: real test-split queries with their top-5 as the plugin
 sees them (caption tokens of the 5 items concatenated unpadded, image tokens, int8-stored), run through PyTorch
-one query at a time as the plugin does: afs, afs_prf (captions replaced by one masked placeholder) and afs with
-region boxes (relevance_bias from the same rule as AttentiveFeedback.regionBias). Each case stores its inputs,
+one query at a time as the plugin does: afs, afs_prf (captions replaced by one masked placeholder), afs with
+region boxes and afs_prf without query words (a query by image) (relevance_bias from the same rule as AttentiveFeedback.regionBias). Each case stores its inputs,
 the model outputs and q' from Eq. 6-8 (tools/feedback_ref.afs_rocchio), in float32 little-endian.
 """
 import argparse
@@ -46,11 +46,12 @@ def region_bias(tokens, boxes, factor):
     return bias
 
 
-def case(afs, split, qi, with_captions, boxes=None, factor=2.0):
-    """One query as the plugin runs it: batch 1, captions concatenated at their real lengths."""
+def case(afs, split, qi, with_captions, boxes=None, factor=2.0, words=True):
+    """One query as the plugin runs it: batch 1, captions concatenated at their real lengths. Without words (a query by
+    image or by example documents) the query part is one masked zero token, as FeedbackSummarizer sends it."""
     top = split.top[qi]
-    tq = split.q_len[qi]
-    q_tokens = split.q_tokens[qi, :tq][None]
+    tq = split.q_len[qi] if words else 0
+    q_tokens = split.q_tokens[qi, :tq][None] if words else np.zeros((1, 1, split.q_tokens.shape[-1]), dtype=np.float32)
     if with_captions:
         caps = np.concatenate([split.cap_tokens[t, : split.cap_len[t]] for t in top])[None]
         cap_bias = np.zeros(caps.shape[1], dtype=np.float32)
@@ -61,7 +62,7 @@ def case(afs, split, qi, with_captions, boxes=None, factor=2.0):
     per_image = split.img_tokens.shape[1]
     img_bias = np.concatenate([region_bias(per_image, (boxes or {}).get(i, []), factor) for i in range(len(top))])
     bias = np.concatenate([cap_bias, img_bias])[None].astype(np.float32)
-    inputs = [torch.from_numpy(q_tokens), torch.ones(1, tq, dtype=torch.long), torch.from_numpy(caps), torch.from_numpy(imgs), torch.from_numpy(bias)]
+    inputs = [torch.from_numpy(q_tokens), torch.ones(1, tq, dtype=torch.long) if words else torch.zeros(1, 1, dtype=torch.long), torch.from_numpy(caps), torch.from_numpy(imgs), torch.from_numpy(bias)]
     with torch.no_grad():
         pos, att = afs(*inputs)
     pos, att = pos[0].numpy(), att[0].numpy()
@@ -96,7 +97,8 @@ def main():
     args, afs, test = setup()
 
     cases = [("afs", *case(afs, test, 0, True)), ("afs_prf", *case(afs, test, 0, False)),
-             ("afs_regions", *case(afs, test, 7, True, {0: [(0.0, 0.0, 0.5, 0.5, True)], 2: [(0.25, 0.25, 0.5, 0.75, False)]}))]
+             ("afs_regions", *case(afs, test, 7, True, {0: [(0.0, 0.0, 0.5, 0.5, True)], 2: [(0.25, 0.25, 0.5, 0.75, False)]})),
+             ("afs_prf_no_words", *case(afs, test, 3, False, words=False))]
     path = os.path.join(args.out, "afs_model.onnx")
     inputs = cases[0][1]
     torch.onnx.export(afs, tuple(inputs), path, input_names=INPUTS, output_names=["positive", "attention"], opset_version=14,
@@ -113,7 +115,7 @@ def main():
         arrays = {}
         for key, value in list(zip(INPUTS, ins)) + list(outs.items()):
             if key == "query_mask":
-                continue  # all ones at batch 1
+                continue  # all ones at batch 1, or the one masked placeholder without words
             a = np.asarray(value, dtype=np.float32).reshape(-1)
             arrays[key] = [len(blob) // 4, len(a)]
             blob += a.astype("<f4").tobytes()

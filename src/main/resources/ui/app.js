@@ -190,7 +190,7 @@ function sourceFields() {
   return ['thumbnail_field', 'label_field', 'caption_text_field'].map(value).filter((f) => f);
 }
 
-/** One call of the feedback search endpoint; input is { text } or { vector }. */
+/** One call of the feedback search endpoint; input is { text }, { image }, { like } or { vector }. */
 function runQuery(input, feedback) {
   const k = number('k');
   const query = Object.assign({ field: value('field'), k, num_candidates: Math.max(100, 10 * k) }, input);
@@ -215,16 +215,32 @@ async function busy(message, work) {
 
 async function search() {
   const q = value('q').trim();
-  if (!value('index')) { showError('Pick an index first.'); return; }
   if (!q) { showError('Type a query first.'); return; }
+  await searchBy({ text: q }, `"${q}"`);
+  updateLink();
+}
+
+/** A fresh search (a new history) from a query input: { text }, { image } (base64) or { like: [id] }. */
+async function searchBy(input, title) {
+  if (!value('index')) { showError('Pick an index first.'); return; }
   const strategy = value('strategy');
-  await busy(`searching "${q}"…`, async () => {
+  await busy(`searching ${title}…`, async () => {
     // explicit feedback needs marks: the first search is plain kNN, Refine then uses the marks
     const feedback = strategy === 'none' || strategy === 'explicit' ? null : feedbackFor(strategy);
-    const response = await runQuery({ text: q }, feedback);
-    await pushRound(`"${q}"` + (feedback ? ` + ${strategy}` : ''), q, strategy, response, true);
-    updateLink();
+    const response = await runQuery(input, feedback);
+    await pushRound(title + (feedback ? ` + ${strategy}` : ''), input, strategy, response, true);
   });
+}
+
+/** Query by an image file the user picked: sent as base64, encoded by the model's vision tower. */
+function searchByFile() {
+  const file = $('#image').files[0];
+  if (!file) return;
+  const reader = new FileReader();
+  reader.onload = () => searchBy({ image: String(reader.result).replace(/^data:[^,]*,/, '') }, `image ${file.name}`);
+  reader.onerror = () => showError(`cannot read ${file.name}`);
+  reader.readAsDataURL(file);
+  $('#image').value = '';
 }
 
 /**
@@ -247,7 +263,7 @@ async function refine() {
     let response = null;
     const steps = [];
     if (regions.length) {
-      response = await runQuery({ text: base.query }, feedbackFor('afs', { regions }));
+      response = await runQuery(base.input, feedbackFor('afs', { regions }));
       vector = response.relevance_feedback.vector;
       steps.push(`afs with ${regions.length} box${regions.length > 1 ? 'es' : ''}`);
     }
@@ -260,11 +276,11 @@ async function refine() {
         steps.push(strategy);
       }
     }
-    await pushRound('refine: ' + steps.join(' + '), base.query, strategy, response, false);
+    await pushRound('refine: ' + steps.join(' + '), base.input, strategy, response, false);
   });
 }
 
-async function pushRound(title, query, strategy, response, fresh) {
+async function pushRound(title, input, strategy, response, fresh) {
   const hits = response.hits.hits;
   const previous = fresh ? null : state.rounds[state.current];
   const before = previous ? new Map(previous.hits.map((h, i) => [h._id, i + 1])) : null;
@@ -276,7 +292,7 @@ async function pushRound(title, query, strategy, response, fresh) {
   const feedback = (rf.rounds || []).flatMap((r) => r.feedback.map((f) => Object.assign({ round: r.round }, f)));
   await describeFeedback(feedback, hits);
   state.rounds = state.rounds.slice(0, state.current + 1);
-  state.rounds.push({ title, query, strategy, hits, vector: rf.vector, feedback, took: response.took, breakdown: rf.took, moves });
+  state.rounds.push({ title, input, strategy, hits, vector: rf.vector, feedback, took: response.took, breakdown: rf.took, moves });
   state.current = state.rounds.length - 1;
   state.marks.clear();
   state.regions = [];
@@ -375,12 +391,14 @@ function card(hit, rank, move, saliency) {
   item.append(frame(hit._id, sourceValue(source, value('thumbnail_field')), saliency));
   const up = el('button', { type: 'button', class: 'thumb-up', 'aria-label': `relevant: ${text}`, 'aria-pressed': String(mark === 'up'), text: '↑ yes' });
   const down = el('button', { type: 'button', class: 'thumb-down', 'aria-label': `not relevant: ${text}`, 'aria-pressed': String(mark === 'down'), text: '↓ no' });
+  const similar = el('button', { type: 'button', class: 'similar', 'aria-label': `more like this: ${text}`, text: 'similar' });
   up.addEventListener('click', () => toggleMark(hit._id, 'up'));
   down.addEventListener('click', () => toggleMark(hit._id, 'down'));
+  similar.addEventListener('click', () => searchBy({ like: [hit._id] }, `like ${text}`));
   item.append(
     el('div', { class: 'meta' }, el('span', { class: 'rank', text: `#${rank}` }), moveBadge(move), el('span', { class: 'score', text: hit._score.toFixed(4) })),
     el('div', { class: 'label', title: text, text }),
-    el('div', { class: 'marks' }, up, down),
+    el('div', { class: 'marks' }, up, down, similar),
   );
   return item;
 }
@@ -560,6 +578,7 @@ async function start() {
   $('#search').addEventListener('submit', (event) => { event.preventDefault(); search(); });
   $('#index').addEventListener('change', fillFields);
   $('#refine').addEventListener('click', refine);
+  $('#image').addEventListener('change', searchByFile);
   await loadModel();
   try {
     await loadIndices();

@@ -193,6 +193,16 @@ public class RelevanceFeedbackPlugin extends Plugin
         }
 
         @Override
+        public void encodeImage(String base64, ActionListener<float[]> listener) {
+            ModelService service = models.get();
+            if (service == null) {
+                listener.onFailure(new IllegalArgumentException("[image] needs the vision encoder, which is not set up on this node"));
+            } else {
+                service.encodeImage(base64, listener);
+            }
+        }
+
+        @Override
         public void summarize(
             float[][] query,
             List<float[][]> captions,

@@ -5,6 +5,7 @@ import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.relevancefeedback.inference.ImagePreprocessor;
 
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -73,7 +74,7 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
-    /** Largest image (decoded bytes) rf_encode accepts. */
+    /** Largest image (decoded bytes) rf_encode and a query's [image] accept. */
     public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.intSetting(
         "plugins.relevance_feedback.max_image_bytes",
         10 * 1024 * 1024,
@@ -83,7 +84,7 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
-    /** Largest image canvas (width x height, read from the header before decoding) rf_encode accepts. */
+    /** Largest image canvas (width x height, read from the header before decoding) rf_encode and a query's [image] accept. */
     public static final Setting<Integer> MAX_IMAGE_PIXELS = Setting.intSetting(
         "plugins.relevance_feedback.max_image_pixels",
         4096 * 4096,
@@ -133,6 +134,19 @@ public final class RelevanceFeedbackSettings {
                 throw new IllegalArgumentException(
                     "[text] has " + text.length() + " characters, more than " + maxTextChars + " (setting [" + MAX_TEXT_CHARS.getKey() + "])"
                 );
+            }
+        }
+
+        /** The bytes of a base64 image (query or document); an oversized one is refused before it is decoded. */
+        public byte[] imageBytes(String base64) {
+            // base64 is 4/3 of the bytes
+            if ((long) base64.length() * 3 / 4 > maxImageBytes) {
+                throw new IllegalArgumentException("image is larger than " + maxImageBytes + " bytes (setting [" + MAX_IMAGE_BYTES.getKey() + "])");
+            }
+            try {
+                return Base64.getMimeDecoder().decode(base64);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("not valid base64: " + e.getMessage(), e);
             }
         }
 

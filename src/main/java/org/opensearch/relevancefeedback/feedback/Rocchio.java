@@ -104,6 +104,21 @@ public final class Rocchio {
         return unit(sum);
     }
 
+    /**
+     * unit(w * a + (1 - w) * b) of two vectors of one length: a composed query (seed 003's training-free baseline, a
+     * reference image or example documents {@code a} and a modification text {@code b}).
+     */
+    public static float[] mix(float[] a, float[] b, double w) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("vectors of different lengths: [" + a.length + "] and [" + b.length + "]");
+        }
+        double[] sum = new double[a.length];
+        for (int d = 0; d < sum.length; d++) {
+            sum[d] = w * a[d] + (1 - w) * b[d];
+        }
+        return unit(sum);
+    }
+
     /** Softmax with the log-sum-exp shift, so tiny temperatures (huge logits) neither overflow nor give NaN. */
     static double[] softmax(double[] logits) {
         double max = Double.NEGATIVE_INFINITY;

@@ -38,13 +38,14 @@ public final class FeedbackSummarizer implements Closeable {
     }
 
     /**
-     * @param query the query text's word tokens [tokens][dims]
+     * @param query the query text's word tokens [tokens][dims]; none (a query by image or by example documents): the
+     *        summarizer's own CLS alone reads the feedback items
      * @param captions per feedback item its caption tokens; null to summarize the images only (AFS-PRF)
      * @param images per feedback item its image tokens (CLS + patches)
      * @param imageBias per item a logit bias per image token (region feedback), or null
      */
     public Output summarize(float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
-        int dims = query[0].length;
+        int dims = images.get(0)[0].length; // one token width for query, captions and images (the ONNX contract)
         int captionTokens = captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
         int imageTokens = images.stream().mapToInt(i -> i.length).sum();
         float[] captionFlat = new float[captionTokens * dims];
@@ -63,13 +64,16 @@ public final class FeedbackSummarizer implements Closeable {
                 at += b.length;
             }
         }
-        long[] mask = new long[query.length];
-        Arrays.fill(mask, 1);
+        long[] mask = new long[Math.max(1, query.length)];
+        Arrays.fill(mask, query.length == 0 ? 0 : 1);
+        if (query.length == 0) {
+            query = new float[][] { new float[dims] }; // a masked placeholder: the graph keeps a non-empty query part
+        }
         synchronized (predictor) {
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDList in = new NDList(
-                    named(manager.create(flatten(query, dims), new Shape(1, query.length, dims)), "query_tokens"),
-                    named(manager.create(mask, new Shape(1, query.length)), "query_mask"),
+                    named(manager.create(flatten(query, dims), new Shape(1, mask.length, dims)), "query_tokens"),
+                    named(manager.create(mask, new Shape(1, mask.length)), "query_mask"),
                     named(manager.create(captionFlat, new Shape(1, captionTokens, dims)), "caption_tokens"),
                     named(manager.create(imageFlat, new Shape(1, imageTokens, dims)), "image_tokens"),
                     named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias")

@@ -11,6 +11,12 @@ public interface Inference {
     /** Embeddings and word tokens of texts (one batch): the query text, explicit feedback words. */
     void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener);
 
+    /**
+     * The embedding of a query image given as base64 PNG / JPEG, decoded within the node's image limits (a bad or
+     * oversized image is an IllegalArgumentException).
+     */
+    void encodeImage(String base64, ActionListener<float[]> listener);
+
     /** One Attentive Feedback Summarizer pass, see {@link FeedbackSummarizer#summarize}. */
     void summarize(
         float[][] query,

@@ -118,6 +118,22 @@ public final class ModelService implements Closeable, Inference {
     }
 
     @Override
+    public void encodeImage(String base64, ActionListener<float[]> listener) {
+        if (encoder == null) {
+            listener.onFailure(new IllegalArgumentException("[image] needs the vision encoder, which did not load on this node: " + failure));
+            return;
+        }
+        executor().execute(ActionRunnable.supply(listener, () -> {
+            RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
+            try {
+                return encoder.encodeImages(List.of(limits.imageBytes(base64)))[0];
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot be read as an image: " + e.getMessage(), e);
+            }
+        }));
+    }
+
+    @Override
     public void summarize(
         float[][] query,
         List<float[][]> captions,

@@ -132,7 +132,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
                 continue;
             }
             try {
-                byte[] bytes = decodeBase64(stringValue(doc, imageField), limits.maxImageBytes());
+                byte[] bytes = limits.imageBytes(stringValue(doc, imageField));
                 inputs.add(encoder.preprocessor().pixelValues(bytes, limits.image()));
                 ok.add(i);
             } catch (Exception e) {
@@ -204,20 +204,6 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
             return s;
         }
         throw new IllegalArgumentException("must be a string, got " + (value == null ? "null" : "[" + value.getClass().getSimpleName() + "]"));
-    }
-
-    static byte[] decodeBase64(String value, int maxBytes) {
-        // base64 is 4/3 of the bytes: reject an oversized image before decoding it
-        if ((long) value.length() * 3 / 4 > maxBytes) {
-            throw new IllegalArgumentException(
-                "image is larger than " + maxBytes + " bytes (setting [" + RelevanceFeedbackSettings.MAX_IMAGE_BYTES.getKey() + "])"
-            );
-        }
-        try {
-            return Base64.getMimeDecoder().decode(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not valid base64: " + e.getMessage(), e);
-        }
     }
 
     private static List<Float> toList(float[] v) {

@@ -54,7 +54,10 @@ public final class FeedbackSearch {
         }
     }
 
-    /** The model and the query text's word tokens: what strategies afs / afs_prf need besides the hits. */
+    /**
+     * The model and the query text's word tokens (none for a query by image or by example documents): what strategies
+     * afs / afs_prf need besides the hits.
+     */
     public record Summarizer(Inference inference, float[][] queryTokens) {}
 
     /** What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. */
@@ -100,6 +103,8 @@ public final class FeedbackSearch {
     private long feedbackNanos;
     private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
     private List<ScoredDocsQueryBuilder.ScoredDoc> candidates;
+    /** The token width every stored block must have (AFS), set by the first block read. */
+    private int tokenWidth;
 
     /**
      * @param spec the feedback; null for {@link #firstPassOnly}
@@ -516,7 +521,11 @@ public final class FeedbackSearch {
                 throw new IllegalArgumentException("not a base64 string");
             }
             float[][] tokens = TokenCodec.decode(Base64.getDecoder().decode((String) value));
-            int dims = summarizer.queryTokens()[0].length;
+            if (tokenWidth == 0) {
+                // the query's words set the model's token width; a query without words takes the first block's
+                tokenWidth = summarizer.queryTokens().length > 0 ? summarizer.queryTokens()[0].length : tokens[0].length;
+            }
+            int dims = tokenWidth;
             int grid = (int) Math.round(Math.sqrt(tokens.length - 1));
             if (tokens[0].length != dims) {
                 problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;

@@ -143,7 +143,7 @@ public final class KnnSpec {
      */
     Query toLuceneQuery(QueryShardContext context, String queryName) throws IOException {
         if (vector == null) {
-            throw new QueryShardException(context, "[" + queryName + "] has no [vector]: its [text] is encoded on the coordinating node of a search");
+            throw new QueryShardException(context, "[" + queryName + "] has no [vector]: its [text], [image] or [like] is turned into one on the coordinating node of a search");
         }
         float[] searched = VectorSimilaritySource.vectorField(context, field, vector, queryName).asIndexed(vector);
         int maxK = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_K);

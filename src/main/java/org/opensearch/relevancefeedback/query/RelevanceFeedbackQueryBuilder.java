@@ -16,6 +16,7 @@ import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.transport.client.Client;
 
@@ -42,8 +43,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     public static final String NAME = "relevance_feedback";
 
     private final KnnSpec knn;
-    /** The query as text, encoded on the coordinating node; null when the query carries a vector. */
-    private final String text;
+    /** Text, image, example documents or a composed pair, resolved to a vector on the coordinating node; NONE with a vector. */
+    private final QueryInput input;
     private final FeedbackSpec feedback;
     /** The node's model (text encoder, feedback summarizer; null in unit tests: then [text] cannot be used); never serialized. */
     private final Inference encoder;
@@ -55,26 +56,27 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     public RelevanceFeedbackQueryBuilder(KnnSpec knn, FeedbackSpec feedback) {
-        this(knn, null, feedback, null, null);
+        this(knn, QueryInput.NONE, feedback, null, null);
     }
 
-    /** A query by text: {@code knn} has no vector; {@code encoder} turns the text into one (and runs AFS). */
-    public RelevanceFeedbackQueryBuilder(KnnSpec knn, String text, FeedbackSpec feedback, Inference encoder) {
-        this(knn, text, feedback, encoder, null);
+    /**
+     * A query by text, image, example documents or a composed pair: {@code knn} has no vector; {@code encoder} turns the
+     * input into one (and runs AFS).
+     */
+    public RelevanceFeedbackQueryBuilder(KnnSpec knn, QueryInput input, FeedbackSpec feedback, Inference encoder) {
+        this(knn, input, feedback, encoder, null);
     }
 
     private RelevanceFeedbackQueryBuilder(
         KnnSpec knn,
-        String text,
+        QueryInput input,
         FeedbackSpec feedback,
         Inference encoder,
         Supplier<QueryBuilder> resolved
     ) {
-        if ((knn.vector() == null) == (text == null)) {
-            throw new IllegalArgumentException("[vector] is required unless [text] is given, and not both");
-        }
+        input.validate(knn.vector() != null);
         this.knn = knn;
-        this.text = text;
+        this.input = input;
         this.feedback = feedback;
         this.encoder = encoder;
         this.resolved = resolved;
@@ -83,7 +85,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     public RelevanceFeedbackQueryBuilder(StreamInput in, Inference encoder) throws IOException {
         super(in);
         this.knn = new KnnSpec(in);
-        this.text = in.readOptionalString();
+        this.input = new QueryInput(in);
         this.feedback = in.readOptionalWriteable(FeedbackSpec::new);
         this.encoder = encoder;
         this.resolved = null;
@@ -97,13 +99,17 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         return feedback;
     }
 
+    public QueryInput input() {
+        return input;
+    }
+
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
         if (resolved != null) {
             throw new IllegalStateException("[" + NAME + "] must be rewritten before it is sent to shards");
         }
         knn.writeTo(out);
-        out.writeOptionalString(text);
+        input.writeTo(out);
         out.writeOptionalWriteable(feedback);
     }
 
@@ -111,9 +117,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
         knn.toXContentFields(builder, params);
-        if (text != null) {
-            builder.field("text", text);
-        }
+        input.toXContentFields(builder);
         if (feedback != null) {
             builder.field("feedback", feedback, params);
         }
@@ -124,19 +128,19 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, Inference encoder)
         throws IOException {
         SetOnce<FeedbackSpec> feedback = new SetOnce<>();
-        SetOnce<String> text = new SetOnce<>();
+        QueryInput.Parser input = new QueryInput.Parser();
         KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME, (name, p) -> {
             if ("feedback".equals(name)) {
                 feedback.set(FeedbackSpec.fromXContent(p));
-            } else if ("text".equals(name)) {
-                text.set(RequestValues.text(p, "text"));
-            } else {
-                return false;
+                return true;
             }
-            return true;
+            return input.parse(name, p);
         });
-        if ((parsed.spec().vector() == null) == (text.get() == null)) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] is required unless [text] is given, and not both");
+        QueryInput query = input.build();
+        try {
+            query.validate(parsed.spec().vector() != null);
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + e.getMessage());
         }
         if (feedback.get() != null && feedback.get().mode() == FeedbackSpec.Mode.RESCORE && parsed.spec().k() < feedback.get().topK()) {
             throw new ParsingException(
@@ -144,7 +148,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                 "[" + NAME + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (" + feedback.get().topK() + ") must be <= [k] (" + parsed.spec().k() + ")"
             );
         }
-        return new RelevanceFeedbackQueryBuilder(parsed.spec(), text.get(), feedback.get(), encoder).boost(parsed.boost())
+        return new RelevanceFeedbackQueryBuilder(parsed.spec(), query, feedback.get(), encoder).boost(parsed.boost())
             .queryName(parsed.queryName());
     }
 
@@ -160,7 +164,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
         KnnSpec rewritten = knn.rewrite(context);
         if (rewritten != knn) {
-            return new RelevanceFeedbackQueryBuilder(rewritten, text, feedback, encoder, null).boost(boost).queryName(queryName);
+            return new RelevanceFeedbackQueryBuilder(rewritten, input, feedback, encoder, null).boost(boost).queryName(queryName);
         }
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (coordinator == null || coordinator.getSearchRequest() instanceof SearchRequest == false) {
@@ -174,49 +178,74 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             result.set(scoredDocs(r, explain));
             listener.onResponse(null);
         }, listener::onFailure)));
-        return new RelevanceFeedbackQueryBuilder(knn, text, feedback, encoder, result::get).boost(boost).queryName(queryName);
+        return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get).boost(boost).queryName(queryName);
     }
 
     /**
-     * Encodes the query text and the explicit feedback texts if there are any (one batch), then runs the first pass
-     * and the feedback rounds over the targets of {@code request}.
+     * Turns the query input into a vector (the text and the explicit feedback texts in one batch, then the image or the
+     * example documents, then the composition), then runs the first pass and the feedback rounds over the targets of
+     * {@code request}.
      */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
-        if (hasFeedback()) {
-            try {
+        try {
+            if (hasFeedback()) {
                 FeedbackSearch.checkLimits(feedback); // before encoding any feedback text
-            } catch (IllegalArgumentException e) {
-                listener.onFailure(e);
-                return;
             }
+            if (input.like() != null) {
+                LikeDocuments.checkLimit(input.like());
+            }
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
+            return;
         }
         List<String> texts = new ArrayList<>();
-        if (text != null) {
-            texts.add(text);
+        if (input.text() != null) {
+            texts.add(input.text());
         }
         if (feedback != null) {
             texts.addAll(feedback.texts());
         }
-        if (hasFeedback() && feedback.strategy().attentive() && text == null) {
-            listener.onFailure(
-                new IllegalArgumentException(
-                    "strategy [" + feedback.strategy().label() + "] needs the query as [text]: the summarizer reads the query's word tokens"
+        if (encoder == null && (texts.isEmpty() == false || input.image() != null)) {
+            listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] and [image] need the model, which is not available here"));
+            return;
+        }
+        long start = System.nanoTime();
+        ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(encoded -> reference(client, request, ActionListener.wrap(reference -> {
+            long encodeNanos = System.nanoTime() - start;
+            int words = input.text() == null ? 0 : 1;
+            float[][] vectors = encoded == null ? new float[0][] : encoded.embeds();
+            float[] q = knn.vector();
+            if (reference != null) {
+                q = words == 0 ? reference : Rocchio.mix(reference, vectors[0], input.weight());
+            } else if (words == 1) {
+                q = vectors[0];
+            }
+            KnnSpec spec = new KnnSpec(knn.field(), q, knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
+            float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
+            float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
+            search(spec, feedbackTexts, queryTokens, client, request, ActionListener.map(listener, r -> r.withEncodeNanos(encodeNanos)));
+        }, listener::onFailure)), listener::onFailure);
+        if (texts.isEmpty()) {
+            encodedTexts.onResponse(null);
+        } else {
+            encoder.encodeTexts(texts, encodedTexts);
+        }
+    }
+
+    /** The reference vector: the encoded image, the examples' mean, or null when the input has neither. */
+    private void reference(Client client, SearchRequest request, ActionListener<float[]> listener) {
+        if (input.image() != null) {
+            encoder.encodeImage(
+                input.image(),
+                ActionListener.wrap(
+                    listener::onResponse,
+                    e -> listener.onFailure(e instanceof IllegalArgumentException ? new IllegalArgumentException("[image] " + e.getMessage(), e) : e)
                 )
             );
-        } else if (texts.isEmpty()) {
-            search(knn, new float[0][], null, client, request, listener);
-        } else if (encoder == null) {
-            listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] needs the text encoder, which is not available here"));
+        } else if (input.like() != null) {
+            LikeDocuments.vector(client, request, knn.field(), input.like(), listener);
         } else {
-            long start = System.nanoTime();
-            encoder.encodeTexts(texts, ActionListener.wrap(encoded -> {
-                long encodeNanos = System.nanoTime() - start;
-                float[][] vectors = encoded.embeds();
-                KnnSpec spec = text == null ? knn : knn.withVector(vectors[0]);
-                float[][] feedbackTexts = Arrays.copyOfRange(vectors, text == null ? 0 : 1, vectors.length);
-                ActionListener<FeedbackSearch.Result> timed = ActionListener.map(listener, r -> r.withEncodeNanos(encodeNanos));
-                search(spec, feedbackTexts, text == null ? null : encoded.tokens()[0], client, request, timed);
-            }, listener::onFailure));
+            listener.onResponse(null);
         }
     }
 
@@ -315,12 +344,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     @Override
     protected boolean doEquals(RelevanceFeedbackQueryBuilder other) {
-        return knn.equals(other.knn) && Objects.equals(text, other.text) && Objects.equals(feedback, other.feedback) && resolved == other.resolved;
+        return knn.equals(other.knn) && input.equals(other.input) && Objects.equals(feedback, other.feedback) && resolved == other.resolved;
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(knn, text, feedback);
+        return Objects.hash(knn, input, feedback);
     }
 
     @Override

@@ -87,11 +87,59 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         );
         assertNull(q.knn().vector());
         assertEquals(q, parseQuery(q.toString()));
-        assertThat(
-            expectThrows(ParsingException.class, () -> parseQuery("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"a\",\"vector\":[1,2,3,4,5,6,7,8]}}"))
-                .getMessage(),
-            containsString("[vector] is required unless [text] is given, and not both")
+    }
+
+    /** image, like (ids or {_index, _id}), composed pairs: parsed, printed and serialized back to equal builders. */
+    public void testQueryInputs() throws IOException {
+        String[] inputs = {
+            "\"image\":\"iVBORw0KGgo=\"",
+            "\"like\":[\"a\",{\"_index\":\"other\",\"_id\":\"b\"},{\"_id\":\"c\"}],\"include_like\":true",
+            "\"like\":\"a\",\"text\":\"dark skin tone\",\"reference_weight\":0.3",
+            "\"image\":\"iVBORw0KGgo=\",\"text\":\"red\"" };
+        for (String input : inputs) {
+            RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
+                "{\"relevance_feedback\":{\"field\":\"vec\"," + input + ",\"feedback\":{\"strategy\":\"prf\"}}}"
+            );
+            assertNull(q.knn().vector());
+            assertEquals(q, parseQuery(q.toString()));
+            assertEquals(q, assertSerialization(q));
+        }
+        QueryInput like = ((RelevanceFeedbackQueryBuilder) parseQuery("{\"relevance_feedback\":{\"field\":\"vec\"," + inputs[1] + "}}")).input();
+        assertEquals(
+            List.of(new QueryInput.Example(null, "a"), new QueryInput.Example("other", "b"), new QueryInput.Example(null, "c")),
+            like.like()
         );
+        assertEquals(QueryInput.DEFAULT_REFERENCE_WEIGHT, ((RelevanceFeedbackQueryBuilder) parseQuery("{\"relevance_feedback\":{\"field\":\"vec\"," + inputs[3] + "}}")).input().weight(), 0);
+    }
+
+    /** Exactly one query input, or one composed pair; anything else is a 400 naming the fields. */
+    public void testQueryInputErrors() {
+        String vector = "\"vector\":[1,2,3,4,5,6,7,8]";
+        String image = "\"image\":\"iVBORw0KGgo=\"";
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"a\"," + vector + "}}", "[vector] cannot be combined with [text], [image] or [like]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\"," + image + "," + vector + "}}", "[vector] cannot be combined with [text], [image] or [like]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\"," + image + ",\"like\":[\"a\"]}}", "[image] and [like] cannot be combined");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\"}}", "[vector] is required unless [text], [image] or [like] is given");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"like\":[]}}", "[like] must list at least one document id");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"like\":[null]}}", "[like[0]] must be a string, got [VALUE_NULL]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"like\":[{\"_index\":\"i\"}]}}", "[like[0]._id] is required");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"like\":[{\"id\":\"x\"}]}}", "[like[0]] unknown field [id]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"image\":\"\"}}", "[image] must not be empty");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\"," + image + ",\"reference_weight\":0.5}}", "[reference_weight] applies to a composed query only");
+        assertParseError(
+            "{\"relevance_feedback\":{\"field\":\"vec\"," + image + ",\"text\":\"a\",\"reference_weight\":1.5}}",
+            "[reference_weight] must be in [0, 1], got [1.5]"
+        );
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"text\":\"a\",\"include_like\":true}}", "[include_like] applies only with [like]");
+        assertParseError("{\"relevance_feedback\":{\"field\":\"vec\",\"like\":[\"a\"],\"include_like\":3}}", "[include_like] must be true or false");
+    }
+
+    /** The composed query: unit(w * reference + (1 - w) * text). */
+    public void testComposition() {
+        float[] q = Rocchio.mix(new float[] { 1, 0 }, new float[] { 0, 1 }, 0.75);
+        assertEquals(3 / Math.sqrt(10), q[0], 1e-7);
+        assertEquals(1 / Math.sqrt(10), q[1], 1e-7);
+        assertArrayEquals(new float[] { 0, 1 }, Rocchio.mix(new float[] { 1, 0 }, new float[] { 0, 1 }, 0), 0);
     }
 
     public void testAttentiveFeedback() throws IOException {

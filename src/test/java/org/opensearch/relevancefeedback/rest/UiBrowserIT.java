@@ -36,7 +36,8 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 /**
  * The web UI in a real browser (Debian's chromium, headless, through chromium-driver) against the real cluster with
  * the emoji test gallery loaded through rf_encode: search by keyboard, thumbs and refine (ranks move), history,
- * AFS heat map, caption word highlights and a drawn region box, readable API errors, an empty index by deep link,
+ * AFS heat map, caption word highlights and a drawn region box, query by an image file and "similar" (more like
+ * this), readable API errors, an empty index by deep link,
  * a phone-sized window, and a document whose label is HTML rendered as text. Screenshots go to
  * target/ui-screenshots/ (the ones in docs/ui/ come from here).
  */
@@ -169,6 +170,21 @@ public class UiBrowserIT extends RealClusterTestCase {
         waitForRounds(4);
         assertFalse(driver.findElement(By.id("error")).isDisplayed());
         assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("afs with 1 box"));
+
+        // query by an image file: the same picture comes first; "similar" on it: more like this, without itself
+        new Select(driver.findElement(By.id("strategy"))).selectByValue("none");
+        Map<String, Object> dog = records("test").stream().filter(r -> "dog face".equals(label(r))).findFirst().orElseThrow();
+        String dogId = dog.get("vendor") + "-" + dog.get("emoji");
+        driver.findElement(By.id("image")).sendKeys(Path.of((String) dog.get("path")).toAbsolutePath().toString());
+        waitForRounds(5);
+        assertEquals(dogId, ids().get(0));
+        assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("image "));
+        driver.findElement(By.cssSelector(".card[data-id='" + dogId + "'] .similar")).click();
+        waitForRounds(6);
+        assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("like dog face"));
+        assertEquals(20, ids().size());
+        assertFalse("the example is left out of its own results", ids().contains(dogId));
+        shot("8-similar");
 
         // an API error is shown readably and the page keeps working
         driver.findElement(By.cssSelector("#advanced summary")).click();
