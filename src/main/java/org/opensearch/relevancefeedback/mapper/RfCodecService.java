@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Only one plugin may replace an index's codec service. The k-NN plugin replaces it for indices with
  * {@code index.knn: true}, so we step aside there: on such indices {@code rf_vector} fields get Lucene's
- * default HNSW parameters (m 16, ef_construction 100) and at most 1024 dimensions.
+ * default HNSW parameters (m 16, ef_construction 100), and a mapping that asks for others is refused.
  */
 public final class RfCodecService extends CodecService {
 

@@ -68,9 +68,16 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         ).setSerializer((b, n, v) -> b.startObject(n).field("m", v.m()).field("ef_construction", v.efConstruction()).endObject(), Object::toString)
             .alwaysSerialize();
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+        /** The index has {@code index.knn: true}: the k-NN plugin's codec writes its vectors, with its own graph parameters. */
+        private final boolean knnIndex;
 
         public Builder(String name) {
+            this(name, false);
+        }
+
+        Builder(String name, boolean knnIndex) {
             super(name);
+            this.knnIndex = knnIndex;
         }
 
         @Override
@@ -80,6 +87,21 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         public RfVectorFieldMapper build(BuilderContext context) {
+            if (knnIndex && hnsw.getValue().equals(HnswParams.DEFAULT) == false) {
+                // refused rather than silently ignored: the graph would be built with m 16 whatever the mapping says
+                throw new MapperParsingException(
+                    "[hnsw] of ["
+                        + CONTENT_TYPE
+                        + "] field ["
+                        + name
+                        + "] cannot take effect in an index with [index.knn: true]: the k-NN plugin's codec writes that index's "
+                        + "segments and builds every graph with m "
+                        + HnswParams.DEFAULT.m()
+                        + ", ef_construction "
+                        + HnswParams.DEFAULT.efConstruction()
+                        + "; remove [hnsw] or put the field in an index without [index.knn]"
+                );
+            }
             RfVectorFieldType type = new RfVectorFieldType(
                 buildFullName(context),
                 dimension.getValue(),
@@ -91,7 +113,9 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         }
     }
 
-    public static final TypeParser PARSER = new TypeParser((n, c) -> new Builder(n));
+    public static final TypeParser PARSER = new TypeParser(
+        (n, c) -> new Builder(n, c.getSettings().getAsBoolean(RfCodecService.KNN_INDEX_SETTING, false))
+    );
 
     public static final class RfVectorFieldType extends MappedFieldType {
         private final int dimension;

@@ -3,6 +3,7 @@ package org.opensearch.relevancefeedback.mapper;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.xcontent.MediaTypeRegistry;
 import org.opensearch.index.mapper.DocumentMapper;
@@ -24,6 +25,25 @@ public class RfVectorFieldMapperTests extends MapperServiceTestCase {
     @Override
     protected Collection<? extends Plugin> getPlugins() {
         return List.of(new RelevanceFeedbackPlugin());
+    }
+
+    /** Whether the test's index has the k-NN plugin's {@code index.knn: true}. */
+    private boolean knnIndex;
+
+    @Override
+    protected Settings getIndexSettings() {
+        return knnIndex ? Settings.builder().put(super.getIndexSettings()).put("index.knn", true).build() : super.getIndexSettings();
+    }
+
+    /** Under index.knn the k-NN plugin's codec would build the graph with m 16 whatever the mapping says: refused. */
+    public void testHnswParametersAreRefusedUnderIndexKnn() throws Exception {
+        knnIndex = true;
+        assertMappingError(
+            "{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"m\":32}}",
+            "[hnsw] of [rf_vector] field [field] cannot take effect in an index with [index.knn: true]"
+        );
+        assertEquals(HnswParams.DEFAULT, ((RfVectorFieldMapper) mapper("{\"type\":\"rf_vector\",\"dimension\":4}").mappers().getMapper("field")).fieldType().hnsw());
+        mapper("{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"m\":16,\"ef_construction\":100}}"); // the defaults, as a mapping echoes them
     }
 
     private DocumentMapper mapper(String fieldJson) throws Exception {
