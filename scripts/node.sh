@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts / stops a real OpenSearch 3.6.0 cluster (the official integ-test zip from Maven Central) of one or
-# more nodes, each with the plugin installed, bound to 127.0.0.1. OpenSearch refuses to run as root, so the
-# nodes run as an unprivileged user (created if missing). --port is node 1's HTTP port (the one to talk to).
+# Starts / stops a real OpenSearch cluster (the official integ-test zip from Maven Central, 3.6.0 unless
+# --version says otherwise; the plugin zip must be built for the same version) of one or more nodes, each with
+# the plugin installed (and with --with-knn the official k-NN plugin of that version beside it), bound to
+# 127.0.0.1. OpenSearch refuses to run as root, so the nodes run as an unprivileged user (created if missing).
+# --port is node 1's HTTP port (the one to talk to).
 #
-#   scripts/node.sh start  [--port P] [--nodes N] [--plugin ZIP] [--dir DIR] [--heap 1g]
+#   scripts/node.sh start  [--port P] [--nodes N] [--plugin ZIP] [--dir DIR] [--heap 1g] [--version 3.5.0] [--with-knn]
 #   scripts/node.sh stop   [--dir DIR]
 #   scripts/node.sh status [--dir DIR]
 set -euo pipefail
@@ -17,6 +19,7 @@ PORT=""
 PLUGIN=""
 HEAP=1g
 NODES=1
+WITH_KNN=false
 
 cmd=${1:-}
 shift || true
@@ -27,6 +30,9 @@ while [ $# -gt 0 ]; do
     --dir) DIR=$2; shift 2 ;;
     --heap) HEAP=$2; shift 2 ;;
     --nodes) NODES=$2; shift 2 ;;
+    --version) OS_VERSION=$2; shift 2 ;;
+    --with-knn) WITH_KNN=true; shift ;;
+    "") shift ;;  # an empty argument from the build (no --with-knn)
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,11 +56,11 @@ running_pids() {
   return $found
 }
 
-distribution_zip() {
-  local zip=$HOME/.m2/repository/org/opensearch/distribution/integ-test-zip/opensearch/$OS_VERSION/opensearch-$OS_VERSION.zip
+# A zip artifact from Maven Central (cached in ~/.m2): group path, artifact, version.
+maven_zip() {
+  local zip=$HOME/.m2/repository/$1/$2/$3/$2-$3.zip
   if [ ! -f "$zip" ]; then
-    JAVA_HOME=$JAVA_HOME mvn -B -q dependency:get \
-      -Dartifact=org.opensearch.distribution.integ-test-zip:opensearch:$OS_VERSION:zip >&2
+    JAVA_HOME=$JAVA_HOME mvn -B -q dependency:get -Dartifact="$(echo "$1" | tr / .):$2:$3:zip" >&2
   fi
   echo "$zip"
 }
@@ -72,7 +78,7 @@ start() {
   rm -rf "$DIR"
   mkdir -p "$DIR"
   local zip i seeds="" names="" transport http
-  zip=$(distribution_zip)
+  zip=$(maven_zip org/opensearch/distribution/integ-test-zip opensearch "$OS_VERSION")
   declare -a transports https
   for i in $(seq 1 "$NODES"); do
     transports[$i]=$(free_port)
@@ -86,6 +92,11 @@ start() {
     unzip -q "$zip" -d "$DIR/n$i"
     OPENSEARCH_JAVA_HOME=$JAVA_HOME "$(home_dir "$i")/bin/opensearch-plugin" install --batch "file://$(readlink -f "$PLUGIN")" >"$DIR/n$i/plugin-install.log" 2>&1 \
       || { cat "$DIR/n$i/plugin-install.log" >&2; exit 1; }
+    if [ "$WITH_KNN" = true ]; then
+      OPENSEARCH_JAVA_HOME=$JAVA_HOME "$(home_dir "$i")/bin/opensearch-plugin" install --batch \
+        "file://$(maven_zip org/opensearch/plugin opensearch-knn "$OS_VERSION.0")" >>"$DIR/n$i/plugin-install.log" 2>&1 \
+        || { cat "$DIR/n$i/plugin-install.log" >&2; exit 1; }
+    fi
     {
       echo "cluster.name: rf-it"
       echo "node.name: rf-node-$i"

@@ -1,8 +1,10 @@
 package org.opensearch.relevancefeedback.query;
 
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
-import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.DirectoryReader;
@@ -51,10 +53,17 @@ public final class KnnQueryBench {
         Random random = new Random(42);
         Path dir = Files.createTempDirectory("knn-bench");
         try (MMapDirectory directory = new MMapDirectory(dir)) {
-            IndexWriterConfig config = new IndexWriterConfig().setRAMBufferSizeMB(2048).setCodec(new Lucene104Codec() {
+            IndexWriterConfig config = new IndexWriterConfig().setRAMBufferSizeMB(2048).setCodec(new FilterCodec(Codec.getDefault().getName(), Codec.getDefault()) {
+                // the default codec of whichever Lucene the build uses (3.5.0: 10.3, 3.6.0: 10.4), vectors in HNSW m 16 /
+                // ef 100 written per field, so that the segments read back with the default codec itself
                 @Override
-                public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                    return new Lucene99HnswVectorsFormat(16, 100);
+                public KnnVectorsFormat knnVectorsFormat() {
+                    return new PerFieldKnnVectorsFormat() {
+                        @Override
+                        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                            return new Lucene99HnswVectorsFormat(16, 100);
+                        }
+                    };
                 }
             });
             try (IndexWriter writer = new IndexWriter(directory, config)) {
