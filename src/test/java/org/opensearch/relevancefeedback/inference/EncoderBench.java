@@ -21,13 +21,14 @@ import java.util.regex.Pattern;
  * Encoder benchmark (scripts/bench_encoder.sh): the plugin's ClipEncoder (DJL + ONNX Runtime, tokenizer and
  * Pillow-exact preprocessing included) against a bare ONNX Runtime loop over the same model files in the same JVM
  * (the same tokenizer / preprocessing, then OrtSession.run), single thread, ONNX Runtime intra-op threads as given.
- * Data: the emoji test split's query texts and PNGs (data/manifest.jsonl from scripts/fetch_corpus.sh).
+ * Data: the emoji test split's query texts and PNGs (data/manifest.jsonl from scripts/fetch_corpus.sh). Arguments:
+ * intra-op threads (1), model folder (models/emoji-clip).
  */
 public final class EncoderBench {
 
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-        Path model = Path.of("models/emoji-clip");
+        Path model = Path.of(args.length > 1 ? args[1] : "models/emoji-clip"); // e.g. a scripts/convert_clip.sh folder
         List<String> texts = new ArrayList<>();
         List<byte[]> images = new ArrayList<>();
         Pattern path = Pattern.compile("\"path\": \"([^\"]+)\"");
