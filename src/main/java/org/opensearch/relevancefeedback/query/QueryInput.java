@@ -23,7 +23,7 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
      * The default weight of the reference in a composed query, chosen on the selection part of the composed eval task
      * (scripts/eval.sh --queries composed --part selection; docs/results.md).
      */
-    public static final float DEFAULT_REFERENCE_WEIGHT = 0.5f;
+    public static final float DEFAULT_REFERENCE_WEIGHT = 0.4f;
 
     /** A document given as an example: {@code index} null means the search's own targets. */
     public record Example(String index, String id) {
