@@ -21,23 +21,14 @@ import os
 import sys
 import time
 import urllib.error
-import urllib.request
 
 import numpy as np
 
 import feedback_ref as fb
+from bench_feedback import call
 
 DIMS, K, EF, TOP_K = 256, 10, 100, 5
 ROWS = ["knn", "rf", "knn + PRF (client loop)", "rf PRF (server)"]
-
-
-def call(url, method="GET", body=None):
-    ndjson = isinstance(body, bytes)
-    data = None if body is None else (body if ndjson else json.dumps(body).encode())
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/x-ndjson" if ndjson else "application/json"})
-    with urllib.request.urlopen(req, timeout=3600) as r:
-        return json.loads(r.read())
 
 
 def draw(seeds, rng, n):

@@ -21,6 +21,7 @@ import org.opensearch.transport.client.Client;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -475,8 +476,24 @@ public final class FeedbackSearch {
         client.search(request, ActionListener.wrap(response -> {
             passNanos.add(System.nanoTime() - start);
             failOnShardFailures(response);
-            then.accept(response.getHits().getHits());
+            SearchHit[] hits = response.getHits().getHits().clone();
+            Arrays.sort(hits, RANKING);
+            then.accept(hits);
         }, listener::onFailure));
+    }
+
+    /**
+     * Hits with exactly equal scores (identical vectors) come back in shard order, which depends on the shard layout;
+     * ranked by index and id instead, the top K that feedback reads is the same for 1, 3 or 5 shards. Ids that are both
+     * numbers compare as numbers, so documents with sequential ids keep their indexing order.
+     */
+    static final Comparator<SearchHit> RANKING = Comparator.comparingDouble((SearchHit h) -> -h.getScore())
+        .thenComparing(SearchHit::getIndex)
+        .thenComparing(SearchHit::getId, FeedbackSearch::compareIds);
+
+    static int compareIds(String a, String b) {
+        boolean numbers = a.length() < 19 && b.length() < 19 && a.chars().allMatch(Character::isDigit) && b.chars().allMatch(Character::isDigit);
+        return numbers && a.isEmpty() == false && b.isEmpty() == false ? Long.compare(Long.parseLong(a), Long.parseLong(b)) : a.compareTo(b);
     }
 
     /** A partial pass would be a silently wrong ranking, so any shard failure fails the query. */

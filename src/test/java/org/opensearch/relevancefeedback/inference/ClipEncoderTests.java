@@ -28,26 +28,8 @@ public class ClipEncoderTests extends LuceneTestCase {
 
     @SuppressWarnings("unchecked")
     public void testMatchesThePyTorchReference() throws Exception {
-        Map<String, Object> fixture;
-        try (
-            XContentParser parser = JsonXContent.jsonXContent.createParser(
-                NamedXContentRegistry.EMPTY,
-                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                Files.newInputStream(MODEL.resolve("fixtures/reference_outputs.json"))
-            )
-        ) {
-            fixture = parser.map();
-        }
-        Map<String, Object> vision;
-        try (
-            XContentParser parser = JsonXContent.jsonXContent.createParser(
-                NamedXContentRegistry.EMPTY,
-                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                Files.newInputStream(MODEL.resolve("config.json"))
-            )
-        ) {
-            vision = (Map<String, Object>) parser.map().get("vision_config");
-        }
+        Map<String, Object> fixture = json(MODEL.resolve("fixtures/reference_outputs.json"));
+        Map<String, Object> vision = (Map<String, Object>) json(MODEL.resolve("config.json")).get("vision_config");
         int grid = ((Number) vision.get("image_size")).intValue() / ((Number) vision.get("patch_size")).intValue();
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "auto", 2)) {
             assertEquals(((List<?>) ((List<Map<String, Object>>) fixture.get("texts")).get(0).get("text_embeds")).size(), encoder.dimension());
@@ -100,6 +82,18 @@ public class ClipEncoderTests extends LuceneTestCase {
             float[][] batch = encoder.encodeTexts(List.of("a photo of a cat", "grinning face"));
             assertArrayEquals(encoder.encodeTexts(List.of("grinning face"))[0], batch[1], 1e-5f);
             assertTrue("worst |java - pytorch| " + worst, worst < 1e-4);
+        }
+    }
+
+    private static Map<String, Object> json(Path file) throws Exception {
+        try (
+            XContentParser parser = JsonXContent.jsonXContent.createParser(
+                NamedXContentRegistry.EMPTY,
+                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                Files.newInputStream(file)
+            )
+        ) {
+            return parser.map();
         }
     }
 

@@ -1,11 +1,16 @@
 package org.opensearch.relevancefeedback.query;
 
 import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.index.shard.ShardId;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.SearchShardTarget;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
 
@@ -235,6 +240,20 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         String json = "{\"relevance_feedback\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":" + feedback + "}}";
         ParsingException e = expectThrows(ParsingException.class, () -> parseQuery(json));
         assertThat(e.getMessage(), containsString(expected));
+    }
+
+    /** Exactly tied hits are ranked by index then id (numbers as numbers), not in the shard order they arrive in. */
+    public void testTiedHitsRankByIndexThenId() {
+        SearchHit[] hits = { hit("b", "10", 0.5f), hit("a", "9", 0.5f), hit("a", "x", 0.5f), hit("a", "10", 0.5f), hit("b", "1", 0.9f) };
+        Arrays.sort(hits, FeedbackSearch.RANKING);
+        assertEquals(List.of("b/1", "a/9", "a/10", "a/x", "b/10"), Arrays.stream(hits).map(h -> h.getIndex() + "/" + h.getId()).toList());
+    }
+
+    private static SearchHit hit(String index, String id, float score) {
+        SearchHit hit = new SearchHit(0, id, Map.of(), Map.of());
+        hit.score(score);
+        hit.shard(new SearchShardTarget("node", new ShardId(index, "_na_", 0), null, null));
+        return hit;
     }
 
     public void testNodeLimits() {
