@@ -6,13 +6,16 @@ import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.client.WarningsHandler;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
+import org.opensearch.relevancefeedback.TestVectors;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import static org.hamcrest.Matchers.containsString;
 
@@ -267,6 +270,12 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                     // of a float, and hits with tied scores (identical images) come in shard order.
                     // A hit tied with another at the k-th place may be either of the two (doc 82 or 88 of query 360
                     // with the 1,584-step model): a hit in one answer only must be tied with a hit in the other only.
+                    // Near-duplicate images (embeddings equal to ~6e-8, e.g. docs 68, 96 and 157) score apart only in the
+                    // last float bit, which differs between shard layouts: when one of them takes the other's place in
+                    // a round's feedback, q' differs by design and only that swap is checked.
+                    if (swappedNearDuplicates(what, images, one, other)) {
+                        continue;
+                    }
                     Map<String, Double> a = scoresById(one);
                     Map<String, Double> b = scoresById(other);
                     assertEquals(what, a.size(), b.size());
@@ -283,6 +292,41 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                 }
             }
         }
+    }
+
+    /**
+     * True when the two answers read different feedback documents in some round; then every document read by one only
+     * must be a near-duplicate (cosine >= 1 - 1e-6) of one read by the other only, else the test fails.
+     */
+    @SuppressWarnings("unchecked")
+    private static boolean swappedNearDuplicates(String what, float[][] images, Map<String, Object> one, Map<String, Object> other) {
+        List<Object> roundsA = (List<Object>) ((Map<String, Object>) one.get("relevance_feedback")).get("rounds");
+        List<Object> roundsB = (List<Object>) ((Map<String, Object>) other.get("relevance_feedback")).get("rounds");
+        boolean swapped = false;
+        for (int r = 0; r < roundsA.size(); r++) {
+            Set<String> a = feedbackIds(roundsA.get(r));
+            Set<String> b = feedbackIds(roundsB.get(r));
+            for (String id : a) {
+                if (b.contains(id) == false) {
+                    swapped = true;
+                    float[] v = images[Integer.parseInt(id)];
+                    assertTrue(
+                        what + " round " + (r + 1) + ": feedback document " + id + " is no near-duplicate of one in " + b,
+                        b.stream().filter(o -> a.contains(o) == false).anyMatch(o -> TestVectors.cosine(v, images[Integer.parseInt(o)]) >= 1 - 1e-6)
+                    );
+                }
+            }
+        }
+        return swapped;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> feedbackIds(Object round) {
+        Set<String> ids = new HashSet<>();
+        for (Object f : (List<Object>) ((Map<String, Object>) round).get("feedback")) {
+            ids.add((String) ((Map<String, Object>) f).get("_id"));
+        }
+        return ids;
     }
 
     @SuppressWarnings("unchecked")

@@ -229,7 +229,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
             "POST",
             "/no_tokens/_search",
             "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(EmojiEmbeddings.load("images", 1)[0]) + ",\"feedback\":" + afs("afs_prf", 1) + "}}}",
-            "strategy [afs_prf] needs the query as [text]"
+            "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens]"
         );
         assertBadRequest(
             "POST",
