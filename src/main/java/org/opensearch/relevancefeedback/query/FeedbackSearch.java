@@ -61,7 +61,10 @@ public final class FeedbackSearch {
      */
     public record Summarizer(Inference inference, float[][] queryTokens) {}
 
-    /** What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. */
+    /**
+     * What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. Hits are
+     * null when the caller's own search runs the final kNN pass with q'.
+     */
     public record Result(
         float[] vector,
         List<ScoredDocsQueryBuilder.ScoredDoc> hits,
@@ -72,6 +75,11 @@ public final class FeedbackSearch {
         long feedbackNanos,
         long encodeNanos
     ) {
+        /** q alone, nothing searched yet: the caller's search is the only pass. */
+        static Result unranked(float[] vector) {
+            return new Result(vector, null, List.of(), Map.of(), List.of(), List.of(), 0, 0);
+        }
+
         /** The same result, with the time the query's text encoding took (the caller encodes before the search). */
         Result withEncodeNanos(long nanos) {
             return new Result(vector, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos, nanos);
@@ -93,6 +101,8 @@ public final class FeedbackSearch {
     private final QueryBuilder firstPass;
     private final int firstPassSize;
     private final KnnSpec retrieve;
+    /** Retrieve mode: the caller's search is the final pass, so a run ends at q'. */
+    private final boolean outerFinalPass;
     private final Summarizer summarizer;
     /** What the feedback passes read from the hits' _source. */
     private final String[] sourceFields;
@@ -114,6 +124,7 @@ public final class FeedbackSearch {
      * @param firstPass the query of the first pass, run with {@code firstPassSize}; its hits are the rescore candidates
      * @param retrieve retrieve mode: field, k (the final size), num_candidates and filter of the kNN passes with q';
      *        null: rescore mode
+     * @param outerFinalPass retrieve mode: end at q' without the final pass, the caller's search runs it
      * @param summarizer for strategies afs / afs_prf, else null
      */
     public FeedbackSearch(
@@ -124,6 +135,7 @@ public final class FeedbackSearch {
         QueryBuilder firstPass,
         int firstPassSize,
         KnnSpec retrieve,
+        boolean outerFinalPass,
         Summarizer summarizer
     ) {
         this.client = client;
@@ -134,6 +146,7 @@ public final class FeedbackSearch {
         this.firstPass = firstPass;
         this.firstPassSize = firstPassSize;
         this.retrieve = retrieve;
+        this.outerFinalPass = outerFinalPass;
         this.summarizer = summarizer;
         if (spec != null && spec.strategy().attentive()) {
             FeedbackSpec.Afs afs = spec.afs();
@@ -435,6 +448,8 @@ public final class FeedbackSearch {
     private void finish(float[] refined, ActionListener<Result> listener) {
         if (retrieve == null) {
             listener.onResponse(result(refined, candidates));
+        } else if (outerFinalPass) {
+            listener.onResponse(result(refined, null));
         } else {
             pass(refined, retrieve.k(), false, listener, hits -> listener.onResponse(result(refined, scoredDocs(hits))));
         }

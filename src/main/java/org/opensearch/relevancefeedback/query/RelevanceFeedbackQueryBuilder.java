@@ -15,6 +15,7 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.Inference;
@@ -173,12 +174,42 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         SearchRequest request = (SearchRequest) coordinator.getSearchRequest();
         boolean explain = request.source() != null && Boolean.TRUE.equals(request.source().explain());
         SetOnce<QueryBuilder> result = new SetOnce<>();
-        context.registerAsyncAction((client, listener) -> search(client, request, ActionListener.wrap(r -> {
+        boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request.source(), knn.k());
+        context.registerAsyncAction((client, listener) -> search(client, request, outerFinalPass, ActionListener.wrap(r -> {
             r.warnings().forEach(HeaderWarning::addWarning);
-            result.set(scoredDocs(r, explain));
+            result.set(r.hits() == null ? finalKnn(r) : scoredDocs(r, explain));
             listener.onResponse(null);
         }, listener::onFailure)));
         return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get).boost(boost).queryName(queryName);
+    }
+
+    /**
+     * Whether the search this query is the whole of returns exactly the global top hits when each shard runs the final
+     * kNN itself: the shards' top k together hold the global top k, so the merged top from + size (<= k) is the same.
+     * Anything that looks past the returned hits (aggregations, post filter, collapse, rescore, sort, scroll, search
+     * after) would see the shards' extra hits, so it keeps the two-phase path. hits.total then counts the shards' hits,
+     * as the k-NN plugin's does.
+     */
+    static boolean outerSearchIsGlobalTopK(SearchSourceBuilder source, int k) {
+        if (source == null || source.query() instanceof RelevanceFeedbackQueryBuilder == false) {
+            return false;
+        }
+        int from = Math.max(0, source.from());
+        int size = source.size() < 0 ? 10 : source.size();
+        return from + size <= k
+            && source.aggregations() == null
+            && source.postFilter() == null
+            && source.collapse() == null
+            && (source.rescores() == null || source.rescores().isEmpty())
+            && (source.sorts() == null || source.sorts().isEmpty())
+            && source.searchAfter() == null
+            && source.pointInTimeBuilder() == null;
+    }
+
+    /** The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards. */
+    private QueryBuilder finalKnn(FeedbackSearch.Result result) {
+        KnnSpec last = new KnnSpec(knn.field(), result.vector(), knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
+        return new KnnQueryBuilder(last).boost(boost).queryName(queryName);
     }
 
     /**
@@ -187,6 +218,35 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      * {@code request}.
      */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
+        search(client, request, false, listener);
+    }
+
+    /**
+     * @param outerFinalPass the caller's own search will be the last kNN pass: a retrieve-mode run stops at q' (see
+     *        {@link FeedbackSearch.Result#hits()})
+     */
+    private void search(Client client, SearchRequest request, boolean outerFinalPass, ActionListener<FeedbackSearch.Result> listener) {
+        resolve(client, request, ActionListener.wrap(q -> {
+            ActionListener<FeedbackSearch.Result> timed = ActionListener.map(listener, r -> r.withEncodeNanos(q.encodeNanos()));
+            if (hasFeedback() == false && outerFinalPass) {
+                timed.onResponse(FeedbackSearch.Result.unranked(q.knn().vector()));
+            } else if (hasFeedback() == false) {
+                KnnQueryBuilder firstPass = new KnnQueryBuilder(q.knn());
+                new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null, false, null).firstPassOnly(q.knn().vector(), timed);
+            } else {
+                feedbackSearch(q, client, request, outerFinalPass, timed);
+            }
+        }, listener::onFailure));
+    }
+
+    /**
+     * The query as a kNN spec with its vector, plus what feedback needs from the encoder: the feedback texts' vectors and the
+     * query text's word tokens (none without text).
+     */
+    private record Resolved(KnnSpec knn, float[][] feedbackTexts, float[][] queryTokens, long encodeNanos) {}
+
+    /** Checks the limits once, then encodes the input and composes the query vector. */
+    private void resolve(Client client, SearchRequest request, ActionListener<Resolved> listener) {
         try {
             if (hasFeedback()) {
                 FeedbackSearch.checkLimits(feedback); // before encoding any feedback text
@@ -211,7 +271,6 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
         long start = System.nanoTime();
         ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(encoded -> reference(client, request, ActionListener.wrap(reference -> {
-            long encodeNanos = System.nanoTime() - start;
             int words = input.text() == null ? 0 : 1;
             float[][] vectors = encoded == null ? new float[0][] : encoded.embeds();
             float[] q = knn.vector();
@@ -223,7 +282,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             KnnSpec spec = new KnnSpec(knn.field(), q, knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
             float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
             float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
-            search(spec, feedbackTexts, queryTokens, client, request, ActionListener.map(listener, r -> r.withEncodeNanos(encodeNanos)));
+            listener.onResponse(new Resolved(spec, feedbackTexts, queryTokens, System.nanoTime() - start));
         }, listener::onFailure)), listener::onFailure);
         if (texts.isEmpty()) {
             encodedTexts.onResponse(null);
@@ -249,19 +308,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
     }
 
-    private void search(
-        KnnSpec knn,
-        float[][] feedbackTexts,
-        float[][] queryTokens,
-        Client client,
-        SearchRequest request,
-        ActionListener<FeedbackSearch.Result> listener
-    ) {
-        if (hasFeedback() == false) {
-            KnnQueryBuilder firstPass = new KnnQueryBuilder(knn);
-            new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null, null).firstPassOnly(knn.vector(), listener);
-            return;
-        }
+    private void feedbackSearch(Resolved q, Client client, SearchRequest request, boolean outerFinalPass, ActionListener<FeedbackSearch.Result> listener) {
+        KnnSpec knn = q.knn();
         boolean pseudo = feedback.strategy() != FeedbackSpec.Strategy.EXPLICIT;
         boolean retrieve = feedback.mode() == FeedbackSpec.Mode.RETRIEVE;
         // Retrieve mode: the first pass only feeds round 1, so it fetches what the feedback looks at. Rescore mode:
@@ -269,9 +317,10 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        FeedbackSearch.Summarizer summarizer = feedback.strategy().attentive() ? new FeedbackSearch.Summarizer(encoder, queryTokens) : null;
-        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, retrieve ? knn : null, summarizer).run(
-            withTexts(knn.vector(), feedbackTexts),
+        FeedbackSearch.Summarizer summarizer = feedback.strategy().attentive() ? new FeedbackSearch.Summarizer(encoder, q.queryTokens()) : null;
+        KnnSpec last = retrieve ? knn : null;
+        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer).run(
+            withTexts(knn.vector(), q.feedbackTexts()),
             listener
         );
     }

@@ -274,13 +274,13 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 listener.onResponse(null);
             }, listener::onFailure);
             if (text == null) {
-                new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, null).run(vector, done);
+                new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, false, null).run(vector, done);
             } else if (inference == null) {
                 listener.onFailure(new IllegalArgumentException("[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
             } else {
                 inference.encodeTexts(List.of(text), ActionListener.wrap(encoded -> {
                     FeedbackSearch.Summarizer summarizer = new FeedbackSearch.Summarizer(inference, encoded.tokens()[0]);
-                    new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, summarizer).run(vector, done);
+                    new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, false, summarizer).run(vector, done);
                 }, listener::onFailure));
             }
         });

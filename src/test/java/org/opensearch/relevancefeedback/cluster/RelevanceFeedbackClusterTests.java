@@ -30,6 +30,7 @@ import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.opensearch.test.hamcrest.OpenSearchAssertions.assertAcked;
 
 /** The coordinator-side rewrite on a real (in-JVM) multi-node cluster: global top k, shard invariant. */
@@ -99,6 +100,16 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
             assertArrayEquals(exactTopK(vectors, q, k, i -> true), ids(one));
             assertArrayEquals(ids(one), ids(search("three", spec, 100)));
             assertArrayEquals(ids(one), ids(search("five", spec, 100)));
+            // size <= k: the search itself is the kNN pass; the shards' top k merged hold the same global top hits
+            for (String index : List.of("one", "three", "five")) {
+                SearchResponse single = search(index, spec, k);
+                assertArrayEquals("one pass on " + index, ids(one), ids(single));
+                assertArrayEquals("one pass on " + index, scores(one), scores(single), 1e-6f);
+                assertThat("hits.total counts each shard's top k", single.getHits().getTotalHits().value(), greaterThanOrEqualTo((long) k));
+                int from = random.nextInt(k);
+                SearchResponse page = client().prepareSearch(index).setQuery(new RelevanceFeedbackQueryBuilder(spec)).setFrom(from).setSize(k - from).get();
+                assertArrayEquals(Arrays.copyOfRange(ids(one), from, k), ids(page));
+            }
         }
     }
 
@@ -157,10 +168,14 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                     if (Arrays.equals(ids(one), exactTopK(vectors, q, k, i -> true)) == false) {
                         changed++;
                     }
-                    for (String index : List.of("fb3", "fb5")) {
+                    for (String index : List.of("fb1", "fb3", "fb5")) {
                         SearchResponse other = client().prepareSearch(index).setQuery(query).setSize(100).get();
                         assertArrayEquals(what + " on " + index, ids(one), ids(other));
                         assertArrayEquals(what + " on " + index, scores(one), scores(other), 1e-6f);
+                        // size k: retrieve mode's final kNN pass is the search itself
+                        SearchResponse single = client().prepareSearch(index).setQuery(query).setSize(k).get();
+                        assertArrayEquals(what + " in one pass on " + index, ids(one), ids(single));
+                        assertArrayEquals(what + " in one pass on " + index, scores(one), scores(single), 1e-6f);
                     }
                 }
             }

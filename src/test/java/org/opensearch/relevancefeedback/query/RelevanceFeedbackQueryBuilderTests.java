@@ -2,10 +2,14 @@ package org.opensearch.relevancefeedback.query;
 
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.index.shard.ShardId;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.SearchShardTarget;
+import org.opensearch.search.aggregations.AggregationBuilders;
+import org.opensearch.search.builder.SearchSourceBuilder;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -240,6 +244,20 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         String json = "{\"relevance_feedback\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":" + feedback + "}}";
         ParsingException e = expectThrows(ParsingException.class, () -> parseQuery(json));
         assertThat(e.getMessage(), containsString(expected));
+    }
+
+    /** The search itself is the final kNN pass only where the shards' extra hits cannot show. */
+    public void testOuterSearchIsTheFinalPassOnlyForTheTopHits() {
+        QueryBuilder rf = new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", new float[] { 1, 0 }, 10, null, null));
+        assertTrue(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf), 10));
+        assertTrue(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).from(4).size(6), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).from(4).size(7), 10));
+        assertFalse("default size 10", RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf), 5));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(QueryBuilders.boolQuery().must(rf)), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).postFilter(QueryBuilders.matchAllQuery()), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).aggregation(AggregationBuilders.count("n").field("f")), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).sort("f"), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(null, 10));
     }
 
     /** Exactly tied hits are ranked by index then id (numbers as numbers), not in the shard order they arrive in. */
