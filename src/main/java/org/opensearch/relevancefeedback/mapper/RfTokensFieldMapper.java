@@ -1,28 +1,35 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.util.BytesRef;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.index.mapper.ParametrizedFieldMapper;
 import org.opensearch.index.mapper.ParseContext;
-import org.opensearch.index.mapper.SourceValueFetcher;
 import org.opensearch.index.mapper.TextSearchInfo;
 import org.opensearch.index.mapper.ValueFetcher;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 import org.opensearch.search.lookup.SearchLookup;
+import org.opensearch.search.lookup.SourceLookup;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 /**
  * {@code rf_tokens}: an encoder's token states for the Attentive Feedback Summarizer, as {@code rf_encode} writes them
- * (a base64 {@link TokenCodec} block). Nothing is indexed; the block stays in {@code _source}, where feedback reads it.
- * The value is checked when the document is indexed, so a field of this type only ever holds a well-formed block.
+ * (a base64 {@link TokenCodec} block). Not searchable; the block is kept as binary doc values, where feedback reads it
+ * (through the {@code fields} option, as base64 again), so it may be left out of {@code _source}. The value is checked
+ * when the document is indexed, so a field of this type only ever holds a well-formed block.
  */
 public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
 
@@ -50,7 +57,7 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
 
     public static final class RfTokensFieldType extends MappedFieldType {
         RfTokensFieldType(String name, Map<String, String> meta) {
-            super(name, false, false, false, TextSearchInfo.NONE, meta);
+            super(name, false, false, true, TextSearchInfo.NONE, meta);
         }
 
         @Override
@@ -60,12 +67,36 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup searchLookup, String format) {
-            return SourceValueFetcher.identity(name(), context, format);
+            if (format != null) {
+                throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
+            }
+            return new ValueFetcher() {
+                private LeafReaderContext leaf;
+                private BinaryDocValues values;
+
+                @Override
+                public void setNextReader(LeafReaderContext context) {
+                    leaf = context;
+                    values = null;
+                }
+
+                @Override
+                public List<Object> fetchValues(SourceLookup lookup) throws IOException {
+                    if (values == null || values.docID() > lookup.docId()) { // doc values only move forward
+                        values = DocValues.getBinary(leaf.reader(), name());
+                    }
+                    if (values.advanceExact(lookup.docId()) == false) {
+                        return List.of();
+                    }
+                    BytesRef block = values.binaryValue();
+                    return List.of(Base64.getEncoder().encodeToString(Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length)));
+                }
+            };
         }
 
         @Override
         public Query termQuery(Object value, QueryShardContext context) {
-            throw new QueryShardException(context, "[" + CONTENT_TYPE + "] field [" + name() + "] is not searchable; feedback reads it from _source");
+            throw new QueryShardException(context, "[" + CONTENT_TYPE + "] field [" + name() + "] is not searchable; feedback reads it from doc values");
         }
     }
 
@@ -79,11 +110,17 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
         if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
             throw new MapperParsingException("[" + name() + "] must be a base64 token block as rf_encode writes it, got [" + parser.currentToken() + "]");
         }
+        byte[] block;
         try {
-            TokenCodec.validate(Base64.getDecoder().decode(parser.text()));
+            block = Base64.getDecoder().decode(parser.text());
+            TokenCodec.validate(block);
         } catch (IllegalArgumentException e) {
             throw new MapperParsingException("[" + name() + "] must be a base64 token block as rf_encode writes it: " + e.getMessage());
         }
+        if (context.doc().getByKey(fieldType().name()) != null) {
+            throw new MapperParsingException("field [" + fieldType().name() + "] of type [" + CONTENT_TYPE + "] takes one token block per document");
+        }
+        context.doc().addWithKey(fieldType().name(), new BinaryDocValuesField(fieldType().name(), new BytesRef(block)));
     }
 
     @Override

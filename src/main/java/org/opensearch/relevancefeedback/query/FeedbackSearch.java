@@ -3,7 +3,7 @@ package org.opensearch.relevancefeedback.query;
 import org.opensearch.action.search.SearchPhaseExecutionException;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.common.document.DocumentField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.index.query.QueryBuilder;
@@ -32,7 +32,8 @@ import java.util.Set;
 /**
  * Relevance feedback on the coordinating node. Every pass is an ordinary search over the request's targets
  * (same indices, routing, preference), so the feedback always sees the GLOBAL ranking: results do not depend on
- * the number of shards or nodes. Vectors of the feedback hits are read from their {@code _source}.
+ * the number of shards or nodes. Vectors and token blocks of the feedback hits are read from the index (the search's
+ * {@code fields} option: vector values, doc values), so they may be left out of {@code _source}.
  *
  * <p>Flow: first pass -> round 1 refines q from its top hits -> a pass with q' -> round 2 ... -> after the last
  * round, retrieve mode runs a final pass of size k with q'; rescore mode leaves scoring the first-pass hits by q'
@@ -87,11 +88,11 @@ public final class FeedbackSearch {
     }
 
     /**
-     * Heap an AFS round holds per byte of its hits' _source, almost all base64 token blocks: the JSON and the parsed
-     * map's string (2), the decoded bytes (0.75), then 4-byte floats three times over (decoded tokens, the flat model
-     * input, the runtime's tensor: 9).
+     * Heap an AFS round holds per character of its hits' base64 token blocks: the response's string and its copy (2),
+     * the decoded bytes (0.75), then 4-byte floats three times over (decoded tokens, the flat model input, the
+     * runtime's tensor: 9).
      */
-    static final int BYTES_PER_SOURCE_BYTE = 12;
+    static final int BYTES_PER_TOKEN_CHAR = 12;
 
     private final Client client;
     private final SearchRequest original;
@@ -104,8 +105,8 @@ public final class FeedbackSearch {
     /** Retrieve mode: the caller's search is the final pass, so a run ends at q'. */
     private final boolean outerFinalPass;
     private final Summarizer summarizer;
-    /** What the feedback passes read from the hits' _source. */
-    private final String[] sourceFields;
+    /** What the feedback passes read from the hits (the search's {@code fields} option). */
+    private final String[] feedbackFields;
     private final List<List<Weight>> rounds = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     /** Wall time of every search pass as the coordinator saw it, first pass first. */
@@ -150,11 +151,11 @@ public final class FeedbackSearch {
         this.summarizer = summarizer;
         if (spec != null && spec.strategy().attentive()) {
             FeedbackSpec.Afs afs = spec.afs();
-            this.sourceFields = spec.strategy() == FeedbackSpec.Strategy.AFS
+            this.feedbackFields = spec.strategy() == FeedbackSpec.Strategy.AFS
                 ? new String[] { field, afs.imageTokensField(), spec.captionField(), afs.captionTokensField() }
                 : new String[] { field, afs.imageTokensField() };
         } else {
-            this.sourceFields = new String[] { feedbackField };
+            this.feedbackFields = new String[] { feedbackField };
         }
     }
 
@@ -243,7 +244,7 @@ public final class FeedbackSearch {
             throw new IllegalArgumentException(
                 String.format(
                     Locale.ROOT,
-                    "strategy [%s]: none of the top [%d] hits has a vector in [%s] = [%s]: it must name an rf_vector field kept in _source",
+                    "strategy [%s]: none of the top [%d] hits has a vector in [%s] = [%s]: it must name an rf_vector field",
                     spec.strategy().label(),
                     spec.topK(),
                     feedbackField.equals(field) ? "field" : "feedback.caption_field",
@@ -260,7 +261,7 @@ public final class FeedbackSearch {
         }
         for (int i : r.skipped()) {
             warnings.add(
-                String.format(Locale.ROOT, "round %d: hit [%s][%s] has no [%s] vector in _source; left out of the feedback", round, hits[i].getIndex(), hits[i].getId(), feedbackField)
+                String.format(Locale.ROOT, "round %d: hit [%s][%s] has no [%s] vector; left out of the feedback", round, hits[i].getIndex(), hits[i].getId(), feedbackField)
             );
         }
         feedbackNanos += System.nanoTime() - start;
@@ -275,7 +276,11 @@ public final class FeedbackSearch {
     private void attentiveRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
         long bytes = 0;
         for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
-            bytes += hits[i].getSourceRef() == null ? 0 : BYTES_PER_SOURCE_BYTE * hits[i].getSourceRef().length();
+            for (String field : feedbackFields) {
+                if (hits[i].field(field) != null && hits[i].field(field).getValue() instanceof String block) {
+                    bytes += (long) BYTES_PER_TOKEN_CHAR * block.length();
+                }
+            }
         }
         CircuitBreaker breaker = summarizer.inference().breaker();
         breaker.addEstimateBytesAndMaybeBreak(bytes, "relevance_feedback: token blocks of the top " + spec.topK() + " hits");
@@ -309,11 +314,11 @@ public final class FeedbackSearch {
                 warnings.add(
                     String.format(
                         Locale.ROOT,
-                        "round %d: hit [%s][%s] lacks one of %s in _source; left out of the feedback",
+                        "round %d: hit [%s][%s] lacks one of %s; left out of the feedback",
                         round,
                         hit.getIndex(),
                         hit.getId(),
-                        Arrays.toString(sourceFields)
+                        Arrays.toString(feedbackFields)
                     )
                 );
                 continue;
@@ -334,8 +339,8 @@ public final class FeedbackSearch {
                     + "]: none of the top "
                     + spec.topK()
                     + " hits has all of "
-                    + Arrays.toString(sourceFields)
-                    + " in _source ([field], [feedback.image_tokens_field]"
+                    + Arrays.toString(feedbackFields)
+                    + " ([field], [feedback.image_tokens_field]"
                     + (captions ? ", [feedback.caption_field], [feedback.caption_tokens_field]" : "")
                     + "); index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field] into rf_tokens fields"
             );
@@ -438,7 +443,7 @@ public final class FeedbackSearch {
             out[i] = vectorOf(hits.get(i), feedbackField);
             if (out[i] == null) {
                 throw new IllegalArgumentException(
-                    "document [" + hits.get(i).getId() + "] has no [" + feedbackField + "] vector in _source, so it cannot be used as feedback"
+                    "document [" + hits.get(i).getId() + "] has no [" + feedbackField + "] vector, so it cannot be used as feedback"
                 );
             }
         }
@@ -478,10 +483,11 @@ public final class FeedbackSearch {
 
     private void search(QueryBuilder query, int size, boolean withVectors, ActionListener<Result> listener, Step then) {
         SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).trackTotalHits(false);
+        source.fetchSource(false);
         if (withVectors) {
-            source.fetchSource(sourceFields, null);
-        } else {
-            source.fetchSource(false);
+            for (String field : feedbackFields) {
+                source.fetchField(field);
+            }
         }
         SearchRequest request = new SearchRequest(original.indices()).source(source)
             .indicesOptions(original.indicesOptions())
@@ -535,18 +541,16 @@ public final class FeedbackSearch {
     }
 
     /**
-     * The token block (TokenCodec, base64 in _source as rf_tokens fields keep it) at {@code path}, or null when absent
+     * The token block (TokenCodec, base64 as rf_tokens fields return it) at {@code path}, or null when absent
      * or unusable: a value that is not a block of the model's width (an image block also needs CLS + a square patch
      * grid) is left out with a warning, so one bad document does not fail every query whose top K holds it.
      */
     private float[][] tokensOf(SearchHit hit, String path, boolean image, int round) {
-        if (hit.hasSource() == false) {
+        DocumentField field = hit.field(path);
+        if (field == null || field.getValues().isEmpty()) {
             return null;
         }
-        Object value = XContentMapValues.extractValue(path, hit.getSourceAsMap());
-        if (value == null) {
-            return null;
-        }
+        Object value = field.getValue();
         String problem;
         try {
             if (value instanceof String == false) {
@@ -575,23 +579,24 @@ public final class FeedbackSearch {
         return null;
     }
 
-    /** The vector at {@code path} in the hit's _source, or null when absent (source off, field excluded, no value). */
+    /**
+     * The vector in {@code path} as the search's {@code fields} option returned it (read from the index), or null when
+     * the hit has none.
+     */
     static float[] vectorOf(SearchHit hit, String path) {
-        if (hit.hasSource() == false) {
+        DocumentField field = hit.field(path);
+        if (field == null || field.getValues().isEmpty()) {
             return null;
         }
-        Object value = XContentMapValues.extractValue(path, hit.getSourceAsMap());
-        if (value instanceof List<?> list && list.isEmpty() == false) {
-            float[] out = new float[list.size()];
-            for (int i = 0; i < out.length; i++) {
-                if (list.get(i) instanceof Number n) {
-                    out[i] = n.floatValue();
-                } else {
-                    return null;
-                }
+        List<Object> values = field.getValues();
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (values.get(i) instanceof Number n) {
+                out[i] = n.floatValue();
+            } else {
+                return null;
             }
-            return out;
         }
-        return null;
+        return out;
     }
 }

@@ -38,7 +38,7 @@ final class LikeDocuments {
     }
 
     /**
-     * Reads the examples' vectors in {@code field} from their _source: plain ids from the search's own targets (every
+     * Reads the examples' vectors in {@code field} from the index: plain ids from the search's own targets (every
      * copy of an id counts, as in explicit feedback), {@code {_index, _id}} from that index; one multi-search.
      */
     static void vector(Client client, SearchRequest original, String field, List<QueryInput.Example> like, ActionListener<float[]> listener) {
@@ -49,7 +49,8 @@ final class LikeDocuments {
             String[] ids = group.getValue().stream().map(QueryInput.Example::id).distinct().toArray(String[]::new);
             SearchSourceBuilder source = new SearchSourceBuilder().query(QueryBuilders.idsQuery().addIds(ids))
                 .size(10 * ids.length)
-                .fetchSource(field, null)
+                .fetchSource(false)
+                .fetchField(field)
                 .trackTotalHits(false);
             SearchRequest request = group.getKey() == null
                 ? new SearchRequest(original.indices()).indicesOptions(original.indicesOptions())
@@ -81,7 +82,7 @@ final class LikeDocuments {
                 float[] v = FeedbackSearch.vectorOf(hit, field);
                 if (v == null) {
                     throw new IllegalArgumentException(
-                        "[like] document [" + hit.getIndex() + "][" + hit.getId() + "] has no [" + field + "] vector in _source, so it cannot be a query"
+                        "[like] document [" + hit.getIndex() + "][" + hit.getId() + "] has no [" + field + "] vector, so it cannot be a query"
                     );
                 }
                 vectors.add(v);

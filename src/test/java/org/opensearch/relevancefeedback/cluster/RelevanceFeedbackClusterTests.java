@@ -46,9 +46,17 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     }
 
     private float[][] indexVectors(String index, int shards) {
+        return indexVectors(index, shards, false);
+    }
+
+    /** @param vectorsOutOfSource leave both vector fields out of _source: feedback reads them from the index */
+    private float[][] indexVectors(String index, int shards, boolean vectorsOutOfSource) {
+        String mapping = "{\"_source\":{\"excludes\":" + (vectorsOutOfSource ? "[\"vec\",\"cap\"]" : "[]") + "},\"properties\":{"
+            + "\"vec\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},\"cap\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},"
+            + "\"color\":{\"type\":\"keyword\"},\"text\":{\"type\":\"text\"}}}";
         assertAcked(
             prepareCreate(index).setSettings(Settings.builder().put("index.number_of_shards", shards).put("index.number_of_replicas", 0))
-                .setMapping("vec", "type=rf_vector,dimension=" + DIMS, "cap", "type=rf_vector,dimension=" + DIMS, "color", "type=keyword", "text", "type=text")
+                .setMapping(mapping)
         );
         float[][] vectors = vectors(1234);
         float[][] captions = vectors(5678);
@@ -113,6 +121,22 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         }
     }
 
+    /** Vectors left out of _source are still returned by the fields option, read from the index. */
+    public void testVectorsOutOfSourceComeFromTheIndex() {
+        float[][] vectors = indexVectors("nosource", 2, true);
+        SearchResponse response = client().prepareSearch("nosource").setQuery(QueryBuilders.idsQuery().addIds("3", "41")).addFetchField("vec").get();
+        assertEquals(2, response.getHits().getHits().length);
+        for (SearchHit hit : response.getHits().getHits()) {
+            assertFalse(hit.getSourceAsMap().containsKey("vec"));
+            List<Object> values = hit.field("vec").getValues();
+            float[] expected = vectors[Integer.parseInt(hit.getId())];
+            assertEquals(expected.length, values.size());
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], ((Number) values.get(i)).floatValue(), 0f);
+            }
+        }
+    }
+
     public void testFilterAppliesDuringSearch() {
         float[][] vectors = indexVectors("filtered", 3);
         float[] q = vectors[1].clone(); // a blue document
@@ -139,7 +163,7 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         float[][] vectors = indexVectors("fb1", 1);
         float[][] captions = vectors(5678);
         indexVectors("fb3", 3);
-        indexVectors("fb5", 5);
+        indexVectors("fb5", 5, true);
         Random random = new Random(7);
         int changed = 0;
         for (FeedbackSpec.Strategy strategy : List.of(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT)) {

@@ -220,7 +220,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         }
         List<String> warnings = (List<String>) section.get("warnings");
         assertFalse("some top-8 hit lacks a caption", warnings.isEmpty());
-        assertThat(warnings.get(0), containsString("has no [caption] vector in _source; left out of the feedback"));
+        assertThat(warnings.get(0), containsString("has no [caption] vector; left out of the feedback"));
 
         // explicit feedback in a later turn: the client passes the refined vector and the ids it marked
         Map<String, Object> explicit = feedbackSearch(

@@ -223,7 +223,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
             "POST",
             "/no_tokens/_search",
             "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red heart\",\"feedback\":" + afs("afs_prf", 1) + "}}}",
-            "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens] in _source"
+            "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens] ([field]"
         );
         assertBadRequest(
             "POST",
