@@ -81,6 +81,8 @@ public class RelevanceFeedbackPlugin extends Plugin
     private final SetOnce<ModelService> models = new SetOnce<>();
     /** The plugin's circuit breaker ({@code breaker.relevance_feedback.limit}, default 10% of the heap). */
     private final SetOnce<CircuitBreaker> breaker = new SetOnce<>();
+    /** The node's request limits, replaced (never changed in place) when a limit setting changes. */
+    private volatile RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS;
 
     @Override
     public BreakerSettings getCircuitBreaker(Settings settings) {
@@ -108,9 +110,9 @@ public class RelevanceFeedbackPlugin extends Plugin
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
-        RelevanceFeedbackSettings.watch(clusterService.getClusterSettings());
+        limits = RelevanceFeedbackSettings.watch(clusterService.getClusterSettings(), updated -> limits = updated);
         Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve("emoji-clip");
-        models.set(new ModelService(environment.settings(), environment, bundled, threadPool, breaker.get()));
+        models.set(new ModelService(environment.settings(), environment, bundled, threadPool, breaker.get(), () -> limits));
         return List.of(models.get());
     }
 
@@ -221,6 +223,11 @@ public class RelevanceFeedbackPlugin extends Plugin
         @Override
         public CircuitBreaker breaker() {
             return breaker.get();
+        }
+
+        @Override
+        public RelevanceFeedbackSettings.FeedbackLimits limits() {
+            return limits;
         }
     };
 

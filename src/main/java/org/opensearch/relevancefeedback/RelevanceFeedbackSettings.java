@@ -7,6 +7,7 @@ import org.opensearch.relevancefeedback.inference.ImagePreprocessor;
 
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Limits of the plugin's queries. kNN limits are index settings (checked on the shards); feedback limits are
@@ -126,8 +127,14 @@ public final class RelevanceFeedbackSettings {
     /** Whether the node serves the web UI at {@code /_plugins/relevance_feedback/ui/}; off: that path is not registered. */
     public static final Setting<Boolean> UI_ENABLED = Setting.boolSetting("plugins.relevance_feedback.ui.enabled", true, Setting.Property.NodeScope);
 
-    /** Current node-level limits (feedback, query text, ingest images): set from the cluster settings by the plugin; defaults until then (unit tests). */
+    /**
+     * Node-level limits (feedback, query text, ingest images) at one moment: the plugin keeps the current one from the
+     * cluster settings ({@link #watch}) and hands it to whatever checks a request.
+     */
     public record FeedbackLimits(int maxRounds, int maxWindow, int maxAfsTopK, int maxTextChars, int maxImageBytes, ImagePreprocessor.Limits image) {
+        /** The settings' defaults: what a query builder without the node's model (unit tests) checks against. */
+        public static final FeedbackLimits DEFAULTS = of(Settings.EMPTY);
+
         /** A query, feedback or tokenize text longer than [max_text_chars] is refused before tokenization. */
         public void checkTextLength(String text) {
             if (text.length() > maxTextChars) {
@@ -164,18 +171,13 @@ public final class RelevanceFeedbackSettings {
 
     private static final List<Setting<?>> LIMITS = List.of(MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO);
 
-    private static volatile FeedbackLimits limits = FeedbackLimits.of(Settings.EMPTY);
-
-    public static FeedbackLimits feedbackLimits() {
-        return limits;
-    }
-
-    static void watch(ClusterSettings settings) {
+    /** The limits the cluster settings give now; {@code onUpdate} receives new ones whenever a limit setting changes. */
+    static FeedbackLimits watch(ClusterSettings settings, Consumer<FeedbackLimits> onUpdate) {
         Settings.Builder current = Settings.builder();
         LIMITS.forEach(s -> current.put(s.getKey(), String.valueOf(settings.get(s))));
-        limits = FeedbackLimits.of(current.build());
         // The consumer gets the new values of all LIMITS settings (defaults for the ones not set).
-        settings.addSettingsUpdateConsumer(updated -> limits = FeedbackLimits.of(updated), LIMITS);
+        settings.addSettingsUpdateConsumer(updated -> onUpdate.accept(FeedbackLimits.of(updated)), LIMITS);
+        return FeedbackLimits.of(current.build());
     }
 
     public static List<Setting<?>> all() {

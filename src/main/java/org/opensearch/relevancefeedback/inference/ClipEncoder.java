@@ -15,7 +15,6 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.cuda.CudaUtils;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -166,9 +165,8 @@ public final class ClipEncoder implements Closeable {
         }
     }
 
-    /** image_embeds of encoded images (PNG / JPEG bytes within the node's image limits), preprocessed per preprocessor_config.json. */
-    public float[][] encodeImages(List<byte[]> images) throws IOException {
-        ImagePreprocessor.Limits limits = RelevanceFeedbackSettings.feedbackLimits().image();
+    /** image_embeds of encoded images (PNG / JPEG bytes within {@code limits}), preprocessed per preprocessor_config.json. */
+    public float[][] encodeImages(List<byte[]> images, ImagePreprocessor.Limits limits) throws IOException {
         int pixels = 3 * preprocessor.size() * preprocessor.size();
         float[] batch = new float[images.size() * pixels];
         for (int i = 0; i < images.size(); i++) {

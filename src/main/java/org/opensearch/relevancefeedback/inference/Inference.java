@@ -2,6 +2,7 @@ package org.opensearch.relevancefeedback.inference;
 
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 import java.util.List;
 
@@ -31,4 +32,7 @@ public interface Inference {
      * as read, decoded and flattened into model inputs) is accounted to it, so an overloaded node answers 429 early.
      */
     CircuitBreaker breaker();
+
+    /** The node's current request limits (cluster settings). */
+    RelevanceFeedbackSettings.FeedbackLimits limits();
 }

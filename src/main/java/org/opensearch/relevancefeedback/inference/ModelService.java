@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 
 /**
  * The node's text/image encoder: loaded once at node start from the configured directory, shared, closed with the
@@ -32,13 +33,22 @@ public final class ModelService implements Closeable, Inference {
     private final ThreadPool threadPool;
     private final Path path;
     private final CircuitBreaker breaker;
+    private final Supplier<RelevanceFeedbackSettings.FeedbackLimits> limits;
     private final ClipEncoder encoder;
     private final String failure;
     private final long loadMillis;
 
-    public ModelService(Settings settings, Environment environment, Path bundled, ThreadPool threadPool, CircuitBreaker breaker) {
+    public ModelService(
+        Settings settings,
+        Environment environment,
+        Path bundled,
+        ThreadPool threadPool,
+        CircuitBreaker breaker,
+        Supplier<RelevanceFeedbackSettings.FeedbackLimits> limits
+    ) {
         this.threadPool = threadPool;
         this.breaker = breaker;
+        this.limits = limits;
         ClipEncoder loaded = null;
         String problem = null;
         Path dir = null;
@@ -105,7 +115,7 @@ public final class ModelService implements Closeable, Inference {
     @Override
     public void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
         try {
-            texts.forEach(RelevanceFeedbackSettings.feedbackLimits()::checkTextLength);
+            texts.forEach(limits()::checkTextLength);
         } catch (IllegalArgumentException e) {
             listener.onFailure(e);
             return;
@@ -124,9 +134,9 @@ public final class ModelService implements Closeable, Inference {
             return;
         }
         executor().execute(ActionRunnable.supply(listener, () -> {
-            RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
+            RelevanceFeedbackSettings.FeedbackLimits limits = limits();
             try {
-                return encoder.encodeImages(List.of(limits.imageBytes(base64)))[0];
+                return encoder.encodeImages(List.of(limits.imageBytes(base64)), limits.image())[0];
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot be read as an image: " + e.getMessage(), e);
             }
@@ -158,6 +168,11 @@ public final class ModelService implements Closeable, Inference {
     @Override
     public CircuitBreaker breaker() {
         return breaker;
+    }
+
+    @Override
+    public RelevanceFeedbackSettings.FeedbackLimits limits() {
+        return limits.get();
     }
 
     /** The loaded encoder, or null when it did not load ({@link #failure()} says why). */

@@ -107,7 +107,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         service.executor().execute(() -> {
             try {
                 if (imageField != null) {
-                    encodeImages(encoder, docs, errors);
+                    encodeImages(encoder, service.limits(), docs, errors);
                 }
                 if (textField != null) {
                     encodeTexts(encoder, docs, errors);
@@ -121,8 +121,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         });
     }
 
-    private void encodeImages(ClipEncoder encoder, List<IngestDocument> docs, Exception[] errors) {
-        RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
+    private void encodeImages(ClipEncoder encoder, RelevanceFeedbackSettings.FeedbackLimits limits, List<IngestDocument> docs, Exception[] errors) {
         int pixels = 3 * encoder.preprocessor().size() * encoder.preprocessor().size();
         List<Integer> ok = new ArrayList<>();
         List<float[]> inputs = new ArrayList<>();

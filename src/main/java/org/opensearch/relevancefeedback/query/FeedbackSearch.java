@@ -159,9 +159,11 @@ public final class FeedbackSearch {
         }
     }
 
-    /** Checks the node-level limits; a violation is the user's to fix (400). */
-    static void checkLimits(FeedbackSpec spec) {
-        RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
+    /**
+     * Checks the node-level limits, once, before anything is encoded or searched (the callers: the query builder, the
+     * rescorer); a violation is the user's to fix (400).
+     */
+    public static void checkLimits(FeedbackSpec spec, RelevanceFeedbackSettings.FeedbackLimits limits) {
         if (spec.rounds() > limits.maxRounds()) {
             throw new IllegalArgumentException(
                 "[feedback.rounds] must be <= " + limits.maxRounds() + " (setting [" + RelevanceFeedbackSettings.MAX_ROUNDS.getKey() + "]), got [" + spec.rounds() + "]"
@@ -192,13 +194,8 @@ public final class FeedbackSearch {
         search(firstPass, firstPassSize, false, listener, hits -> listener.onResponse(result(query, scoredDocs(hits))));
     }
 
+    /** Runs the rounds; the caller has checked the limits ({@link #checkLimits}). */
     public void run(float[] query, ActionListener<Result> listener) {
-        try {
-            checkLimits(spec);
-        } catch (IllegalArgumentException e) {
-            listener.onFailure(e);
-            return;
-        }
         boolean pseudo = spec.strategy() != FeedbackSpec.Strategy.EXPLICIT;
         search(firstPass, firstPassSize, pseudo, listener, hits -> {
             candidates = scoredDocs(hits);

@@ -28,8 +28,8 @@ import java.util.Set;
 final class LikeDocuments {
 
     /** The examples count against the feedback window: both are documents read back for one query. */
-    static void checkLimit(List<QueryInput.Example> like) {
-        int max = RelevanceFeedbackSettings.feedbackLimits().maxWindow();
+    static void checkLimit(List<QueryInput.Example> like, RelevanceFeedbackSettings.FeedbackLimits limits) {
+        int max = limits.maxWindow();
         if (like.size() > max) {
             throw new IllegalArgumentException(
                 "[like] must list <= " + max + " documents (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got [" + like.size() + "]"

@@ -16,6 +16,7 @@ import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.Inference;
@@ -248,11 +249,13 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     /** Checks the limits once, then encodes the input and composes the query vector. */
     private void resolve(Client client, SearchRequest request, ActionListener<Resolved> listener) {
         try {
+            // encoder is null only where no node is around (unit tests): the settings' defaults apply
+            RelevanceFeedbackSettings.FeedbackLimits limits = encoder == null ? RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS : encoder.limits();
             if (hasFeedback()) {
-                FeedbackSearch.checkLimits(feedback); // before encoding any feedback text
+                FeedbackSearch.checkLimits(feedback, limits); // before encoding any feedback text
             }
             if (input.like() != null) {
-                LikeDocuments.checkLimit(input.like());
+                LikeDocuments.checkLimit(input.like(), limits);
             }
         } catch (IllegalArgumentException e) {
             listener.onFailure(e);

@@ -18,6 +18,7 @@ import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.FeedbackSearch;
@@ -268,6 +269,12 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
             : request.source().query();
         SetOnce<float[]> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
+            try {
+                FeedbackSearch.checkLimits(feedback, inference == null ? RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS : inference.limits());
+            } catch (IllegalArgumentException e) {
+                listener.onFailure(e);
+                return;
+            }
             ActionListener<FeedbackSearch.Result> done = ActionListener.wrap(r -> {
                 r.warnings().forEach(HeaderWarning::addWarning);
                 result.set(r.vector());

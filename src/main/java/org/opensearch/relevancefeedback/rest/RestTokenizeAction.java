@@ -57,11 +57,11 @@ public final class RestTokenizeAction extends BaseRestHandler {
             }
             text = body.get("text");
         }
-        List<String> texts = texts(text);
         ModelService service = models.get();
         if (service == null || service.encoder() == null) {
             throw new IllegalArgumentException("[_tokenize] needs the model, which did not load on this node" + (service == null ? "" : ": " + service.failure()));
         }
+        List<String> texts = texts(text, service.limits());
         List<String[]> tokens = new ArrayList<>(texts.size());
         for (String t : texts) {
             tokens.add(service.encoder().tokenizer().tokens(t));
@@ -78,9 +78,8 @@ public final class RestTokenizeAction extends BaseRestHandler {
     }
 
     /** [text] as a list: one string or an array of strings, within the node's text limits. */
-    static List<String> texts(Object text) {
+    static List<String> texts(Object text, RelevanceFeedbackSettings.FeedbackLimits limits) {
         List<?> values = text instanceof List<?> list ? list : text == null ? List.of() : List.of(text);
-        RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.feedbackLimits();
         if (values.isEmpty()) {
             throw new IllegalArgumentException("[text] is required: a string or an array of strings");
         }

@@ -55,13 +55,13 @@ public class ClipEncoderTests extends LuceneTestCase {
                     continue; // a corpus image: needs scripts/fetch_corpus.sh
                 }
                 byte[] bytes = Files.readAllBytes(path);
-                float[] pixels = encoder.preprocessor().pixelValues(bytes, RelevanceFeedbackSettings.feedbackLimits().image());
+                float[] pixels = encoder.preprocessor().pixelValues(bytes, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image());
                 double sum = 0;
                 for (float p : pixels) {
                     sum += p;
                 }
                 assertEquals(file, ((Number) image.get("pixel_values_sum")).doubleValue(), sum, 1e-2);
-                worst = Math.max(worst, assertClose(file, (List<Number>) image.get("image_embeds"), encoder.encodeImages(List.of(bytes))[0]));
+                worst = Math.max(worst, assertClose(file, (List<Number>) image.get("image_embeds"), encoder.encodeImages(List.of(bytes), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image())[0]));
                 float[][] tokens = encoder.encodePixelValuesWithTokens(pixels, 1).tokens()[0];
                 assertEquals("CLS + the patches", 1 + grid * grid, tokens.length);
                 List<List<Number>> rows = (List<List<Number>>) image.get("last_hidden_state_first_rows");
@@ -120,7 +120,7 @@ public class ClipEncoderTests extends LuceneTestCase {
         );
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             assertThat(
-                expectThrows(IllegalArgumentException.class, () -> encoder.preprocessor().pixelValues(new byte[] { 1, 2, 3 }, RelevanceFeedbackSettings.feedbackLimits().image())).getMessage(),
+                expectThrows(IllegalArgumentException.class, () -> encoder.preprocessor().pixelValues(new byte[] { 1, 2, 3 }, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image())).getMessage(),
                 containsString("not a decodable PNG or JPEG image")
             );
         }

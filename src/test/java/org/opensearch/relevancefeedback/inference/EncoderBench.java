@@ -62,7 +62,7 @@ public final class EncoderBench {
                 for (int batch : new int[] { 1, 32 }) {
                     int calls = batch == 1 ? 1000 : 60;
                     double[] bare = time(calls, i -> bareImages(env, vision, encoder, images, i * batch, batch));
-                    double[] plugin = time(calls, i -> encoder.encodeImages(slice(images, i * batch, batch)));
+                    double[] plugin = time(calls, i -> encoder.encodeImages(slice(images, i * batch, batch), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()));
                     row("images, batch " + batch, "bare ONNX Runtime", bare, batch, Double.NaN);
                     row("images, batch " + batch, "plugin ClipEncoder", plugin, batch, plugin[0] / bare[0]);
                 }
@@ -86,7 +86,7 @@ public final class EncoderBench {
         List<float[][]> captionTokens = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             queryTokens.add(encoder.encodeTextsWithTokens(List.of(texts.get(i))).tokens()[0]);
-            float[][] patches = encoder.encodePixelValuesWithTokens(encoder.preprocessor().pixelValues(images.get(i), RelevanceFeedbackSettings.feedbackLimits().image()), 1).tokens()[0];
+            float[][] patches = encoder.encodePixelValuesWithTokens(encoder.preprocessor().pixelValues(images.get(i), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()), 1).tokens()[0];
             imageTokens.add(TokenCodec.decode(TokenCodec.encode(patches)));
             captionTokens.add(TokenCodec.decode(TokenCodec.encode(queryTokens.get(i))));
         }
@@ -158,7 +158,7 @@ public final class EncoderBench {
         float[] batch = new float[n * pixels];
         List<byte[]> slice = slice(images, from, n);
         for (int i = 0; i < n; i++) {
-            System.arraycopy(encoder.preprocessor().pixelValues(slice.get(i), RelevanceFeedbackSettings.feedbackLimits().image()), 0, batch, i * pixels, pixels);
+            System.arraycopy(encoder.preprocessor().pixelValues(slice.get(i), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()), 0, batch, i * pixels, pixels);
         }
         try (
             OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] { n, 3, size, size });

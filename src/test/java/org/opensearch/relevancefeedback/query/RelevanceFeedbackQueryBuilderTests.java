@@ -4,6 +4,7 @@ import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.index.shard.ShardId;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.search.SearchHit;
@@ -279,14 +280,14 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
             FeedbackSpec.Strategy.PRF, 5, 11, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
         );
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> FeedbackSearch.checkLimits(tooManyRounds)).getMessage(),
+            expectThrows(IllegalArgumentException.class, () -> FeedbackSearch.checkLimits(tooManyRounds, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS)).getMessage(),
             containsString("[feedback.rounds] must be <= 10 (setting [plugins.relevance_feedback.max_rounds]), got [11]")
         );
         FeedbackSpec wideWindow = new FeedbackSpec(
             FeedbackSpec.Strategy.PRF, 5, 1, Rocchio.Variant.ORIGINAL, Rocchio.Params.DEFAULTS, 5000, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
         );
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> FeedbackSearch.checkLimits(wideWindow)).getMessage(),
+            expectThrows(IllegalArgumentException.class, () -> FeedbackSearch.checkLimits(wideWindow, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS)).getMessage(),
             containsString("[feedback.window] must be <= 1000")
         );
     }

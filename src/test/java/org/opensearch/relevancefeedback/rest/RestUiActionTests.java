@@ -2,6 +2,7 @@ package org.opensearch.relevancefeedback.rest;
 
 import org.opensearch.common.settings.Settings;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings.FeedbackLimits;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -28,11 +29,11 @@ public class RestUiActionTests extends OpenSearchTestCase {
     }
 
     public void testTokenizeTextsAreCheckedAgainstTheLimits() {
-        assertEquals(List.of("a", "b"), RestTokenizeAction.texts(List.of("a", "b")));
-        assertEquals(List.of("dog"), RestTokenizeAction.texts("dog"));
-        expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts(null));
-        expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts(List.of(3)));
-        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts("x".repeat(2001)));
+        assertEquals(List.of("a", "b"), RestTokenizeAction.texts(List.of("a", "b"), FeedbackLimits.DEFAULTS));
+        assertEquals(List.of("dog"), RestTokenizeAction.texts("dog", FeedbackLimits.DEFAULTS));
+        expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts(null, FeedbackLimits.DEFAULTS));
+        expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts(List.of(3), FeedbackLimits.DEFAULTS));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> RestTokenizeAction.texts("x".repeat(2001), FeedbackLimits.DEFAULTS));
         assertTrue(e.getMessage(), e.getMessage().contains("plugins.relevance_feedback.max_text_chars"));
     }
 }
