@@ -3,8 +3,9 @@
   scripts/bench_knn.sh [--docs 100000] [--queries 500] [--warmup 200]
 
 The same seeded vectors go into two one-shard indices, HNSW m 16 / ef_construction 100, force-merged to one segment:
-`knn_<docs>` (k-NN plugin, `knn_vector`, lucene engine, cosinesimil, index.knn true) and `rf_<docs>` (this plugin,
-`rf_vector`, cosine). Vectors are shaped like the model's (a real emoji image embedding from the test split +
+`knn_<docs>` (k-NN plugin, `knn_vector`, lucene engine, cosinesimil, index.knn true; its vectors are derived source, not
+stored in `_source`) and `rf_<docs>` (this plugin, `rf_vector`, cosine, `_source.excludes: [v]`: the vector lives in
+the index only, where feedback reads it). Vectors are shaped like the model's (a real emoji image embedding from the test split +
 Gaussian noise of norm 0.5, normalized; queries drawn the same way, so they lie where the data does), 256-d.
 Per query, in rotating order so that warm-up and caches hit all alike, client wall time of:
   - knn:        the k-NN plugin's `knn` query, k 10, ef_search 100;
@@ -35,7 +36,7 @@ def draw(seeds, rng, n):
     return fb.unit(seeds[rng.integers(0, len(seeds), n)] + 0.5 * fb.unit(rng.standard_normal((n, DIMS)))).astype(np.float32)
 
 
-def load(url, index, mapping, settings, vectors):
+def load(url, index, mappings, settings, vectors):
     try:
         if call(f"{url}/{index}/_count")["count"] == len(vectors):
             return "reused"
@@ -43,7 +44,7 @@ def load(url, index, mapping, settings, vectors):
     except urllib.error.HTTPError:
         pass
     call(f"{url}/{index}", "PUT", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": -1, **settings},
-                                   "mappings": {"properties": {"v": mapping}}})
+                                   "mappings": mappings})
     t0 = time.time()
     for start in range(0, len(vectors), 1000):
         lines = []
@@ -98,11 +99,11 @@ def main():
     queries = draw(seeds, np.random.default_rng(7), a.warmup + a.queries).tolist()
     knn_index, rf_index = f"knn_{a.docs}", f"rf_{a.docs}"
     loads = {
-        "knn": load(a.url, knn_index, {"type": "knn_vector", "dimension": DIMS, "method": {
-            "name": "hnsw", "engine": "lucene", "space_type": "cosinesimil", "parameters": {"m": 16, "ef_construction": 100}}},
+        "knn": load(a.url, knn_index, {"properties": {"v": {"type": "knn_vector", "dimension": DIMS, "method": {
+            "name": "hnsw", "engine": "lucene", "space_type": "cosinesimil", "parameters": {"m": 16, "ef_construction": 100}}}}},
             {"index.knn": True}, vectors),
-        "rf": load(a.url, rf_index, {"type": "rf_vector", "dimension": DIMS, "similarity": "cosine",
-                                     "hnsw": {"m": 16, "ef_construction": 100}}, {}, vectors),
+        "rf": load(a.url, rf_index, {"_source": {"excludes": ["v"]}, "properties": {"v": {
+            "type": "rf_vector", "dimension": DIMS, "similarity": "cosine", "hnsw": {"m": 16, "ef_construction": 100}}}}, {}, vectors),
     }
     runs = {
         ROWS[0]: lambda q: call(f"{a.url}/{knn_index}/_search", "POST", knn_body("knn", q)),
