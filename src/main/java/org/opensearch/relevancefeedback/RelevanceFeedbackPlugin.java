@@ -39,7 +39,7 @@ import org.opensearch.relevancefeedback.mapper.RfTokensFieldMapper;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.KnnQueryBuilder;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
-import org.opensearch.relevancefeedback.query.ScoredDocsQueryBuilder;
+import org.opensearch.relevancefeedback.query.FinalHitsQueryBuilder;
 import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
 import org.opensearch.relevancefeedback.rest.RestModelsAction;
 import org.opensearch.relevancefeedback.rest.RestRelevanceFeedbackSearchAction;
@@ -178,7 +178,7 @@ public class RelevanceFeedbackPlugin extends Plugin
                 p -> RelevanceFeedbackQueryBuilder.fromXContent(p, inference)
             ),
             new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
-            new QuerySpec<>(ScoredDocsQueryBuilder.NAME, ScoredDocsQueryBuilder::new, ScoredDocsQueryBuilder::fromXContent)
+            new QuerySpec<>(FinalHitsQueryBuilder.NAME, FinalHitsQueryBuilder::new, FinalHitsQueryBuilder::fromXContent)
         );
     }
 

@@ -45,8 +45,8 @@ public final class FeedbackSearch {
      * The weights one hit received in one round; with the summarizer and {@code saliency}, also its patch grid
      * (row-major, min-max normalized) and its caption tokens' scores, else null.
      */
-    public record Weight(String index, String id, double positive, double negative, float[] patches, float[] caption) {
-        public Weight(String index, String id, double positive, double negative) {
+    public record HitWeight(String index, String id, double positive, double negative, float[] patches, float[] caption) {
+        public HitWeight(String index, String id, double positive, double negative) {
             this(index, id, positive, negative, null, null);
         }
 
@@ -60,7 +60,7 @@ public final class FeedbackSearch {
      * The model and the query text's word tokens (none for a query by image or by example documents): what strategies
      * afs / afs_prf need besides the hits.
      */
-    public record Summarizer(Inference inference, float[][] queryTokens) {}
+    public record SummarizerInput(Inference inference, float[][] queryTokens) {}
 
     /**
      * What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. Hits are
@@ -68,8 +68,8 @@ public final class FeedbackSearch {
      */
     public record Result(
         float[] vector,
-        List<ScoredDocsQueryBuilder.ScoredDoc> hits,
-        List<List<Weight>> rounds,
+        List<FinalHitsQueryBuilder.FinalHit> hits,
+        List<List<HitWeight>> rounds,
         Map<String, Float> firstPassScores,
         List<String> warnings,
         List<Long> passNanos,
@@ -104,17 +104,17 @@ public final class FeedbackSearch {
     private final KnnSpec retrieve;
     /** Retrieve mode: the caller's search is the final pass, so a run ends at q'. */
     private final boolean outerFinalPass;
-    private final Summarizer summarizer;
+    private final SummarizerInput summarizer;
     /** What the feedback passes read from the hits (the search's {@code fields} option). */
     private final String[] feedbackFields;
-    private final List<List<Weight>> rounds = new ArrayList<>();
+    private final List<List<HitWeight>> rounds = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     /** Wall time of every search pass as the coordinator saw it, first pass first. */
     private final List<Long> passNanos = new ArrayList<>();
     /** Time spent reading feedback vectors and computing q', all rounds. */
     private long feedbackNanos;
     private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
-    private List<ScoredDocsQueryBuilder.ScoredDoc> candidates;
+    private List<FinalHitsQueryBuilder.FinalHit> candidates;
     /** The token width every stored block must have (AFS), set by the first block read. */
     private int tokenWidth;
 
@@ -137,7 +137,7 @@ public final class FeedbackSearch {
         int firstPassSize,
         KnnSpec retrieve,
         boolean outerFinalPass,
-        Summarizer summarizer
+        SummarizerInput summarizer
     ) {
         this.client = client;
         this.original = original;
@@ -191,14 +191,14 @@ public final class FeedbackSearch {
 
     /** No feedback: the first pass is the result. */
     void firstPassOnly(float[] query, ActionListener<Result> listener) {
-        search(firstPass, firstPassSize, false, listener, hits -> listener.onResponse(result(query, scoredDocs(hits))));
+        search(firstPass, firstPassSize, false, listener, hits -> listener.onResponse(result(query, finalHits(hits))));
     }
 
     /** Runs the rounds; the caller has checked the limits ({@link #checkLimits}). */
     public void run(float[] query, ActionListener<Result> listener) {
         boolean pseudo = spec.strategy() != FeedbackSpec.Strategy.EXPLICIT;
         search(firstPass, firstPassSize, pseudo, listener, hits -> {
-            candidates = scoredDocs(hits);
+            candidates = finalHits(hits);
             for (SearchHit hit : hits) {
                 firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
             }
@@ -222,7 +222,7 @@ public final class FeedbackSearch {
     }
 
     /** Ends a round: records its weights, then the next round's pass or the final one. */
-    private void next(int round, float[] vector, List<Weight> weights, ActionListener<Result> listener) {
+    private void next(int round, float[] vector, List<HitWeight> weights, ActionListener<Result> listener) {
         rounds.add(weights);
         if (round == spec.rounds()) {
             finish(vector, listener);
@@ -250,10 +250,10 @@ public final class FeedbackSearch {
             );
         }
         PseudoFeedback.Round r = PseudoFeedback.refine(spec.rocchio(), query, ranking, spec.topK(), spec.window(), spec.params());
-        List<Weight> weights = new ArrayList<>();
+        List<HitWeight> weights = new ArrayList<>();
         for (int i = 0; i < hits.length; i++) {
             if (r.positiveWeights()[i] > 0 || r.negativeWeights()[i] > 0) {
-                weights.add(new Weight(hits[i].getIndex(), hits[i].getId(), r.positiveWeights()[i], r.negativeWeights()[i]));
+                weights.add(new HitWeight(hits[i].getIndex(), hits[i].getId(), r.positiveWeights()[i], r.negativeWeights()[i]));
             }
         }
         for (int i : r.skipped()) {
@@ -369,10 +369,10 @@ public final class FeedbackSearch {
                         captions ? captionVectors.toArray(float[][]::new) : null,
                         spec.params()
                     );
-                    List<Weight> weights = new ArrayList<>();
+                    List<HitWeight> weights = new ArrayList<>();
                     for (int i = 0; i < used.size(); i++) {
                         weights.add(
-                            new Weight(
+                            new HitWeight(
                                 used.get(i).getIndex(),
                                 used.get(i).getId(),
                                 r.positiveShares()[i],
@@ -419,12 +419,12 @@ public final class FeedbackSearch {
             float[] q = query;
             for (int round = 1; round <= spec.rounds(); round++) {
                 Rocchio.Refinement r = Rocchio.refine(spec.rocchio(), q, positives, negatives, spec.params());
-                List<Weight> weights = new ArrayList<>();
+                List<HitWeight> weights = new ArrayList<>();
                 for (int i = 0; i < rel.size(); i++) {
-                    weights.add(new Weight(rel.get(i).getIndex(), rel.get(i).getId(), r.positiveWeights()[i], 0));
+                    weights.add(new HitWeight(rel.get(i).getIndex(), rel.get(i).getId(), r.positiveWeights()[i], 0));
                 }
                 for (int i = 0; i < nonRel.size(); i++) {
-                    weights.add(new Weight(nonRel.get(i).getIndex(), nonRel.get(i).getId(), 0, r.negativeWeights()[i]));
+                    weights.add(new HitWeight(nonRel.get(i).getIndex(), nonRel.get(i).getId(), 0, r.negativeWeights()[i]));
                 }
                 rounds.add(weights);
                 q = r.vector();
@@ -453,11 +453,11 @@ public final class FeedbackSearch {
         } else if (outerFinalPass) {
             listener.onResponse(result(refined, null));
         } else {
-            pass(refined, retrieve.k(), false, listener, hits -> listener.onResponse(result(refined, scoredDocs(hits))));
+            pass(refined, retrieve.k(), false, listener, hits -> listener.onResponse(result(refined, finalHits(hits))));
         }
     }
 
-    private Result result(float[] refined, List<ScoredDocsQueryBuilder.ScoredDoc> hits) {
+    private Result result(float[] refined, List<FinalHitsQueryBuilder.FinalHit> hits) {
         return new Result(refined, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos, 0);
     }
 
@@ -468,7 +468,7 @@ public final class FeedbackSearch {
             Integer nc = retrieve.numCandidates() == null ? null : Math.max(retrieve.numCandidates(), size);
             query = new KnnQueryBuilder(new KnnSpec(retrieve.field(), vector, size, nc, retrieve.filter()));
         } else {
-            query = new ScoredDocsQueryBuilder(candidates, "rescore", new ScoredDocsQueryBuilder.VectorScoring(field, vector));
+            query = new FinalHitsQueryBuilder(candidates, "rescore", new FinalHitsQueryBuilder.VectorScoring(field, vector));
             size = Math.min(size, Math.max(1, candidates.size()));
         }
         search(query, size, withVectors, listener, then);
@@ -525,10 +525,10 @@ public final class FeedbackSearch {
         }
     }
 
-    static List<ScoredDocsQueryBuilder.ScoredDoc> scoredDocs(SearchHit[] hits) {
-        List<ScoredDocsQueryBuilder.ScoredDoc> out = new ArrayList<>();
+    static List<FinalHitsQueryBuilder.FinalHit> finalHits(SearchHit[] hits) {
+        List<FinalHitsQueryBuilder.FinalHit> out = new ArrayList<>();
         for (SearchHit hit : hits) {
-            out.add(new ScoredDocsQueryBuilder.ScoredDoc(hit.getIndex(), hit.getShard().getShardId().id(), hit.getId(), hit.getScore()));
+            out.add(new FinalHitsQueryBuilder.FinalHit(hit.getIndex(), hit.getShard().getShardId().id(), hit.getId(), hit.getScore()));
         }
         return out;
     }

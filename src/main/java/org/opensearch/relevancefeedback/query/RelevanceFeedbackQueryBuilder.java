@@ -178,7 +178,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request.source(), knn.k());
         context.registerAsyncAction((client, listener) -> search(client, request, outerFinalPass, ActionListener.wrap(r -> {
             r.warnings().forEach(HeaderWarning::addWarning);
-            result.set(r.hits() == null ? finalKnn(r) : scoredDocs(r, explain));
+            result.set(r.hits() == null ? finalKnn(r) : finalHits(r, explain));
             listener.onResponse(null);
         }, listener::onFailure)));
         return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get).boost(boost).queryName(queryName);
@@ -320,7 +320,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        FeedbackSearch.Summarizer summarizer = feedback.strategy().attentive() ? new FeedbackSearch.Summarizer(encoder, q.queryTokens()) : null;
+        FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive() ? new FeedbackSearch.SummarizerInput(encoder, q.queryTokens()) : null;
         KnnSpec last = retrieve ? knn : null;
         new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer).run(
             withTexts(knn.vector(), q.feedbackTexts()),
@@ -343,15 +343,15 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */
-    public QueryBuilder scoredDocs(FeedbackSearch.Result result, boolean explain) {
-        List<ScoredDocsQueryBuilder.ScoredDoc> hits = result.hits();
+    public QueryBuilder finalHits(FeedbackSearch.Result result, boolean explain) {
+        List<FinalHitsQueryBuilder.FinalHit> hits = result.hits();
         if (explain) {
             hits = hits.stream().map(h -> h.withNotes(notes(result, h))).toList();
         }
-        ScoredDocsQueryBuilder.VectorScoring scoring = hasFeedback() && feedback.mode() == FeedbackSpec.Mode.RESCORE
-            ? new ScoredDocsQueryBuilder.VectorScoring(knn.field(), result.vector())
+        FinalHitsQueryBuilder.VectorScoring scoring = hasFeedback() && feedback.mode() == FeedbackSpec.Mode.RESCORE
+            ? new FinalHitsQueryBuilder.VectorScoring(knn.field(), result.vector())
             : null;
-        return new ScoredDocsQueryBuilder(hits, description(), scoring).boost(boost).queryName(queryName);
+        return new FinalHitsQueryBuilder(hits, description(), scoring).boost(boost).queryName(queryName);
     }
 
     private String description() {
@@ -370,18 +370,18 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         );
     }
 
-    private static List<ScoredDocsQueryBuilder.Note> notes(FeedbackSearch.Result result, ScoredDocsQueryBuilder.ScoredDoc hit) {
-        List<ScoredDocsQueryBuilder.Note> notes = new ArrayList<>();
+    private static List<FinalHitsQueryBuilder.Note> notes(FeedbackSearch.Result result, FinalHitsQueryBuilder.FinalHit hit) {
+        List<FinalHitsQueryBuilder.Note> notes = new ArrayList<>();
         String key = FeedbackSearch.key(hit.index(), hit.id());
         Float first = result.firstPassScores().get(key);
-        notes.add(first == null ? new ScoredDocsQueryBuilder.Note(0, "not in the first pass") : new ScoredDocsQueryBuilder.Note(first, "first-pass score"));
+        notes.add(first == null ? new FinalHitsQueryBuilder.Note(0, "not in the first pass") : new FinalHitsQueryBuilder.Note(first, "first-pass score"));
         for (int r = 0; r < result.rounds().size(); r++) {
-            for (FeedbackSearch.Weight w : result.rounds().get(r)) {
+            for (FeedbackSearch.HitWeight w : result.rounds().get(r)) {
                 if (FeedbackSearch.key(w.index(), w.id()).equals(key)) {
-                    notes.add(new ScoredDocsQueryBuilder.Note((float) w.positive(), "positive feedback weight in round " + (r + 1)));
-                    notes.add(new ScoredDocsQueryBuilder.Note((float) w.negative(), "negative feedback weight in round " + (r + 1)));
+                    notes.add(new FinalHitsQueryBuilder.Note((float) w.positive(), "positive feedback weight in round " + (r + 1)));
+                    notes.add(new FinalHitsQueryBuilder.Note((float) w.negative(), "negative feedback weight in round " + (r + 1)));
                     if (w.patches() != null) {
-                        notes.add(new ScoredDocsQueryBuilder.Note((float) w.positive(), "summarizer saliency in round " + (r + 1) + ": " + w.saliencyText()));
+                        notes.add(new FinalHitsQueryBuilder.Note((float) w.positive(), "summarizer saliency in round " + (r + 1) + ": " + w.saliencyText()));
                     }
                 }
             }

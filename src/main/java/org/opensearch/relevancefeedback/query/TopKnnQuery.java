@@ -56,7 +56,7 @@ final class TopKnnQuery extends Query {
             topDocs[i] = top.get(i).doc;
             topScores[i] = top.get(i).score;
         }
-        return new ScoredDocIdsQuery(topDocs, topScores, null, searcher.getIndexReader().getContext().id(), "kNN top " + k + " on [" + knn.getField() + "]");
+        return new FixedScoresQuery(topDocs, topScores, null, searcher.getIndexReader().getContext().id(), "kNN top " + k + " on [" + knn.getField() + "]");
     }
 
     private record Hit(int doc, float score) {}

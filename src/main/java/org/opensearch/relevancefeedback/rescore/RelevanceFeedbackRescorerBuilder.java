@@ -286,7 +286,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 listener.onFailure(new IllegalArgumentException("[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
             } else {
                 inference.encodeTexts(List.of(text), ActionListener.wrap(encoded -> {
-                    FeedbackSearch.Summarizer summarizer = new FeedbackSearch.Summarizer(inference, encoded.tokens()[0]);
+                    FeedbackSearch.SummarizerInput summarizer = new FeedbackSearch.SummarizerInput(inference, encoded.tokens()[0]);
                     new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, false, summarizer).run(vector, done);
                 }, listener::onFailure));
             }

@@ -64,7 +64,7 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
         boolean explain = Boolean.TRUE.equals(source.explain());
         return channel -> query.search(client, search, ActionListener.wrap(result -> {
             result.warnings().forEach(HeaderWarning::addWarning);
-            SearchRequest last = new SearchRequest(search.indices()).source(source.shallowCopy().query(query.scoredDocs(result, explain)))
+            SearchRequest last = new SearchRequest(search.indices()).source(source.shallowCopy().query(query.finalHits(result, explain)))
                 .routing(search.routing())
                 .preference(search.preference());
             client.search(last, ActionListener.wrap(response -> {
@@ -88,7 +88,7 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
     }
 
     /** The summarizer's saliency: the patch grid as rows (a UI draws it as a heat map) and the caption tokens' scores. */
-    private static void writeSaliency(XContentBuilder builder, FeedbackSearch.Weight w) throws IOException {
+    private static void writeSaliency(XContentBuilder builder, FeedbackSearch.HitWeight w) throws IOException {
         int grid = (int) Math.round(Math.sqrt(w.patches().length));
         builder.startObject("saliency").startArray("patches");
         for (int r = 0; r < grid; r++) {
@@ -111,7 +111,7 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
         builder.startArray("rounds");
         for (int r = 0; r < result.rounds().size(); r++) {
             builder.startObject().field("round", r + 1).startArray("feedback");
-            for (FeedbackSearch.Weight w : result.rounds().get(r)) {
+            for (FeedbackSearch.HitWeight w : result.rounds().get(r)) {
                 builder.startObject()
                     .field("_index", w.index())
                     .field("_id", w.id())

@@ -83,7 +83,7 @@ public class TopKnnQueryTests extends OpenSearchTestCase {
         }
     }
 
-    public void testIdScoresQueryFindsLiveDocsById() throws IOException {
+    public void testHitsByIdQueryFindsLiveDocsById() throws IOException {
         try (Directory dir = new ByteBuffersDirectory()) {
             try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setMergePolicy(NoMergePolicy.INSTANCE))) {
                 for (int i = 0; i < 10; i++) {
@@ -97,12 +97,12 @@ public class TopKnnQueryTests extends OpenSearchTestCase {
             }
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 IndexSearcher searcher = new IndexSearcher(reader);
-                IdScoresQuery query = new IdScoresQuery(
+                HitsByIdQuery query = new HitsByIdQuery(
                     List.of(
-                        new ScoredDocsQueryBuilder.ScoredDoc("i", 0, "d7", 0.9f),
-                        new ScoredDocsQueryBuilder.ScoredDoc("i", 0, "d3", 0.8f), // deleted: skipped
-                        new ScoredDocsQueryBuilder.ScoredDoc("i", 0, "d1", 0.5f),
-                        new ScoredDocsQueryBuilder.ScoredDoc("i", 0, "missing", 0.4f)
+                        new FinalHitsQueryBuilder.FinalHit("i", 0, "d7", 0.9f),
+                        new FinalHitsQueryBuilder.FinalHit("i", 0, "d3", 0.8f), // deleted: skipped
+                        new FinalHitsQueryBuilder.FinalHit("i", 0, "d1", 0.5f),
+                        new FinalHitsQueryBuilder.FinalHit("i", 0, "missing", 0.4f)
                     ),
                     "test hits"
                 );

@@ -20,21 +20,21 @@ import java.util.List;
 import java.util.Objects;
 
 /** Finds documents by {@code _id} on one shard and rewrites to a query that gives each its listed score. */
-final class IdScoresQuery extends Query {
+final class HitsByIdQuery extends Query {
 
-    private final List<ScoredDocsQueryBuilder.ScoredDoc> docs;
+    private final List<FinalHitsQueryBuilder.FinalHit> docs;
     private final String description;
 
-    IdScoresQuery(List<ScoredDocsQueryBuilder.ScoredDoc> docs, String description) {
+    HitsByIdQuery(List<FinalHitsQueryBuilder.FinalHit> docs, String description) {
         this.docs = docs;
         this.description = description;
     }
 
     @Override
     public Query rewrite(IndexSearcher searcher) throws IOException {
-        record Found(int doc, float score, List<ScoredDocsQueryBuilder.Note> notes) {}
+        record Found(int doc, float score, List<FinalHitsQueryBuilder.Note> notes) {}
         List<Found> found = new ArrayList<>();
-        for (ScoredDocsQueryBuilder.ScoredDoc d : docs) {
+        for (FinalHitsQueryBuilder.FinalHit d : docs) {
             int doc = liveDocWithId(searcher, d.id());
             if (doc != DocIdSetIterator.NO_MORE_DOCS) {
                 found.add(new Found(doc, d.score(), d.notes()));
@@ -48,7 +48,7 @@ final class IdScoresQuery extends Query {
             scores[i] = found.get(i).score();
             details[i] = found.get(i).notes().stream().map(n -> Explanation.match(n.value(), n.description())).toArray(Explanation[]::new);
         }
-        return new ScoredDocIdsQuery(ids, scores, details, searcher.getIndexReader().getContext().id(), description);
+        return new FixedScoresQuery(ids, scores, details, searcher.getIndexReader().getContext().id(), description);
     }
 
     /** The global doc id of the live document with this _id, or NO_MORE_DOCS if it was deleted meanwhile. */
@@ -85,7 +85,7 @@ final class IdScoresQuery extends Query {
 
     @Override
     public boolean equals(Object o) {
-        return sameClassAs(o) && docs.equals(((IdScoresQuery) o).docs);
+        return sameClassAs(o) && docs.equals(((HitsByIdQuery) o).docs);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.List;
 import static org.hamcrest.Matchers.either;
 import static org.hamcrest.Matchers.instanceOf;
 
-public class ScoredDocsQueryBuilderTests extends AbstractQueryTestCase<ScoredDocsQueryBuilder> {
+public class FinalHitsQueryBuilderTests extends AbstractQueryTestCase<FinalHitsQueryBuilder> {
 
     @Override
     protected Collection<Class<? extends Plugin>> getPlugins() {
@@ -23,24 +23,24 @@ public class ScoredDocsQueryBuilderTests extends AbstractQueryTestCase<ScoredDoc
     }
 
     @Override
-    protected ScoredDocsQueryBuilder doCreateTestQueryBuilder() {
-        List<ScoredDocsQueryBuilder.ScoredDoc> docs = new ArrayList<>();
+    protected FinalHitsQueryBuilder doCreateTestQueryBuilder() {
+        List<FinalHitsQueryBuilder.FinalHit> docs = new ArrayList<>();
         int n = randomIntBetween(0, 20);
         for (int i = 0; i < n; i++) {
             // the test shard context is shard 0 of getIndex(); mix in hits of other shards and indices
             String index = randomBoolean() ? getIndex().getName() : "other-" + randomAlphaOfLength(3);
-            docs.add(new ScoredDocsQueryBuilder.ScoredDoc(index, randomIntBetween(0, 2), "id" + i, randomFloat()));
+            docs.add(new FinalHitsQueryBuilder.FinalHit(index, randomIntBetween(0, 2), "id" + i, randomFloat()));
         }
-        return new ScoredDocsQueryBuilder(docs, randomAlphaOfLength(8));
+        return new FinalHitsQueryBuilder(docs, randomAlphaOfLength(8));
     }
 
     @Override
-    protected void doAssertLuceneQuery(ScoredDocsQueryBuilder builder, Query query, QueryShardContext context) {
+    protected void doAssertLuceneQuery(FinalHitsQueryBuilder builder, Query query, QueryShardContext context) {
         boolean mine = builder.docs().stream().anyMatch(d -> d.shard() == 0 && d.index().equals(getIndex().getName()));
         if (mine) {
-            assertThat(query, instanceOf(IdScoresQuery.class));
+            assertThat(query, instanceOf(HitsByIdQuery.class));
         } else {
-            assertThat(query, either(instanceOf(MatchNoDocsQuery.class)).or(instanceOf(IdScoresQuery.class)));
+            assertThat(query, either(instanceOf(MatchNoDocsQuery.class)).or(instanceOf(HitsByIdQuery.class)));
         }
     }
 }

@@ -18,7 +18,7 @@ import java.util.Objects;
  * Matches a fixed set of documents (global doc ids of one reader) with fixed scores: the result of a kNN
  * pass, frozen after rewrite so that scoring, explain and paging see exactly the hits the pass chose.
  */
-final class ScoredDocIdsQuery extends Query {
+final class FixedScoresQuery extends Query {
 
     private final int[] docs;
     private final float[] scores;
@@ -27,7 +27,7 @@ final class ScoredDocIdsQuery extends Query {
     private final String description;
 
     /** {@code details}: per doc explanation details, or null for none. {@code docs} must be ascending global doc ids of the reader whose context id is {@code readerId}. */
-    ScoredDocIdsQuery(int[] docs, float[] scores, Explanation[][] details, Object readerId, String description) {
+    FixedScoresQuery(int[] docs, float[] scores, Explanation[][] details, Object readerId, String description) {
         this.docs = docs;
         this.scores = scores;
         this.details = details;
@@ -151,7 +151,7 @@ final class ScoredDocIdsQuery extends Query {
     @Override
     public boolean equals(Object o) {
         if (sameClassAs(o) == false) return false;
-        ScoredDocIdsQuery other = (ScoredDocIdsQuery) o;
+        FixedScoresQuery other = (FixedScoresQuery) o;
         return readerId == other.readerId && Arrays.equals(docs, other.docs) && Arrays.equals(scores, other.scores);
     }
 

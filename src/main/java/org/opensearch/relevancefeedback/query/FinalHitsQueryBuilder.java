@@ -29,18 +29,18 @@ import java.util.Objects;
  * documents (index, shard, _id) with the listed scores. {@code relevance_feedback} rewrites into it on the
  * coordinating node, so every shard scores the global top k and nothing else. Users do not write it by hand.
  */
-public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDocsQueryBuilder> {
+public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQueryBuilder> {
 
     public static final String NAME = "rf_scored_docs";
     private static final ParseField DOCS = new ParseField("docs");
 
     /** One hit of a coordinator-side search; {@code notes} become the details of its explanation. */
-    public record ScoredDoc(String index, int shard, String id, float score, List<Note> notes) implements Writeable {
-        public ScoredDoc(String index, int shard, String id, float score) {
+    public record FinalHit(String index, int shard, String id, float score, List<Note> notes) implements Writeable {
+        public FinalHit(String index, int shard, String id, float score) {
             this(index, shard, id, score, List.of());
         }
 
-        ScoredDoc(StreamInput in) throws IOException {
+        FinalHit(StreamInput in) throws IOException {
             this(in.readString(), in.readVInt(), in.readString(), in.readFloat(), in.readList(Note::new));
         }
 
@@ -53,8 +53,8 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
             out.writeList(notes);
         }
 
-        ScoredDoc withNotes(List<Note> more) {
-            return new ScoredDoc(index, shard, id, score, more);
+        FinalHit withNotes(List<Note> more) {
+            return new FinalHit(index, shard, id, score, more);
         }
     }
 
@@ -94,28 +94,28 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         }
     }
 
-    private final List<ScoredDoc> docs;
+    private final List<FinalHit> docs;
     private final String description;
     private final VectorScoring scoring;
 
-    public ScoredDocsQueryBuilder(List<ScoredDoc> docs, String description) {
+    public FinalHitsQueryBuilder(List<FinalHit> docs, String description) {
         this(docs, description, null);
     }
 
-    public ScoredDocsQueryBuilder(List<ScoredDoc> docs, String description, VectorScoring scoring) {
+    public FinalHitsQueryBuilder(List<FinalHit> docs, String description, VectorScoring scoring) {
         this.docs = List.copyOf(docs);
         this.description = Objects.requireNonNull(description);
         this.scoring = scoring;
     }
 
-    public ScoredDocsQueryBuilder(StreamInput in) throws IOException {
+    public FinalHitsQueryBuilder(StreamInput in) throws IOException {
         super(in);
-        this.docs = in.readList(ScoredDoc::new);
+        this.docs = in.readList(FinalHit::new);
         this.description = in.readString();
         this.scoring = in.readOptionalWriteable(VectorScoring::new);
     }
 
-    public List<ScoredDoc> docs() {
+    public List<FinalHit> docs() {
         return docs;
     }
 
@@ -131,7 +131,7 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         builder.startObject(NAME);
         builder.field("description", description);
         builder.startArray(DOCS.getPreferredName());
-        for (ScoredDoc d : docs) {
+        for (FinalHit d : docs) {
             builder.startObject().field("_index", d.index).field("_shard", d.shard).field("_id", d.id).field("score", d.score);
             if (d.notes.isEmpty() == false) {
                 builder.startArray("notes");
@@ -150,8 +150,8 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         builder.endObject();
     }
 
-    public static ScoredDocsQueryBuilder fromXContent(XContentParser parser) throws IOException {
-        List<ScoredDoc> docs = new ArrayList<>();
+    public static FinalHitsQueryBuilder fromXContent(XContentParser parser) throws IOException {
+        List<FinalHit> docs = new ArrayList<>();
         String description = NAME;
         String vectorField = null;
         float[] vector = null;
@@ -183,10 +183,10 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector_field] and [vector] go together");
         }
         VectorScoring scoring = vector == null ? null : new VectorScoring(vectorField, vector);
-        return new ScoredDocsQueryBuilder(docs, description, scoring).boost(boost).queryName(queryName);
+        return new FinalHitsQueryBuilder(docs, description, scoring).boost(boost).queryName(queryName);
     }
 
-    private static ScoredDoc parseDoc(XContentParser parser) throws IOException {
+    private static FinalHit parseDoc(XContentParser parser) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each of [hits] must be an object, got [" + parser.currentToken() + "]");
         }
@@ -225,10 +225,10 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
         if (index == null || shard == null || id == null || score == null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each doc needs [_index], [_shard], [_id] and [score]");
         }
-        return new ScoredDoc(index, shard, id, score, notes);
+        return new FinalHit(index, shard, id, score, notes);
     }
 
-    private List<ScoredDoc> docsOf(String index, int shard) {
+    private List<FinalHit> docsOf(String index, int shard) {
         return docs.stream().filter(d -> d.shard == shard && d.index.equals(index)).toList();
     }
 
@@ -244,11 +244,11 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
 
     @Override
     protected Query doToQuery(QueryShardContext context) {
-        List<ScoredDoc> mine = docsOf(context.index().getName(), context.getShardId());
+        List<FinalHit> mine = docsOf(context.index().getName(), context.getShardId());
         if (mine.isEmpty()) {
             return new MatchNoDocsQuery("no " + description + " hits on this shard");
         }
-        Query ids = new IdScoresQuery(mine, description);
+        Query ids = new HitsByIdQuery(mine, description);
         if (scoring == null) {
             return ids;
         }
@@ -257,7 +257,7 @@ public final class ScoredDocsQueryBuilder extends AbstractQueryBuilder<ScoredDoc
     }
 
     @Override
-    protected boolean doEquals(ScoredDocsQueryBuilder other) {
+    protected boolean doEquals(FinalHitsQueryBuilder other) {
         return docs.equals(other.docs) && description.equals(other.description) && Objects.equals(scoring, other.scoring);
     }
 
