@@ -15,11 +15,11 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.Inference;
+import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.Client;
 
 import java.io.IOException;
@@ -175,7 +175,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         SearchRequest request = (SearchRequest) coordinator.getSearchRequest();
         boolean explain = request.source() != null && Boolean.TRUE.equals(request.source().explain());
         SetOnce<QueryBuilder> result = new SetOnce<>();
-        boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request.source(), knn.k());
+        boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request, knn.k());
         context.registerAsyncAction((client, listener) -> search(client, request, outerFinalPass, ActionListener.wrap(r -> {
             r.warnings().forEach(HeaderWarning::addWarning);
             result.set(r.hits() == null ? finalKnn(r) : finalHits(r, explain));
@@ -191,8 +191,9 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      * after) would see the shards' extra hits, so it keeps the two-phase path. hits.total then counts the shards' hits,
      * as the k-NN plugin's does.
      */
-    static boolean outerSearchIsGlobalTopK(SearchSourceBuilder source, int k) {
-        if (source == null || source.query() instanceof RelevanceFeedbackQueryBuilder == false) {
+    static boolean outerSearchIsGlobalTopK(SearchRequest request, int k) {
+        SearchSourceBuilder source = request.source();
+        if (source == null || source.query() instanceof RelevanceFeedbackQueryBuilder == false || request.scroll() != null) {
             return false;
         }
         int from = Math.max(0, source.from());

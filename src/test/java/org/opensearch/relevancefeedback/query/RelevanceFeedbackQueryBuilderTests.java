@@ -1,5 +1,7 @@
 package org.opensearch.relevancefeedback.query;
 
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.index.shard.ShardId;
 import org.opensearch.index.query.QueryBuilder;
@@ -250,15 +252,23 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
     /** The search itself is the final kNN pass only where the shards' extra hits cannot show. */
     public void testOuterSearchIsTheFinalPassOnlyForTheTopHits() {
         QueryBuilder rf = new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", new float[] { 1, 0 }, 10, null, null));
-        assertTrue(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf), 10));
-        assertTrue(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).from(4).size(6), 10));
-        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).from(4).size(7), 10));
-        assertFalse("default size 10", RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf), 5));
-        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(QueryBuilders.boolQuery().must(rf)), 10));
-        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).postFilter(QueryBuilders.matchAllQuery()), 10));
-        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).aggregation(AggregationBuilders.count("n").field("f")), 10));
-        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchSourceBuilder().query(rf).sort("f"), 10));
-        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(null, 10));
+        assertTrue(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf)), 10));
+        assertTrue(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf).from(4).size(6)), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf).from(4).size(7)), 10));
+        assertFalse("default size 10", RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf)), 5));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(QueryBuilders.boolQuery().must(rf))), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf).postFilter(QueryBuilders.matchAllQuery())), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf).aggregation(AggregationBuilders.count("n").field("f"))), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf).sort("f")), 10));
+        assertFalse(RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(new SearchRequest(), 10));
+        assertFalse(
+            "a scroll pages past the top k",
+            RelevanceFeedbackQueryBuilder.outerSearchIsGlobalTopK(request(new SearchSourceBuilder().query(rf)).scroll(TimeValue.timeValueMinutes(1)), 10)
+        );
+    }
+
+    private static SearchRequest request(SearchSourceBuilder source) {
+        return new SearchRequest().source(source);
     }
 
     /** Exactly tied hits are ranked by index then id (numbers as numbers), not in the shard order they arrive in. */
