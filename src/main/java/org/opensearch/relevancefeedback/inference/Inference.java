@@ -35,4 +35,9 @@ public interface Inference {
 
     /** The node's current request limits (cluster settings). */
     RelevanceFeedbackSettings.FeedbackLimits limits();
+
+    /** The node's limits, or the settings' defaults where a builder has no node's model (unit tests). */
+    static RelevanceFeedbackSettings.FeedbackLimits limits(Inference inference) {
+        return inference == null ? RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS : inference.limits();
+    }
 }

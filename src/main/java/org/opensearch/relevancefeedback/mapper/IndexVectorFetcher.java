@@ -2,22 +2,16 @@ package org.opensearch.relevancefeedback.mapper;
 
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
-import org.apache.lucene.index.LeafReaderContext;
-import org.opensearch.index.mapper.ValueFetcher;
-import org.opensearch.search.lookup.SourceLookup;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.search.DocIdSetIterator;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * Reads an {@code rf_vector} field's value for the {@code fields} option of a search from the segment's vector values,
- * not from {@code _source}: the vector can be left out of {@code _source} (mapping {@code _source.excludes}) and is still
- * returned when asked for, and feedback still reads it.
- */
-final class IndexVectorFetcher implements ValueFetcher {
+/** An {@code rf_vector} field's value from the segment's vector values (see {@link IndexValueFetcher}). */
+final class IndexVectorFetcher extends IndexValueFetcher {
     private final String field;
-    private LeafReaderContext leaf;
     private FloatVectorValues values;
     private KnnVectorValues.DocIndexIterator docs;
 
@@ -26,24 +20,14 @@ final class IndexVectorFetcher implements ValueFetcher {
     }
 
     @Override
-    public void setNextReader(LeafReaderContext context) {
-        leaf = context;
-        values = null;
+    DocIdSetIterator open(LeafReader reader) throws IOException {
+        values = reader.getFloatVectorValues(field);
+        docs = values == null ? null : values.iterator();
+        return docs;
     }
 
     @Override
-    public List<Object> fetchValues(SourceLookup lookup) throws IOException {
-        int doc = lookup.docId();
-        if (values == null || docs.docID() > doc) { // vector values only move forward: open them again
-            values = leaf.reader().getFloatVectorValues(field);
-            if (values == null) {
-                return List.of();
-            }
-            docs = values.iterator();
-        }
-        if ((docs.docID() == doc ? doc : docs.advance(doc)) != doc) {
-            return List.of();
-        }
+    List<Object> value() throws IOException {
         float[] vector = values.vectorValue(docs.index());
         List<Object> out = new ArrayList<>(vector.length);
         for (float v : vector) {

@@ -3,7 +3,8 @@ package org.opensearch.relevancefeedback.mapper;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
-import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.BytesRef;
 import org.opensearch.core.xcontent.XContentParser;
@@ -17,7 +18,6 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 import org.opensearch.search.lookup.SearchLookup;
-import org.opensearch.search.lookup.SourceLookup;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -70,24 +70,17 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
             if (format != null) {
                 throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
             }
-            return new ValueFetcher() {
-                private LeafReaderContext leaf;
+            return new IndexValueFetcher() {
                 private BinaryDocValues values;
 
                 @Override
-                public void setNextReader(LeafReaderContext context) {
-                    leaf = context;
-                    values = null;
+                DocIdSetIterator open(LeafReader reader) throws IOException {
+                    values = DocValues.getBinary(reader, name());
+                    return values;
                 }
 
                 @Override
-                public List<Object> fetchValues(SourceLookup lookup) throws IOException {
-                    if (values == null || values.docID() > lookup.docId()) { // doc values only move forward
-                        values = DocValues.getBinary(leaf.reader(), name());
-                    }
-                    if (values.advanceExact(lookup.docId()) == false) {
-                        return List.of();
-                    }
+                List<Object> value() throws IOException {
                     BytesRef block = values.binaryValue();
                     return List.of(Base64.getEncoder().encodeToString(Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length)));
                 }

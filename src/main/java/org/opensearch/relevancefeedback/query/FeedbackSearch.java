@@ -274,7 +274,8 @@ public final class FeedbackSearch {
         long bytes = 0;
         for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
             for (String field : feedbackFields) {
-                if (hits[i].field(field) != null && hits[i].field(field).getValue() instanceof String block) {
+                DocumentField values = hits[i].field(field);
+                if (values != null && values.getValue() instanceof String block) {
                     bytes += (long) BYTES_PER_TOKEN_CHAR * block.length();
                 }
             }

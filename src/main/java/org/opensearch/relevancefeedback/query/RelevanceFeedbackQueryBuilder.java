@@ -210,8 +210,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     /** The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards. */
     private QueryBuilder finalKnn(FeedbackSearch.Result result) {
-        KnnSpec last = new KnnSpec(knn.field(), result.vector(), knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
-        return new KnnQueryBuilder(last).boost(boost).queryName(queryName);
+        return new KnnQueryBuilder(withVector(result.vector())).boost(boost).queryName(queryName);
+    }
+
+    /** This query's kNN with a resolved vector; a query by example documents leaves them out of the hits. */
+    private KnnSpec withVector(float[] vector) {
+        return new KnnSpec(knn.field(), vector, knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
     }
 
     /**
@@ -250,8 +254,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     /** Checks the limits once, then encodes the input and composes the query vector. */
     private void resolve(Client client, SearchRequest request, ActionListener<Resolved> listener) {
         try {
-            // encoder is null only where no node is around (unit tests): the settings' defaults apply
-            RelevanceFeedbackSettings.FeedbackLimits limits = encoder == null ? RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS : encoder.limits();
+            RelevanceFeedbackSettings.FeedbackLimits limits = Inference.limits(encoder);
             if (hasFeedback()) {
                 FeedbackSearch.checkLimits(feedback, limits); // before encoding any feedback text
             }
@@ -283,7 +286,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             } else if (words == 1) {
                 q = vectors[0];
             }
-            KnnSpec spec = new KnnSpec(knn.field(), q, knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
+            KnnSpec spec = withVector(q);
             float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
             float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
             listener.onResponse(new Resolved(spec, feedbackTexts, queryTokens, System.nanoTime() - start));

@@ -18,7 +18,6 @@ import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 import org.opensearch.relevancefeedback.query.FeedbackSearch;
@@ -270,7 +269,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         SetOnce<float[]> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
             try {
-                FeedbackSearch.checkLimits(feedback, inference == null ? RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS : inference.limits());
+                FeedbackSearch.checkLimits(feedback, Inference.limits(inference));
             } catch (IllegalArgumentException e) {
                 listener.onFailure(e);
                 return;
