@@ -33,6 +33,18 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
+    /**
+     * Derived source: {@code rf_vector} and {@code rf_tokens} values are not kept in the stored {@code _source} but read
+     * back from the index (vector values, doc values) whenever the source is read: GET, search, reindex, update, peer
+     * recovery. Fixed at index creation: segments written with it need this plugin to be read.
+     */
+    public static final Setting<Boolean> DERIVED_SOURCE = Setting.boolSetting(
+        "index.relevance_feedback.derived_source",
+        true,
+        Setting.Property.IndexScope,
+        Setting.Property.Final
+    );
+
     public static final Setting<Integer> MAX_ROUNDS = Setting.intSetting(
         "plugins.relevance_feedback.max_rounds",
         10,
@@ -181,7 +193,7 @@ public final class RelevanceFeedbackSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS, UI_ENABLED);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, DERIVED_SOURCE, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS, UI_ENABLED);
     }
 
     private RelevanceFeedbackSettings() {}

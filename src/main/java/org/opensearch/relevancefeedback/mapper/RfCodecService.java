@@ -7,13 +7,15 @@ import org.opensearch.index.codec.CodecService;
 import org.opensearch.index.codec.CodecServiceConfig;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.MapperService;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Serves every codec OpenSearch knows (default, best_compression, ...) wrapped in {@link RfVectorCodec}.
+ * Serves every codec OpenSearch knows (default, best_compression, ...) wrapped in {@link RfVectorCodec}, with derived
+ * source unless {@code index.relevance_feedback.derived_source} is false.
  *
  * <p>Only one plugin may replace an index's codec service. The k-NN plugin replaces it for indices with
  * {@code index.knn: true}, so we step aside there: on such indices {@code rf_vector} fields get Lucene's
@@ -25,11 +27,13 @@ public final class RfCodecService extends CodecService {
     static final String KNN_INDEX_SETTING = "index.knn";
 
     private final MapperService mapperService;
+    private final boolean derivedSource;
     private final Map<String, Codec> wrapped = new ConcurrentHashMap<>();
 
     private RfCodecService(CodecServiceConfig config) {
         super(config.getMapperService(), config.getIndexSettings(), config.getLogger(), config.getAdditionalCodecs());
         this.mapperService = config.getMapperService();
+        this.derivedSource = RelevanceFeedbackSettings.DERIVED_SOURCE.get(config.getIndexSettings().getSettings());
     }
 
     public static Optional<CodecServiceFactory> factoryFor(IndexSettings indexSettings) {
@@ -46,6 +50,6 @@ public final class RfCodecService extends CodecService {
         if (mapperService == null) {
             return codec;
         }
-        return wrapped.computeIfAbsent(name, n -> new RfVectorCodec(codec, mapperService));
+        return wrapped.computeIfAbsent(name, n -> new RfVectorCodec(codec, mapperService, derivedSource));
     }
 }

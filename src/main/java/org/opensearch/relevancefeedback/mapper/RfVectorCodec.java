@@ -5,28 +5,42 @@ import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.KnnVectorsWriter;
+import org.apache.lucene.codecs.StoredFieldsFormat;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.SegmentWriteState;
+import org.opensearch.index.mapper.DocumentMapper;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperService;
 
+import org.opensearch.relevancefeedback.mapper.DerivedSourceStoredFieldsFormat.Kind;
+
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Wraps an index's codec so that {@code rf_vector} fields are written with their own HNSW {@code m} and
- * {@code ef_construction} and may have up to {@link RfVectorFieldMapper#MAX_DIMENSION} dimensions.
+ * {@code ef_construction} and may have up to {@link RfVectorFieldMapper#MAX_DIMENSION} dimensions, and, with derived
+ * source, so that their values (and {@code rf_tokens} blocks) are not stored in {@code _source} a second time
+ * ({@link DerivedSourceStoredFieldsFormat}).
  *
- * <p>The codec keeps its delegate's name and the per-field format is written under Lucene's own
- * {@code Lucene99HnswVectorsFormat} name, so segments are plain Lucene: they read back with stock Lucene
- * (the graph parameters only matter while building the graph), even without this plugin.
+ * <p>The per-field format is written under Lucene's own {@code Lucene99HnswVectorsFormat} name (the graph parameters
+ * only matter while building the graph). Without derived source the codec keeps its delegate's name, so segments are
+ * plain Lucene and read back even without this plugin; with it, segments carry {@link RfDerivedSourceCodec}'s name,
+ * whose stored fields reader puts the values back into the source.
  */
 final class RfVectorCodec extends FilterCodec {
 
     private final MapperService mapperService;
+    private final StoredFieldsFormat storedFields;
+    /** The derived fields of the mapping last seen: recomputed only when the mapping changes. */
+    private volatile DerivedFields derivedFields = new DerivedFields(null, Map.of());
+
+    private record DerivedFields(DocumentMapper mapper, Map<String, Kind> fields) {}
+
     private final Map<HnswParams, KnnVectorsFormat> formats = new ConcurrentHashMap<>();
     private final KnnVectorsFormat perField = new PerFieldKnnVectorsFormat() {
         @Override
@@ -39,9 +53,40 @@ final class RfVectorCodec extends FilterCodec {
         }
     };
 
-    RfVectorCodec(Codec delegate, MapperService mapperService) {
-        super(delegate.getName(), delegate);
+    RfVectorCodec(Codec delegate, MapperService mapperService, boolean derivedSource) {
+        super(derivedSource ? RfDerivedSourceCodec.NAME : delegate.getName(), delegate);
         this.mapperService = mapperService;
+        this.storedFields = derivedSource
+            ? new DerivedSourceStoredFieldsFormat(delegate.storedFieldsFormat(), perField, delegate.docValuesFormat(), this::derivedFields)
+            : delegate.storedFieldsFormat();
+    }
+
+    /**
+     * The mapping's rf_vector and rf_tokens fields, except those inside nested objects: their values live in the nested
+     * Lucene documents while the source is stored with the root document.
+     */
+    private Map<String, Kind> derivedFields() {
+        DocumentMapper mapper = mapperService.documentMapper();
+        DerivedFields known = derivedFields;
+        if (mapper == known.mapper() || mapper == null) {
+            return known.fields();
+        }
+        Map<String, Kind> fields = new HashMap<>();
+        for (MappedFieldType type : mapperService.fieldTypes()) {
+            Kind kind = type instanceof RfVectorFieldMapper.RfVectorFieldType ? Kind.VECTOR
+                : type instanceof RfTokensFieldMapper.RfTokensFieldType ? Kind.TOKENS
+                : null;
+            if (kind != null && mapper.mappers().getNestedScope(type.name()) == null) {
+                fields.put(type.name(), kind);
+            }
+        }
+        derivedFields = new DerivedFields(mapper, Map.copyOf(fields));
+        return derivedFields.fields();
+    }
+
+    @Override
+    public StoredFieldsFormat storedFieldsFormat() {
+        return storedFields;
     }
 
     private KnnVectorsFormat delegateFormatFor(String field) {

@@ -25,11 +25,13 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.lessThan;
 import static org.opensearch.test.hamcrest.OpenSearchAssertions.assertAcked;
 
 /** The coordinator-side rewrite on a real (in-JVM) multi-node cluster: global top k, shard invariant. */
@@ -45,17 +47,24 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     }
 
     private float[][] indexVectors(String index, int shards) {
-        return indexVectors(index, shards, false);
+        return indexVectors(index, shards, false, true);
     }
 
-    /** @param vectorsOutOfSource leave both vector fields out of _source: feedback reads them from the index */
-    private float[][] indexVectors(String index, int shards, boolean vectorsOutOfSource) {
+    /**
+     * @param vectorsOutOfSource leave both vector fields out of _source: feedback reads them from the index
+     * @param derivedSource {@code index.relevance_feedback.derived_source}
+     */
+    private float[][] indexVectors(String index, int shards, boolean vectorsOutOfSource, boolean derivedSource) {
         String mapping = "{\"_source\":{\"excludes\":" + (vectorsOutOfSource ? "[\"vec\",\"cap\"]" : "[]") + "},\"properties\":{"
             + "\"vec\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},\"cap\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},"
             + "\"color\":{\"type\":\"keyword\"},\"text\":{\"type\":\"text\"}}}";
         assertAcked(
-            prepareCreate(index).setSettings(Settings.builder().put("index.number_of_shards", shards).put("index.number_of_replicas", 0))
-                .setMapping(mapping)
+            prepareCreate(index).setSettings(
+                Settings.builder()
+                    .put("index.number_of_shards", shards)
+                    .put("index.number_of_replicas", 0)
+                    .put("index.relevance_feedback.derived_source", derivedSource)
+            ).setMapping(mapping)
         );
         float[][] vectors = vectors(1234);
         float[][] captions = vectors(5678);
@@ -122,9 +131,48 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         }
     }
 
+    /**
+     * Derived source (the default): the vectors are stored once, in the index, and every read of the source gets them back
+     * as the float32 values indexed: GET, search, a partial update (which reindexes the source it reads), a force merge,
+     * a replica built by peer recovery. The same documents with derived source off take more store.
+     */
+    public void testDerivedSourceGivesTheVectorsBack() {
+        internalCluster().ensureAtLeastNumDataNodes(2);
+        float[][] vectors = indexVectors("derived", 2);
+        indexVectors("plain", 2, false, false);
+        assertAcked(client().admin().indices().prepareUpdateSettings("derived").setSettings(Settings.builder().put("index.number_of_replicas", 1)));
+        ensureGreen("derived");
+        client().prepareUpdate("derived", "3").setDoc("color", "green").setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE).get();
+        for (String index : List.of("derived", "plain")) {
+            client().admin().indices().prepareForceMerge(index).setMaxNumSegments(1).setFlush(true).get();
+        }
+        client().admin().indices().prepareRefresh("derived").get();
+        for (String preference : List.of("_primary", "_replica")) {
+            SearchResponse response = client().prepareSearch("derived").setPreference(preference).setSize(N).get();
+            assertEquals(N, response.getHits().getHits().length);
+            for (SearchHit hit : response.getHits().getHits()) {
+                assertVector(vectors[Integer.parseInt(hit.getId())], hit.getSourceAsMap().get("vec"));
+            }
+        }
+        Map<String, Object> updated = client().prepareGet("derived", "3").setRealtime(false).get().getSourceAsMap();
+        assertEquals("green", updated.get("color"));
+        assertVector(vectors[3], updated.get("vec"));
+        long derived = client().admin().indices().prepareStats("derived").setStore(true).get().getPrimaries().getStore().sizeInBytes();
+        long plain = client().admin().indices().prepareStats("plain").setStore(true).get().getPrimaries().getStore().sizeInBytes();
+        assertThat("derived " + derived + " bytes vs stored " + plain, derived, lessThan(plain));
+    }
+
+    private static void assertVector(float[] expected, Object actual) {
+        List<?> values = (List<?>) actual;
+        assertEquals(expected.length, values.size());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], ((Number) values.get(i)).floatValue(), 0f);
+        }
+    }
+
     /** Vectors left out of _source are still returned by the fields option, read from the index. */
     public void testVectorsOutOfSourceComeFromTheIndex() {
-        float[][] vectors = indexVectors("nosource", 2, true);
+        float[][] vectors = indexVectors("nosource", 2, true, true);
         SearchResponse response = client().prepareSearch("nosource").setQuery(QueryBuilders.idsQuery().addIds("3", "41")).addFetchField("vec").get();
         assertEquals(2, response.getHits().getHits().length);
         for (SearchHit hit : response.getHits().getHits()) {
@@ -164,7 +212,7 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         float[][] vectors = indexVectors("fb1", 1);
         float[][] captions = vectors(5678);
         indexVectors("fb3", 3);
-        indexVectors("fb5", 5, true);
+        indexVectors("fb5", 5, true, true);
         Random random = new Random(7);
         int changed = 0;
         for (FeedbackSpec.Strategy strategy : List.of(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT)) {

@@ -56,7 +56,7 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
     private int maxLevel0Degree(int m) throws IOException {
         Random random = new Random(42);
         try (Directory dir = new ByteBuffersDirectory()) {
-            IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(16, m)));
+            IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(16, m), false));
             try (IndexWriter writer = new IndexWriter(dir, config)) {
                 for (int i = 0; i < 2000; i++) {
                     Document doc = new Document();
@@ -84,7 +84,7 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
         Random random = new Random(7);
         float[] vector = TestVectors.gaussian(random, 2048);
         try (Directory dir = new ByteBuffersDirectory()) {
-            IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(2048, 16)));
+            IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(2048, 16), false));
             try (IndexWriter writer = new IndexWriter(dir, config)) {
                 Document doc = new Document();
                 doc.add(new KnnFloatVectorField("v", vector, VectorSimilarityFunction.COSINE));
