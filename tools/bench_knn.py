@@ -4,8 +4,8 @@
 
 The same seeded vectors go into two one-shard indices, HNSW m 16 / ef_construction 100, force-merged to one segment:
 `knn_<docs>` (k-NN plugin, `knn_vector`, lucene engine, cosinesimil, index.knn true; its vectors are derived source, not
-stored in `_source`) and `rf_<docs>` (this plugin, `rf_vector`, cosine, `_source.excludes: [v]`: the vector lives in
-the index only, where feedback reads it). Vectors are shaped like the model's (a real emoji image embedding from the test split +
+stored in `_source`) and `rf_<docs>` (this plugin, `rf_vector`, cosine, default settings: derived source too, the vector
+is stored once, in the index, where feedback reads it). Vectors are shaped like the model's (a real emoji image embedding from the test split +
 Gaussian noise of norm 0.5, normalized; queries drawn the same way, so they lie where the data does), 256-d.
 Per query, in rotating order so that warm-up and caches hit all alike, client wall time of:
   - knn:        the k-NN plugin's `knn` query, k 10, ef_search 100;
@@ -13,9 +13,6 @@ Per query, in rotating order so that warm-up and caches hit all alike, client wa
   - knn + PRF:  the loop a k-NN user writes in the client: `knn` with the top 5's vectors from `_source` (derived by
                 the k-NN plugin), extended Rocchio in NumPy (tools/feedback_ref.py, the paper's defaults), `knn` again;
   - rf PRF:     our server-side PRF, one request (`feedback: {strategy: prf}`, top_k 5, one round).
-`--no-recovery-source` also sets `_source.recovery_source_enabled: false` on our index: not for production (a replica
-recovered from operations would get no vectors), only to measure what derived source would give, since OpenSearch
-otherwise keeps the unfiltered source as `_recovery_source` stored fields until the retention lease lets merges drop it.
 Also recall@10 of both plain queries against exact brute force, and the store size of each index. Prints and writes
 <out>/bench_knn.{md,json}.
 """
@@ -96,18 +93,16 @@ def main():
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--out", default="target/bench")
-    ap.add_argument("--no-recovery-source", action="store_true", help="measure our index without _recovery_source (see above)")
     a = ap.parse_args()
     seeds = np.fromfile("src/test/resources/emoji/images.f32", dtype="<f4").reshape(-1, DIMS)
     vectors = draw(seeds, np.random.default_rng(20261202), a.docs)
     queries = draw(seeds, np.random.default_rng(7), a.warmup + a.queries).tolist()
-    knn_index, rf_index = f"knn_{a.docs}", f"rf_{a.docs}" + ("_norecovery" if a.no_recovery_source else "")
-    rf_source = {"excludes": ["v"], **({"recovery_source_enabled": False} if a.no_recovery_source else {})}
+    knn_index, rf_index = f"knn_{a.docs}", f"rf_{a.docs}"
     loads = {
         "knn": load(a.url, knn_index, {"properties": {"v": {"type": "knn_vector", "dimension": DIMS, "method": {
             "name": "hnsw", "engine": "lucene", "space_type": "cosinesimil", "parameters": {"m": 16, "ef_construction": 100}}}}},
             {"index.knn": True}, vectors),
-        "rf": load(a.url, rf_index, {"_source": rf_source, "properties": {"v": {
+        "rf": load(a.url, rf_index, {"properties": {"v": {
             "type": "rf_vector", "dimension": DIMS, "similarity": "cosine", "hnsw": {"m": 16, "ef_construction": 100}}}}, {}, vectors),
     }
     runs = {
@@ -157,8 +152,6 @@ def main():
         size = f"{s['store_bytes'] / 1e6:.1f} | {s['bytes_per_doc']:.0f}" if "store_bytes" in s else " | "
         lines.append(f"| {r} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['qps']:.0f} | {rec} | {size} |")
     lines += ["", "| ratio | value |", "|---|---|"] + [f"| {k} | {v:.2f} |" for k, v in ratios.items()]
-    if a.no_recovery_source:
-        lines.insert(1, "\nOur index without `_recovery_source` (`--no-recovery-source`: a measurement, not a production setting).")
     md = "\n".join(lines) + "\n"
     os.makedirs(a.out, exist_ok=True)
     json.dump({"docs": a.docs, "queries": a.queries, "stats": stats, "ratios": ratios}, open(os.path.join(a.out, "bench_knn.json"), "w"), indent=1)
