@@ -20,13 +20,15 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOUtils;
+import org.opensearch.common.regex.Regex;
+import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.compress.NotXContentException;
 import org.opensearch.core.xcontent.MediaType;
 import org.opensearch.core.xcontent.MediaTypeRegistry;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.index.fieldvisitor.FieldsVisitor;
 import org.opensearch.index.mapper.SourceFieldMapper;
 
 import java.io.IOException;
@@ -264,6 +266,29 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
         }
     }
 
+    /** The fields a source filter keeps: a pattern that matches a field or an object above it selects the field. */
+    static Map<String, Kind> selected(Map<String, Kind> fields, String[] includes, String[] excludes) {
+        Map<String, Kind> out = new HashMap<>();
+        fields.forEach((field, kind) -> {
+            boolean included = includes == null || includes.length == 0 || matches(includes, field);
+            if (included && (excludes == null || matches(excludes, field) == false)) {
+                out.put(field, kind);
+            }
+        });
+        return out;
+    }
+
+    private static boolean matches(String[] patterns, String field) {
+        for (String path = field;; path = path.substring(0, path.lastIndexOf('.'))) {
+            if (Regex.simpleMatch(patterns, path)) {
+                return true;
+            }
+            if (path.indexOf('.') < 0) {
+                return false;
+            }
+        }
+    }
+
     /** Reads {@code _source} with the masked fields' values put back from the index. */
     static final class InjectingReader extends StoredFieldsReader {
         private final StoredFieldsReader delegate;
@@ -284,13 +309,18 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
 
         @Override
         public void document(int docId, StoredFieldVisitor visitor) throws IOException {
+            Map<String, Kind> fields = visitor instanceof FieldsVisitor source ? selected(masked, source.includes(), source.excludes()) : masked;
+            if (fields.isEmpty()) { // e.g. a search asking for "_source": ["label"] needs no vector put back
+                delegate.document(docId, visitor);
+                return;
+            }
             delegate.document(docId, new StoredFieldVisitor() {
                 @Override
                 public void binaryField(FieldInfo info, byte[] value) throws IOException {
                     if (SourceFieldMapper.NAME.equals(info.name)) {
                         BytesRef injected = rewrite(
                             new BytesArray(value),
-                            masked,
+                            fields,
                             (field, kind, v) -> isMarker(v) ? values.read(field, kind, docId, v) : v
                         );
                         if (injected != null) {

@@ -21,6 +21,7 @@ import org.apache.lucene.util.BytesRef;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.core.xcontent.MediaTypeRegistry;
+import org.opensearch.index.fieldvisitor.FieldsVisitor;
 import org.opensearch.index.mapper.MapperService;
 import org.opensearch.index.mapper.MapperServiceTestCase;
 import org.opensearch.index.mapper.ParsedDocument;
@@ -87,6 +88,7 @@ public class DerivedSourceTests extends MapperServiceTestCase {
             try (DirectoryReader fromDisk = DirectoryReader.open(dir)) { // the codec by name, through Lucene's SPI
                 assertEquals(RfDerivedSourceCodec.NAME, SegmentInfos.readLatestCommit(dir).info(0).info.getCodec().getName());
                 assertSourcesAsSent(fromDisk);
+                assertOnlyFilteredFieldsComeBack(fromDisk);
             }
             try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), mapper, true)))) {
                 writer.forceMerge(1);
@@ -126,6 +128,26 @@ public class DerivedSourceTests extends MapperServiceTestCase {
                 .orElseThrow();
             assertEquals("doc " + i, asFloats(map(DOCS.get(i))), asFloats(source(reader.storedFields(), doc)));
         }
+    }
+
+    /** A source filter (as a search's "_source": [...] sets it) gets only the values it keeps put back. */
+    private static void assertOnlyFilteredFieldsComeBack(DirectoryReader reader) throws IOException {
+        IndexSearcher searcher = new IndexSearcher(reader);
+        int doc = searcher.search(new TermQuery(new Term("_id", Uid.encodeId("0"))), 1).scoreDocs[0].doc;
+        Map<String, Object> titleOnly = filtered(reader, doc, new String[] { "title" }, null);
+        assertEquals("not put back: the filter drops it", 1, titleOnly.get("v"));
+        Map<String, Object> objOnly = filtered(reader, doc, new String[] { "obj" }, null);
+        assertEquals(1, objOnly.get("t"));
+        assertEquals(asFloats(List.of(1, 2, 3, 4)), asFloats(((Map<?, ?>) objOnly.get("obj")).get("v")));
+        Map<String, Object> allButTokens = filtered(reader, doc, null, new String[] { "t" });
+        assertEquals(1, allButTokens.get("t"));
+        assertEquals(asFloats(List.of(0.1, 0.2, 0.3, 0.4)), asFloats(allButTokens.get("v")));
+    }
+
+    private static Map<String, Object> filtered(DirectoryReader reader, int doc, String[] includes, String[] excludes) throws IOException {
+        FieldsVisitor visitor = new FieldsVisitor(true, includes, excludes);
+        reader.storedFields().document(doc, visitor);
+        return XContentHelper.convertToMap(visitor.source(), true, MediaTypeRegistry.JSON).v2();
     }
 
     /** The stored sources as a plain Lucene reader sees them: markers in place of every derived value. */
