@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Trains the Attentive Feedback Summarizer on top of models/emoji-clip (CPU, <= 25 min of training on 2 cores,
-# seeded), exports models/emoji-clip/afs_model.onnx + parity fixtures, and runs the reference evaluation
-# (afs / afs_prf, rounds 1..5) into models/emoji-clip/afs_eval.{md,json}. Needs the corpus: scripts/fetch_corpus.sh.
-#   Usage: scripts/train_afs.sh [--minutes 25]
+# Trains the Attentive Feedback Summarizer on top of models/emoji-clip (CPU, seeded; ~3 min of data preparation, then
+# ~3.5 min per epoch on 2 cores), exports models/emoji-clip/afs_model.onnx + parity fixtures, and runs the reference
+# evaluation (afs / afs_prf, rounds 1..5) into models/emoji-clip/afs_eval.{md,json}. Needs the data:
+# scripts/fetch_data.sh. Options: tools/train_afs.py (the shipped model: see the model card).
+#   Usage: scripts/train_afs.sh [--epochs 8] [--minutes 45] [--later-rounds 0.5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh

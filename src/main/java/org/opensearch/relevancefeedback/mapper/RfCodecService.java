@@ -17,6 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Serves every codec OpenSearch knows (default, best_compression, ...) wrapped in {@link RfVectorCodec}, with derived
  * source unless {@code index.relevance_feedback.derived_source} is false.
  *
+ * <p>Derived source is decided when a shard opens its writer (the codec is fixed for the writer's life): only an index
+ * whose mapping then has an rf_vector or rf_tokens field writes segments that need this plugin to be read. Every other
+ * index stays plain Lucene, so removing the plugin never makes it unreadable. Such fields mapped later keep their
+ * values in the stored source until the shard reopens.
+ *
  * <p>Only one plugin may replace an index's codec service. The k-NN plugin replaces it for indices with
  * {@code index.knn: true}, so we step aside there: on such indices {@code rf_vector} fields get Lucene's
  * default HNSW parameters (m 16, ef_construction 100), and a mapping that asks for others is refused.
@@ -29,6 +34,7 @@ public final class RfCodecService extends CodecService {
     private final MapperService mapperService;
     private final boolean derivedSource;
     private final Map<String, Codec> wrapped = new ConcurrentHashMap<>();
+    private final Map<String, Codec> wrappedDerived = new ConcurrentHashMap<>();
 
     private RfCodecService(CodecServiceConfig config) {
         super(config.getMapperService(), config.getIndexSettings(), config.getLogger(), config.getAdditionalCodecs());
@@ -50,6 +56,9 @@ public final class RfCodecService extends CodecService {
         if (mapperService == null) {
             return codec;
         }
-        return wrapped.computeIfAbsent(name, n -> new RfVectorCodec(codec, mapperService, derivedSource));
+        if (derivedSource && RfVectorCodec.derivableFields(mapperService).isEmpty() == false) {
+            return wrappedDerived.computeIfAbsent(name, n -> new RfVectorCodec(codec, mapperService, true));
+        }
+        return wrapped.computeIfAbsent(name, n -> new RfVectorCodec(codec, mapperService, false));
     }
 }

@@ -61,15 +61,25 @@ final class RfVectorCodec extends FilterCodec {
             : delegate.storedFieldsFormat();
     }
 
-    /**
-     * The mapping's rf_vector and rf_tokens fields, except those inside nested objects: their values live in the nested
-     * Lucene documents while the source is stored with the root document.
-     */
+    /** {@link #derivableFields} of the current mapping, recomputed only when the mapping changes. */
     private Map<String, Kind> derivedFields() {
         DocumentMapper mapper = mapperService.documentMapper();
         DerivedFields known = derivedFields;
         if (mapper == known.mapper() || mapper == null) {
             return known.fields();
+        }
+        derivedFields = new DerivedFields(mapper, derivableFields(mapperService));
+        return derivedFields.fields();
+    }
+
+    /**
+     * The mapping's rf_vector and rf_tokens fields, except those inside nested objects: their values live in the nested
+     * Lucene documents while the source is stored with the root document.
+     */
+    static Map<String, Kind> derivableFields(MapperService mapperService) {
+        DocumentMapper mapper = mapperService.documentMapper();
+        if (mapper == null) {
+            return Map.of();
         }
         Map<String, Kind> fields = new HashMap<>();
         for (MappedFieldType type : mapperService.fieldTypes()) {
@@ -80,8 +90,7 @@ final class RfVectorCodec extends FilterCodec {
                 fields.put(type.name(), kind);
             }
         }
-        derivedFields = new DerivedFields(mapper, Map.copyOf(fields));
-        return derivedFields.fields();
+        return Map.copyOf(fields);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import org.apache.logging.log4j.LogManager;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.StoredFieldsReader;
 import org.apache.lucene.document.Document;
@@ -7,7 +8,6 @@ import org.apache.lucene.document.DocumentStoredFieldVisitor;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.SegmentCommitInfo;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
@@ -18,9 +18,13 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.util.BytesRef;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.core.xcontent.MediaTypeRegistry;
+import org.opensearch.index.IndexSettings;
+import org.opensearch.index.codec.CodecService;
+import org.opensearch.index.codec.CodecServiceConfig;
 import org.opensearch.index.fieldvisitor.FieldsVisitor;
 import org.opensearch.index.mapper.MapperService;
 import org.opensearch.index.mapper.MapperServiceTestCase;
@@ -29,7 +33,9 @@ import org.opensearch.index.mapper.SourceToParse;
 import org.opensearch.index.mapper.Uid;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
+import org.opensearch.test.IndexSettingsModule;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -111,6 +117,22 @@ public class DerivedSourceTests extends MapperServiceTestCase {
                 assertEquals(map(DOCS.get(0)), source(reader.storedFields(), 0));
             }
         }
+    }
+
+    /** Only an index that maps an rf field writes segments that need this plugin to be read; the setting turns it off. */
+    public void testOnlyIndicesWithRfFieldsNeedThePlugin() throws IOException {
+        MapperService withFields = createMapperService("_doc", MAPPING);
+        MapperService without = createMapperService("_doc", "{\"_doc\":{\"properties\":{\"title\":{\"type\":\"keyword\"}}}}");
+        Settings off = Settings.builder().put(RelevanceFeedbackSettings.DERIVED_SOURCE.getKey(), false).build();
+        assertEquals(RfDerivedSourceCodec.NAME, codecName(withFields, Settings.EMPTY));
+        assertNotEquals(RfDerivedSourceCodec.NAME, codecName(without, Settings.EMPTY));
+        assertNotEquals(RfDerivedSourceCodec.NAME, codecName(withFields, off));
+    }
+
+    private static String codecName(MapperService mapper, Settings settings) {
+        IndexSettings index = IndexSettingsModule.newIndexSettings("test", settings);
+        CodecService service = RfCodecService.factoryFor(index).orElseThrow().createCodecService(new CodecServiceConfig(index, mapper, LogManager.getLogger(), List.of()));
+        return service.codec("default").getName();
     }
 
     private static ParsedDocument parse(MapperService mapper, int i) {
