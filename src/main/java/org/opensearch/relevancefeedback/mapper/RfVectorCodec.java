@@ -13,7 +13,6 @@ import org.apache.lucene.index.SegmentWriteState;
 import org.opensearch.index.mapper.DocumentMapper;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperService;
-
 import org.opensearch.relevancefeedback.mapper.DerivedSourceStoredFieldsFormat.Kind;
 
 import java.io.IOException;
