@@ -28,7 +28,7 @@ import java.util.Map;
 /**
  * {@code rf_tokens}: an encoder's token states for the Attentive Feedback Summarizer, as {@code rf_encode} writes them
  * (a base64 {@link TokenCodec} block). Not searchable; the block is kept as binary doc values, where feedback reads it
- * (through the {@code fields} option, as base64 again), so it may be left out of {@code _source}. The value is checked
+ * (through the {@code fields} option: raw bytes between nodes, base64 again in a JSON response), so it may be left out of {@code _source}. The value is checked
  * when the document is indexed, so a field of this type only ever holds a well-formed block.
  */
 public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
@@ -82,7 +82,8 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
                 @Override
                 List<Object> value() throws IOException {
                     BytesRef block = values.binaryValue();
-                    return List.of(Base64.getEncoder().encodeToString(Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length)));
+                    // bytes: they cross the transport as they are and render as base64 in JSON, as the value was sent
+                    return List.of(Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length));
                 }
             };
         }

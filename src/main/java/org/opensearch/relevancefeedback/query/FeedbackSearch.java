@@ -20,7 +20,6 @@ import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,11 +87,10 @@ public final class FeedbackSearch {
     }
 
     /**
-     * Heap an AFS round holds per character of its hits' base64 token blocks: the response's string and its copy (2),
-     * the decoded bytes (0.75), then 4-byte floats three times over (decoded tokens, the flat model input, the
-     * runtime's tensor: 9).
+     * Heap an AFS round holds per byte of its hits' token blocks: the block (1), then 4-byte floats three times over
+     * (decoded tokens, the flat model input, the runtime's tensor: 12).
      */
-    static final int BYTES_PER_TOKEN_CHAR = 12;
+    static final int HEAP_PER_TOKEN_BYTE = 13;
 
     private final Client client;
     private final SearchRequest original;
@@ -275,8 +273,8 @@ public final class FeedbackSearch {
         for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
             for (String field : feedbackFields) {
                 DocumentField values = hits[i].field(field);
-                if (values != null && values.getValue() instanceof String block) {
-                    bytes += (long) BYTES_PER_TOKEN_CHAR * block.length();
+                if (values != null && values.getValue() instanceof byte[] block) {
+                    bytes += (long) HEAP_PER_TOKEN_BYTE * block.length;
                 }
             }
         }
@@ -539,7 +537,7 @@ public final class FeedbackSearch {
     }
 
     /**
-     * The token block (TokenCodec, base64 as rf_tokens fields return it) at {@code path}, or null when absent
+     * The token block (TokenCodec, the bytes rf_tokens fields return) at {@code path}, or null when absent
      * or unusable: a value that is not a block of the model's width (an image block also needs CLS + a square patch
      * grid) is left out with a warning, so one bad document does not fail every query whose top K holds it.
      */
@@ -551,10 +549,10 @@ public final class FeedbackSearch {
         Object value = field.getValue();
         String problem;
         try {
-            if (value instanceof String == false) {
-                throw new IllegalArgumentException("not a base64 string");
+            if (value instanceof byte[] == false) {
+                throw new IllegalArgumentException("not an rf_tokens field");
             }
-            float[][] tokens = TokenCodec.decode(Base64.getDecoder().decode((String) value));
+            float[][] tokens = TokenCodec.decode((byte[]) value);
             if (tokenWidth == 0) {
                 // the query's words set the model's token width; a query without words takes the first block's
                 tokenWidth = summarizer.queryTokens().length > 0 ? summarizer.queryTokens()[0].length : tokens[0].length;

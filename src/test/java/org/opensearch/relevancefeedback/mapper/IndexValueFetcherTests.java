@@ -77,7 +77,8 @@ public class IndexValueFetcherTests extends MapperServiceTestCase {
     private static String fetch(LeafReaderContext leaf, int doc, ValueFetcher vectors, ValueFetcher tokens) throws IOException {
         SourceLookup lookup = new SourceLookup();
         lookup.setSegmentAndDocument(leaf, doc);
-        return vectors.fetchValues(lookup) + " " + tokens.fetchValues(lookup);
+        List<Object> block = tokens.fetchValues(lookup);
+        return vectors.fetchValues(lookup) + " " + (block.isEmpty() ? "[]" : "[" + Base64.getEncoder().encodeToString((byte[]) block.get(0)) + "]");
     }
 
     public void testOneTokenBlockPerDocument() throws IOException {
