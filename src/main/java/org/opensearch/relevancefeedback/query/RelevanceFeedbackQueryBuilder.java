@@ -158,6 +158,11 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         return feedback != null && feedback.strategy() != FeedbackSpec.Strategy.NONE;
     }
 
+    /** A query vector and nothing else: no text, image or example documents to turn into one, no feedback. */
+    private boolean isPlainVectorQuery() {
+        return input.text() == null && input.image() == null && input.like() == null && (feedback == null || (hasFeedback() == false && feedback.texts().isEmpty()));
+    }
+
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         if (resolved != null) {
@@ -174,8 +179,11 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
         SearchRequest request = (SearchRequest) coordinator.getSearchRequest();
         boolean explain = request.source() != null && Boolean.TRUE.equals(request.source().explain());
-        SetOnce<QueryBuilder> result = new SetOnce<>();
         boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request, knn.k());
+        if (outerFinalPass && isPlainVectorQuery()) {
+            return finalKnn(FeedbackSearch.Result.unranked(knn.vector())); // nothing to encode or feed back: no async round
+        }
+        SetOnce<QueryBuilder> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> search(client, request, outerFinalPass, ActionListener.wrap(r -> {
             r.warnings().forEach(HeaderWarning::addWarning);
             result.set(r.hits() == null ? finalKnn(r) : finalHits(r, explain));
