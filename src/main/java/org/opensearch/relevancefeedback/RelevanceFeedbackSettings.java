@@ -65,8 +65,8 @@ public final class RelevanceFeedbackSettings {
     );
 
     /**
-     * Upper bound of [feedback.top_k] for the Attentive Feedback Summarizer, which reads ~30 KB of token blocks per hit
-     * (about 360 KB of heap while a round runs, accounted to the breaker): 100 keeps a round near 36 MB.
+     * Upper bound of [feedback.top_k] for the Attentive Feedback Summarizer, which reads ~15 KB of token blocks per hit
+     * (about 190 KB of heap while a round runs, accounted to the breaker): 100 keeps a round near 19 MB.
      */
     public static final Setting<Integer> MAX_AFS_TOP_K = Setting.intSetting(
         "plugins.relevance_feedback.max_afs_top_k",
