@@ -20,6 +20,7 @@ import org.opensearch.transport.client.Client;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -275,6 +276,8 @@ public final class FeedbackSearch {
                 DocumentField values = hits[i].field(field);
                 if (values != null && values.getValue() instanceof byte[] block) {
                     bytes += (long) HEAP_PER_TOKEN_BYTE * block.length;
+                } else if (values != null && values.getValue() instanceof String base64) { // e.g. a binary field
+                    bytes += (long) HEAP_PER_TOKEN_BYTE * base64.length();
                 }
             }
         }
@@ -537,7 +540,7 @@ public final class FeedbackSearch {
     }
 
     /**
-     * The token block (TokenCodec, the bytes rf_tokens fields return) at {@code path}, or null when absent
+     * The token block (TokenCodec: the bytes an rf_tokens field returns, or base64 from another field's source) at {@code path}, or null when absent
      * or unusable: a value that is not a block of the model's width (an image block also needs CLS + a square patch
      * grid) is left out with a warning, so one bad document does not fail every query whose top K holds it.
      */
@@ -549,10 +552,11 @@ public final class FeedbackSearch {
         Object value = field.getValue();
         String problem;
         try {
-            if (value instanceof byte[] == false) {
-                throw new IllegalArgumentException("not an rf_tokens field");
-            }
-            float[][] tokens = TokenCodec.decode((byte[]) value);
+            float[][] tokens = TokenCodec.decode(switch (value) {
+                case byte[] block -> block; // an rf_tokens field
+                case String base64 -> Base64.getDecoder().decode(base64); // a field that returns its source, e.g. binary
+                default -> throw new IllegalArgumentException("not a token block");
+            });
             if (tokenWidth == 0) {
                 // the query's words set the model's token width; a query without words takes the first block's
                 tokenWidth = summarizer.queryTokens().length > 0 ? summarizer.queryTokens()[0].length : tokens[0].length;
