@@ -14,6 +14,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +165,70 @@ public final class ModelService implements Closeable, Inference {
             return;
         }
         executor().execute(ActionRunnable.supply(listener, () -> encoder.summarizer().summarize(query, captions, images, imageBias)));
+    }
+
+    /** One rf_encode input's encoding: its embedding and token states, or what was wrong with that input alone. */
+    public record IngestEncoding(float[] embed, float[][] tokens, Exception error) {}
+
+    /** rf_encode's batch, per document: its image's and its text's encoding, null where it had none. */
+    public record IngestBatch(List<IngestEncoding> images, List<IngestEncoding> texts) {}
+
+    /**
+     * Encodes an ingest batch on the inference pool: images (base64, each checked against the limits, decoded and
+     * preprocessed alone, then one batch through the vision tower) and texts (one batch); a null input is skipped.
+     */
+    public void encodeForIngest(List<String> images, List<String> texts, ActionListener<IngestBatch> listener) {
+        if (encoder == null) {
+            listener.onFailure(new IllegalStateException("the encoder model is not loaded on this node: " + failure));
+            return;
+        }
+        executor().execute(ActionRunnable.supply(listener, () -> new IngestBatch(ingestImages(images), ingestTexts(texts))));
+    }
+
+    private List<IngestEncoding> ingestImages(List<String> images) {
+        RelevanceFeedbackSettings.FeedbackLimits limits = limits();
+        IngestEncoding[] out = new IngestEncoding[images.size()];
+        List<Integer> ok = new ArrayList<>();
+        List<float[]> inputs = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i) != null) {
+                try {
+                    inputs.add(encoder.preprocessor().pixelValues(limits.imageBytes(images.get(i)), limits.image()));
+                    ok.add(i);
+                } catch (Exception e) {
+                    out[i] = new IngestEncoding(null, null, e);
+                }
+            }
+        }
+        if (ok.isEmpty() == false) {
+            int pixels = inputs.get(0).length;
+            float[] batch = new float[ok.size() * pixels];
+            for (int j = 0; j < ok.size(); j++) {
+                System.arraycopy(inputs.get(j), 0, batch, j * pixels, pixels);
+            }
+            ClipEncoder.Encoded encoded = encoder.encodePixelValuesWithTokens(batch, ok.size());
+            for (int j = 0; j < ok.size(); j++) {
+                out[ok.get(j)] = new IngestEncoding(encoded.embeds()[j], encoded.tokens()[j], null);
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    private List<IngestEncoding> ingestTexts(List<String> texts) {
+        IngestEncoding[] out = new IngestEncoding[texts.size()];
+        List<Integer> ok = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) != null) {
+                ok.add(i);
+            }
+        }
+        if (ok.isEmpty() == false) {
+            ClipEncoder.Encoded encoded = encoder.encodeTextsWithTokens(ok.stream().map(texts::get).toList());
+            for (int j = 0; j < ok.size(); j++) {
+                out[ok.get(j)] = new IngestEncoding(encoded.embeds()[j], encoded.tokens()[j], null);
+            }
+        }
+        return Arrays.asList(out);
     }
 
     @Override

@@ -1,17 +1,17 @@
 package org.opensearch.relevancefeedback.ingest;
 
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -20,9 +20,9 @@ import java.util.function.Supplier;
 
 /**
  * {@code rf_encode}: writes the image embedding of a base64 PNG/JPEG field and/or the text embedding of a text
- * field (e.g. a caption, for GRF) into {@code rf_vector} fields. Runs on the plugin's inference pool; a bulk's
- * documents are encoded in batches of {@code batch_size}. Optionally the token states AFS needs (image CLS + patch
- * tokens, caption word tokens) go into {@code binary} fields as int8 blocks ({@link TokenCodec}). A bad document (invalid base64, undecodable or oversized
+ * field (e.g. a caption, for GRF) into {@code rf_vector} fields, through {@link ModelService} on the plugin's inference
+ * pool; a bulk's documents are encoded in batches of {@code batch_size}. Optionally the token states AFS needs (image
+ * CLS + patch tokens, caption word tokens) go into {@code rf_tokens} fields as int8 blocks ({@link TokenCodec}). A bad document (invalid base64, undecodable or oversized
  * image, missing field) fails alone with a message naming the field; the rest of the bulk goes in.
  */
 public final class RfEncodeProcessor extends AbstractBatchingProcessor {
@@ -97,92 +97,60 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     private void encode(List<IngestDocument> docs, Consumer<Exception[]> done) {
         Exception[] errors = new Exception[docs.size()];
         ModelService service = models.get();
-        if (service == null || service.encoder() == null) {
-            String why = service == null ? "not set up" : service.failure();
-            Arrays.fill(errors, new IllegalStateException("[" + TYPE + "] the encoder model is not loaded on this node: " + why));
+        if (service == null) {
+            Arrays.fill(errors, new IllegalStateException("[" + TYPE + "] the encoder model is not loaded on this node: not set up"));
             done.accept(errors);
             return;
         }
-        ClipEncoder encoder = service.encoder();
-        service.executor().execute(() -> {
-            try {
-                if (imageField != null) {
-                    encodeImages(encoder, service.limits(), docs, errors);
-                }
-                if (textField != null) {
-                    encodeTexts(encoder, docs, errors);
-                }
-            } catch (Exception e) {
-                for (int i = 0; i < errors.length; i++) {
-                    errors[i] = errors[i] == null ? e : errors[i];
+        List<String> images = inputs(docs, imageField, errors);
+        List<String> texts = inputs(docs, textField, errors);
+        service.encodeForIngest(images, texts, ActionListener.wrap(batch -> {
+            for (int i = 0; i < docs.size(); i++) {
+                IngestDocument doc = docs.get(i);
+                errors[i] = errors[i] != null ? errors[i] : write(doc, imageField, batch.images().get(i), imageVectorField, imageTokensField);
+                errors[i] = errors[i] != null ? errors[i] : write(doc, textField, batch.texts().get(i), textVectorField, textTokensField);
+                if (errors[i] == null && removeImage && images.get(i) != null) {
+                    doc.removeField(imageField);
                 }
             }
             done.accept(errors);
-        });
+        }, e -> {
+            Exception batchError = new IllegalStateException("[" + TYPE + "] " + e.getMessage(), e);
+            for (int i = 0; i < errors.length; i++) {
+                errors[i] = errors[i] == null ? batchError : errors[i];
+            }
+            done.accept(errors);
+        }));
     }
 
-    private void encodeImages(ClipEncoder encoder, RelevanceFeedbackSettings.FeedbackLimits limits, List<IngestDocument> docs, Exception[] errors) {
-        int pixels = 3 * encoder.preprocessor().size() * encoder.preprocessor().size();
-        List<Integer> ok = new ArrayList<>();
-        List<float[]> inputs = new ArrayList<>();
-        for (int i = 0; i < docs.size(); i++) {
-            IngestDocument doc = docs.get(i);
-            if (errors[i] != null || skipMissing(doc, imageField, i, errors)) {
-                continue;
-            }
-            try {
-                byte[] bytes = limits.imageBytes(stringValue(doc, imageField));
-                inputs.add(encoder.preprocessor().pixelValues(bytes, limits.image()));
-                ok.add(i);
-            } catch (Exception e) {
-                errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + imageField + "]: " + e.getMessage(), e);
+    /** Each document's string in {@code field}; null where the processor has no such field or the document is skipped. */
+    private List<String> inputs(List<IngestDocument> docs, String field, Exception[] errors) {
+        List<String> out = new ArrayList<>(Collections.nCopies(docs.size(), (String) null));
+        for (int i = 0; field != null && i < docs.size(); i++) {
+            if (errors[i] == null && skipMissing(docs.get(i), field, i, errors) == false) {
+                try {
+                    out.set(i, stringValue(docs.get(i), field));
+                } catch (IllegalArgumentException e) {
+                    errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + e.getMessage(), e);
+                }
             }
         }
-        if (ok.isEmpty()) {
-            return;
-        }
-        float[] batch = new float[ok.size() * pixels];
-        for (int j = 0; j < ok.size(); j++) {
-            System.arraycopy(inputs.get(j), 0, batch, j * pixels, pixels);
-        }
-        ClipEncoder.Encoded encoded = encoder.encodePixelValuesWithTokens(batch, ok.size());
-        for (int j = 0; j < ok.size(); j++) {
-            IngestDocument doc = docs.get(ok.get(j));
-            doc.setFieldValue(imageVectorField, toList(encoded.embeds()[j]));
-            if (imageTokensField != null) {
-                doc.setFieldValue(imageTokensField, Base64.getEncoder().encodeToString(TokenCodec.encode(encoded.tokens()[j])));
-            }
-            if (removeImage) {
-                doc.removeField(imageField);
-            }
-        }
+        return out;
     }
 
-    private void encodeTexts(ClipEncoder encoder, List<IngestDocument> docs, Exception[] errors) {
-        List<Integer> ok = new ArrayList<>();
-        List<String> texts = new ArrayList<>();
-        for (int i = 0; i < docs.size(); i++) {
-            if (errors[i] != null || skipMissing(docs.get(i), textField, i, errors)) {
-                continue;
-            }
-            try {
-                texts.add(stringValue(docs.get(i), textField));
-                ok.add(i);
-            } catch (IllegalArgumentException e) {
-                errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + textField + "]: " + e.getMessage(), e);
-            }
+    /** Writes one encoding's vector (and token block) into the document; returns its error instead, if it has one. */
+    private static Exception write(IngestDocument doc, String field, ModelService.IngestEncoding encoding, String vectorField, String tokensField) {
+        if (encoding == null) {
+            return null;
         }
-        if (ok.isEmpty()) {
-            return;
+        if (encoding.error() != null) {
+            return new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + encoding.error().getMessage(), encoding.error());
         }
-        ClipEncoder.Encoded encoded = encoder.encodeTextsWithTokens(texts);
-        for (int j = 0; j < ok.size(); j++) {
-            IngestDocument doc = docs.get(ok.get(j));
-            doc.setFieldValue(textVectorField, toList(encoded.embeds()[j]));
-            if (textTokensField != null) {
-                doc.setFieldValue(textTokensField, Base64.getEncoder().encodeToString(TokenCodec.encode(encoded.tokens()[j])));
-            }
+        doc.setFieldValue(vectorField, toList(encoding.embed()));
+        if (tokensField != null) {
+            doc.setFieldValue(tokensField, Base64.getEncoder().encodeToString(TokenCodec.encode(encoding.tokens())));
         }
+        return null;
     }
 
     /** True when the field is absent and that is allowed; records an error when it is absent and not allowed. */
