@@ -3,7 +3,7 @@
 # ~3.5 min per epoch on 2 cores), exports models/emoji-clip/afs_model.onnx + parity fixtures, and runs the reference
 # evaluation (afs / afs_prf, rounds 1..5) into models/emoji-clip/afs_eval.{md,json}. Needs the data:
 # scripts/fetch_data.sh. Options: tools/train_afs.py (the shipped model: see the model card).
-#   Usage: scripts/train_afs.sh [--epochs 8] [--minutes 45] [--later-rounds 0.5]
+#   Usage: scripts/train_afs.sh [--epochs 8] [--minutes 60]   (the shipped summarizer: no options, ~35 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh

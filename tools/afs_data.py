@@ -9,11 +9,13 @@ import numpy as np
 import torch
 
 import feedback_ref as fb
+import freetext
 from afs_model import MASKED
 from clip_bpe import ClipTokenizer
 from clip_model import DualEncoder
 from emoji_data import images_tensor, load_manifest, normalize, pad
-from manifest import caption
+from manifest import caption, doc_id
+from metrics import rank_of
 
 GRF_CAPTION = ["tags", "name", "short_name", "category"]
 QUERY_CAPTION = ["label", "name"]
@@ -62,19 +64,22 @@ def encode_images(model, records, size, batch=256):
 
 
 class Split:
-    """A split's gallery (images + their GRF captions, tokens quantized) and its queries."""
+    """A split's gallery (images + their GRF captions, tokens quantized) and its queries. `target[i]` is the gallery
+    index query i should find, or for free-text queries an array of them (any variant of the emoji counts)."""
 
-    def __init__(self, model, cfg, tok, records, all_captions=False):
+    def __init__(self, model, cfg, tok, records, all_captions=False, queries=None):
         self.records = records
         self.img, img_tokens = encode_images(model, records, cfg["image_size"])
         self.img_tokens = quantize(img_tokens)
         self.cap, cap_tokens, self.cap_len = encode_texts(model, tok, [caption(r, GRF_CAPTION) for r in records])
         self.cap_tokens = quantize(cap_tokens)  # zero past each caption's length: scale 1, values 0
-        if all_captions:  # training: every caption of every image is a query (one is drawn per image per epoch)
+        if queries is not None:  # free text: (targets, text) pairs
+            pairs = queries
+        elif all_captions:  # training: every caption of every image is a query (one is drawn per image per epoch)
             pairs = [(i, c["text"]) for i, r in enumerate(records) for c in r["captions"]]
         else:  # evaluation: the label caption, as tools/evaluate.py
             pairs = [(i, caption(r, QUERY_CAPTION)) for i, r in enumerate(records)]
-        self.target = np.array([p[0] for p in pairs])
+        self.target = [p[0] for p in pairs] if queries is not None else np.array([p[0] for p in pairs])
         self.q, self.q_tokens, self.q_len = encode_texts(model, tok, [p[1] for p in pairs])
         self.top = np.argsort(-(self.q @ self.img.T), axis=1, kind="stable")[:, : fb.K]  # first-round feedback
 
@@ -96,6 +101,50 @@ class Split:
 
 def load_split(model, cfg, tok, name, all_captions=False):
     return Split(model, cfg, tok, [r for r in load_manifest() if r["split"] == name], all_captions)
+
+
+def load_freetext(model, cfg, tok, part="selection"):
+    """The google gallery (as the plugin's index: test + test_unseen) with one part of the hand-written free-text
+    queries; a hit is any variant of the emoji."""
+    gallery = [r for r in load_manifest() if r["split"] in freetext.GALLERY_SPLITS]
+    index = {doc_id(r): i for i, r in enumerate(gallery)}
+    queries = [(np.array(sorted(index[d] for d in q["variant"])), q["text"]) for q in freetext.queries() if q["part"] == part]
+    return Split(model, cfg, tok, gallery, queries=queries)
+
+
+def afs_rounds(afs, split, rounds, with_captions=True, batch=256):
+    """Runs AFS feedback for `rounds` rounds on every query of `split` (each round summarizes the current top-K
+    with the original query's word tokens) -> per round, the target's 1-based rank per query."""
+    img = split.img.astype(np.float64)
+    q = split.q.astype(np.float64)
+    out = []
+    for _ in range(rounds):
+        tops = np.argsort(-(q @ img.T), axis=1, kind="stable")[:, : fb.K]
+        q = refine_all(afs, split, q, tops, with_captions, batch)
+        out.append([first_hit(img @ q[i], split.target[i]) for i in range(len(q))])
+    return out
+
+
+def first_hit(scores, targets):
+    """1-based rank of the first of `targets` (one gallery index or an array of them) in the stable descending order."""
+    if np.isscalar(targets):
+        return rank_of(scores, targets)[0]
+    order = np.argsort(-scores, kind="stable")
+    return int(np.flatnonzero(np.isin(order, targets))[0]) + 1
+
+
+def refine_all(afs, split, q, tops, with_captions=True, batch=256, rows=None):
+    """One AFS round (Eq. 6-8) for queries `rows` (default all) with current vectors q and feedback items tops."""
+    rows = np.arange(len(q)) if rows is None else rows
+    refined = np.empty_like(q)
+    for s in range(0, len(rows), batch):
+        chunk = rows[s: s + batch]
+        with torch.no_grad():
+            pos, att = afs(*split.batch(chunk, tops[s: s + len(chunk)], with_captions=with_captions))
+        for j in range(len(chunk)):
+            refined[s + j] = afs_refine(q[s + j], pos[j].numpy().astype(np.float64), att[j].numpy(), split,
+                                        tops[s + j], with_captions)
+    return refined
 
 
 def afs_refine(q, positive, attention, split, top, with_captions=True, alpha=fb.ALPHA, beta=fb.BETA, gamma=fb.GAMMA, tau=fb.TAU):

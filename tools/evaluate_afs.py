@@ -10,33 +10,19 @@ cross-check) and afs_eval.md (a table next to none / PRF / GRF / explicit from e
 import json
 import os
 
-import numpy as np
-import torch
-
-import feedback_ref as fb
-from afs_data import afs_refine
+from afs_data import afs_rounds
 from export_afs import setup
-from metrics import metrics, rank_of
+from metrics import metrics
 
 ROUNDS = 5
 
 
-def run(afs, split, with_captions, batch=256):
-    img = split.img.astype(np.float64)
-    q = split.q.astype(np.float64)
+def run(afs, split, with_captions):
+    name = "afs" if with_captions else "afs_prf"
     out = {}
-    for rnd in range(1, ROUNDS + 1):
-        tops = np.argsort(-(q @ img.T), axis=1, kind="stable")[:, : fb.K]
-        refined = np.empty_like(q)
-        for s in range(0, len(q), batch):
-            rows = np.arange(s, min(s + batch, len(q)))
-            with torch.no_grad():
-                pos, att = afs(*split.batch(rows, tops[rows], with_captions=with_captions))
-            for j, i in enumerate(rows):
-                refined[i] = afs_refine(q[i], pos[j].numpy().astype(np.float64), att[j].numpy(), split, tops[i], with_captions)
-        q = refined
-        out[str(rnd)] = [rank_of(img @ q[i], split.target[i])[0] for i in range(len(q))]
-        print(f"{'afs' if with_captions else 'afs_prf'} round {rnd}: {metrics(out[str(rnd)])}", flush=True)
+    for rnd, ranks in enumerate(afs_rounds(afs, split, ROUNDS, with_captions), start=1):
+        out[str(rnd)] = ranks
+        print(f"{name} round {rnd}: {metrics(ranks)}", flush=True)
     return out
 
 
