@@ -3,19 +3,21 @@
   /usr/bin/python3 tools/train_afs.py [--epochs 8] [--minutes 60] [--out data/afs]
 
 Each epoch draws one caption of every training image as the query (paper Sec. 3.3), of the --query-types; its
-relevance sequence is the frozen encoder's own top-5 for that caption over the training gallery (the ground truth may or may not be among them, as at inference) with their GRF
-captions. With probability --later-rounds the feedback is instead the top-5 after one round of the summarizer being
-trained (Eq. 6-8, what the plugin runs), with the original query's words: what round 2 sees, so that the model also
-learns from feedback its own earlier round pulled in. Loss: 1 - cos(AFS output, ground-truth image embedding) (the
-paper's best variant, image loss only). With probability --drop-captions a sample's captions are masked out, so that
-the same model serves AFS-PRF (images only, App. E.4). AdamW lr 3e-4, wd 0.01, cosine schedule over --epochs, early
-stopping after 10 epochs without a better score or at the time budget. The score, after every epoch, is MRR@5 averaged
-over AFS rounds 1-3 (later rounds show drift) on the validation split (label -> exact image) plus the same on the
-free-text selection queries over the google gallery (any variant); the checkpoint with the best score is kept.
+relevance sequence is the frozen encoder's own top-5 for that caption over the training gallery (the ground truth
+may or may not be among them, as at inference) with their GRF captions. With probability --later-rounds the feedback
+is instead the top-5 after one round of the summarizer being trained (Eq. 6-8, what the plugin runs), with the
+original query's words: what round 2 sees, so that the model also learns from feedback its own earlier round pulled
+in. Loss: 1 - cos(AFS output, ground-truth image embedding) (the paper's best variant, image loss only). With
+probability --drop-captions a sample's captions are masked out, so that the same model serves AFS-PRF (images only,
+App. E.4). AdamW lr 3e-4, wd 0.01, cosine schedule over --epochs, early stopping after 10 epochs without a better
+score or at the time budget. The score, after every epoch, is MRR@5 averaged over AFS rounds 1-3 (later rounds show
+drift) on the validation split (label -> exact image) plus the same on the free-text selection queries over the
+google gallery (any variant); the checkpoint with the best score is kept.
 
 --rank-loss W adds W x a ranking loss that trains for what the plugin does with the output: q+ = unit(alpha q +
 beta positive) (Eq. 8's positive part, the plugin's defaults) must score the ground-truth image above the query's
-other top-RANK_CANDIDATES training images (cross-entropy at temperature RANK_TAU).
+other top-RANK_CANDIDATES training images (cross-entropy at temperature RANK_TAU). The cosine loss alone pulls the
+positive vector towards the target but also towards its look-alikes, which does not change the ranking much.
 """
 import argparse
 import json
