@@ -91,8 +91,9 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
         StoredFieldsReader reader = delegate.fieldsReader(directory, si, fieldInfos, context);
         Map<String, Kind> masked = new HashMap<>();
         si.getAttributes().forEach((key, kind) -> {
-            if (key.startsWith(ATTRIBUTE_PREFIX) && fieldInfos.fieldInfo(key.substring(ATTRIBUTE_PREFIX.length())) != null) {
-                masked.put(key.substring(ATTRIBUTE_PREFIX.length()), Kind.valueOf(kind));
+            String field = key.startsWith(ATTRIBUTE_PREFIX) ? key.substring(ATTRIBUTE_PREFIX.length()) : null;
+            if (field != null && fieldInfos.fieldInfo(field) != null) {
+                masked.put(field, Kind.valueOf(kind));
             }
         });
         if (masked.isEmpty()) {
@@ -268,6 +269,9 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
 
     /** The fields a source filter keeps: a pattern that matches a field or an object above it selects the field. */
     static Map<String, Kind> selected(Map<String, Kind> fields, String[] includes, String[] excludes) {
+        if ((includes == null || includes.length == 0) && (excludes == null || excludes.length == 0)) {
+            return fields; // no filter: the common case, read for every hit of a search
+        }
         Map<String, Kind> out = new HashMap<>();
         fields.forEach((field, kind) -> {
             boolean included = includes == null || includes.length == 0 || matches(includes, field);

@@ -181,12 +181,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         boolean explain = request.source() != null && Boolean.TRUE.equals(request.source().explain());
         boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request, knn.k());
         if (outerFinalPass && isPlainVectorQuery()) {
-            return finalKnn(FeedbackSearch.Result.unranked(knn.vector())); // nothing to encode or feed back: no async round
+            return finalKnn(knn.vector()); // nothing to encode or feed back: no async round
         }
         SetOnce<QueryBuilder> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> search(client, request, outerFinalPass, ActionListener.wrap(r -> {
             r.warnings().forEach(HeaderWarning::addWarning);
-            result.set(r.hits() == null ? finalKnn(r) : finalHits(r, explain));
+            result.set(r.hits() == null ? finalKnn(r.vector()) : finalHits(r, explain));
             listener.onResponse(null);
         }, listener::onFailure)));
         return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get).boost(boost).queryName(queryName);
@@ -217,8 +217,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /** The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards. */
-    private QueryBuilder finalKnn(FeedbackSearch.Result result) {
-        return new KnnQueryBuilder(withVector(result.vector())).boost(boost).queryName(queryName);
+    private QueryBuilder finalKnn(float[] vector) {
+        return new KnnQueryBuilder(withVector(vector)).boost(boost).queryName(queryName);
     }
 
     /** This query's kNN with a resolved vector; a query by example documents leaves them out of the hits. */
