@@ -5,7 +5,10 @@
 # 127.0.0.1. OpenSearch refuses to run as root, so the nodes run as an unprivileged user (created if missing).
 # --port is node 1's HTTP port (the one to talk to).
 #
+# --models DIR: each folder in DIR is copied into every node's config/relevance-feedback/models/ (named models).
+#
 #   scripts/node.sh start  [--port P] [--nodes N] [--plugin ZIP] [--dir DIR] [--heap 1g] [--version 3.5.0] [--with-knn]
+#                          [--models DIR]
 #   scripts/node.sh stop   [--dir DIR]
 #   scripts/node.sh status [--dir DIR]
 set -euo pipefail
@@ -20,6 +23,7 @@ PLUGIN=""
 HEAP=1g
 NODES=1
 WITH_KNN=false
+MODELS=""
 
 cmd=${1:-}
 shift || true
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --nodes) NODES=$2; shift 2 ;;
     --version) OS_VERSION=$2; shift 2 ;;
     --with-knn) WITH_KNN=true; shift ;;
+    --models) MODELS=$2; shift 2 ;;
     "") shift ;;  # an empty argument from the build (no --with-knn)
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -113,6 +118,12 @@ start() {
       echo "path.logs: $DIR/n$i/logs"
       echo "cluster.routing.allocation.disk.threshold_enabled: false"
     } >>"$(home_dir "$i")/config/opensearch.yml"
+    if [ -n "$MODELS" ] && [ -d "$MODELS" ]; then
+      mkdir -p "$(home_dir "$i")/config/relevance-feedback/models"
+      # hard links where the file system allows (the B/32-shape model is ~600 MB per node)
+      cp -rl "$MODELS"/. "$(home_dir "$i")/config/relevance-feedback/models/" 2>/dev/null \
+        || cp -r "$MODELS"/. "$(home_dir "$i")/config/relevance-feedback/models/"
+    fi
   done
   chown -R "$NODE_USER" "$DIR"
   for i in $(seq 1 "$NODES"); do

@@ -5,7 +5,9 @@
 #  3. unit + OpenSearch test-framework tests (surefire), then a real 2-node OpenSearch cluster with the plugin
 #     installed and the REST/YAML integration tests against it (failsafe), the web UI's browser test among them
 #     (Debian chromium + chromium-driver, screenshots in target/ui-screenshots); the nodes are stopped by PID;
-#  4. a random tiny Hugging Face CLIP checkpoint through scripts/convert_clip.sh, the plugin's encoder checked on it;
+#     The IT nodes also load named models from target/it-models (scripts/it_models.sh: random Hugging Face CLIP
+#     checkpoints, tiny and ViT-B/32 shape, through scripts/convert_clip.sh, and a folder that cannot load);
+#  4. the plugin's encoder checked on those converted folders against the converter's PyTorch outputs;
 #  5. the build for OpenSearch 3.5.0 (-Pos-3.5, target/os-3.5.0): unit tests, then a real 3.5.0 node with the official
 #     k-NN plugin 3.5.0.0 beside ours (KnnPluginSideBySideIT).
 set -euo pipefail
@@ -14,11 +16,10 @@ RF_BROWSER=1 . scripts/setup.sh
 . scripts/python_deps.sh  # torch for the converter's tests and step 4
 /usr/bin/python3 -m unittest discover -s tools -p 'test_*.py'
 bash scripts/fetch_corpus.sh
+bash scripts/it_models.sh
 mvn -B verify "$@"
-# a Hugging Face CLIP checkpoint (random weights, tiny shape, HF layout) through the converter, then the plugin's
-# encoder on that folder against the converter's PyTorch outputs
-/usr/bin/python3 tools/make_random_clip.py target/clip-random-tiny --tiny
-bash scripts/convert_clip.sh target/clip-random-tiny tiny-random
-mvn -B test -Dtest=ClipEncoderTests -Drf.model.dir=target/models/tiny-random
+for model in tiny-random clip-b32; do
+  mvn -B test -Dtest=ClipEncoderTests -Drf.model.dir=target/it-models/$model
+done
 # the same plugin built and unit-tested for OpenSearch 3.5.0, then on a real 3.5.0 node beside the k-NN plugin 3.5.0.0
 mvn -B -Pos-3.5 verify "$@"

@@ -156,13 +156,14 @@ function fillFields() {
 async function loadModel() {
   try {
     const models = (await api('GET', '/_plugins/relevance_feedback/models')).models;
-    const model = models.find((m) => m.loaded);
+    const model = models.find((m) => m.default && m.loaded);
     state.model = model || null;
     if (model) {
       $('#model').textContent = `model ${model.name}: ${model.dimension}-d, ${model.device}` + (model.feedback_summarizer ? ', AFS' : ', no AFS');
     } else {
-      const why = models.length ? models[0].error : 'none configured';
-      $('#model').textContent = `no model on this node (${why}): text queries will fail`;
+      const byDefault = models.find((m) => m.default);
+      const why = byDefault ? byDefault.error : 'the default model is not on this node';
+      $('#model').textContent = `the default model is unavailable (${why}): text queries will fail`;
       $('#model').className = 'warn';
     }
   } catch (e) {

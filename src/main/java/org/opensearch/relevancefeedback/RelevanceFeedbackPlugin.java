@@ -1,6 +1,8 @@
 package org.opensearch.relevancefeedback;
 
 import org.apache.lucene.util.SetOnce;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -34,6 +36,7 @@ import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.relevancefeedback.ingest.RfEncodeProcessor;
+import org.opensearch.relevancefeedback.mapper.FieldModels;
 import org.opensearch.relevancefeedback.mapper.RfCodecService;
 import org.opensearch.relevancefeedback.mapper.RfTokensFieldMapper;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
@@ -62,6 +65,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /** Entry point: the {@code rf_vector} field, its codec, the kNN / relevance-feedback queries, the feedback rescorer and search endpoint. */
@@ -79,6 +84,10 @@ public class RelevanceFeedbackPlugin extends Plugin
 
     /** Set in createComponents, which runs after the query parsers are registered: they read it lazily. */
     private final SetOnce<ModelService> models = new SetOnce<>();
+    /** Where a query's field is bound to a model: the cluster state's mappings, read on the coordinating node. */
+    private final SetOnce<ClusterService> clusterService = new SetOnce<>();
+    private final SetOnce<IndexNameExpressionResolver> indexResolver = new SetOnce<>();
+    private final FieldModels fieldModels = new FieldModels();
     /** The plugin's circuit breaker ({@code breaker.relevance_feedback.limit}, default 10% of the heap). */
     private final SetOnce<CircuitBreaker> breaker = new SetOnce<>();
     /** The node's request limits, replaced (never changed in place) when a limit setting changes. */
@@ -111,8 +120,11 @@ public class RelevanceFeedbackPlugin extends Plugin
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
         limits = RelevanceFeedbackSettings.watch(clusterService.getClusterSettings(), updated -> limits = updated);
-        Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve("emoji-clip");
-        models.set(new ModelService(environment.settings(), environment, bundled, threadPool, breaker.get(), () -> limits));
+        this.clusterService.set(clusterService);
+        this.indexResolver.set(indexNameExpressionResolver);
+        Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve(ModelService.SHIPPED);
+        Path configured = environment.configDir().resolve(PLUGIN_NAME).resolve("models");
+        models.set(new ModelService(environment.settings(), environment, bundled, configured, threadPool, () -> limits));
         return List.of(models.get());
     }
 
@@ -166,7 +178,7 @@ public class RelevanceFeedbackPlugin extends Plugin
 
     @Override
     public Map<String, Mapper.TypeParser> getMappers() {
-        return Map.of(RfVectorFieldMapper.CONTENT_TYPE, RfVectorFieldMapper.PARSER, RfTokensFieldMapper.CONTENT_TYPE, RfTokensFieldMapper.PARSER);
+        return Map.of(RfVectorFieldMapper.CONTENT_TYPE, RfVectorFieldMapper.parser(models::get), RfTokensFieldMapper.CONTENT_TYPE, RfTokensFieldMapper.PARSER);
     }
 
     @Override
@@ -182,42 +194,60 @@ public class RelevanceFeedbackPlugin extends Plugin
         );
     }
 
-    /** The node's model for queries; parsers are registered before createComponents loads it. */
+    /** The node's models for queries; parsers are registered before createComponents loads them. */
     private final Inference inference = new Inference() {
         @Override
-        public void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
-            ModelService service = models.get();
-            if (service == null) {
-                listener.onFailure(new IllegalArgumentException("[text] needs the text encoder, which is not set up on this node"));
-            } else {
-                service.encodeTexts(texts, listener);
+        public String model(String requested, String field, SearchRequest request) {
+            if (clusterService.get() == null) {
+                return requested;
             }
+            ClusterState state = clusterService.get().state();
+            Map<String, String> bound;
+            try {
+                bound = fieldModels.bindings(state.metadata(), indexResolver.get().concreteIndexNames(state, request), field);
+            } catch (RuntimeException e) {
+                return requested; // e.g. a missing index: the search itself reports it
+            }
+            Set<String> distinct = new TreeSet<>(bound.values());
+            if (requested != null && (distinct.isEmpty() || distinct.equals(Set.of(requested)))) {
+                return requested;
+            }
+            if (requested != null) {
+                throw new IllegalArgumentException("[model] [" + requested + "] is not the model field [" + field + "] is bound to: " + bound);
+            }
+            if (distinct.size() > 1) {
+                throw new IllegalArgumentException("field [" + field + "] is bound to different models in the searched indices: " + bound + "; search them separately");
+            }
+            return distinct.isEmpty() ? null : distinct.iterator().next();
         }
 
         @Override
-        public void encodeImage(String base64, ActionListener<float[]> listener) {
-            ModelService service = models.get();
-            if (service == null) {
-                listener.onFailure(new IllegalArgumentException("[image] needs the vision encoder, which is not set up on this node"));
-            } else {
-                service.encodeImage(base64, listener);
-            }
+        public void encodeTexts(String model, List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
+            service(listener).ifPresent(s -> s.encodeTexts(model, texts, listener));
+        }
+
+        @Override
+        public void encodeImage(String model, String base64, ActionListener<float[]> listener) {
+            service(listener).ifPresent(s -> s.encodeImage(model, base64, listener));
         }
 
         @Override
         public void summarize(
+            String model,
             float[][] query,
             List<float[][]> captions,
             List<float[][]> images,
             List<float[]> imageBias,
             ActionListener<FeedbackSummarizer.Output> listener
         ) {
-            ModelService service = models.get();
-            if (service == null) {
-                listener.onFailure(new IllegalArgumentException("strategy [afs] needs the model, which is not set up on this node"));
-            } else {
-                service.summarize(query, captions, images, imageBias, listener);
+            service(listener).ifPresent(s -> s.summarize(model, query, captions, images, imageBias, listener));
+        }
+
+        private Optional<ModelService> service(ActionListener<?> listener) {
+            if (models.get() == null) {
+                listener.onFailure(new IllegalArgumentException("the models are not set up on this node"));
             }
+            return Optional.ofNullable(models.get());
         }
 
         @Override

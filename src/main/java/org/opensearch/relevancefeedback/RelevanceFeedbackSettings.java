@@ -117,8 +117,15 @@ public final class RelevanceFeedbackSettings {
         Setting.Property.Dynamic
     );
 
-    /** The model directory, relative to the node's config directory; empty: the model shipped in the plugin. */
-    public static final Setting<String> MODEL_PATH = Setting.simpleString("plugins.relevance_feedback.model.path", Setting.Property.NodeScope);
+    /**
+     * The model a request without [model] uses: the one shipped in the plugin, or the name of a folder under
+     * {@code config/relevance-feedback/models/}.
+     */
+    public static final Setting<String> MODEL_DEFAULT = Setting.simpleString(
+        "plugins.relevance_feedback.model.default",
+        "emoji-clip",
+        Setting.Property.NodeScope
+    );
 
     public static final Setting<String> MODEL_DEVICE = new Setting<>("plugins.relevance_feedback.model.device", "auto", v -> {
         if (List.of("auto", "cpu", "cuda").contains(v) == false) {
@@ -193,7 +200,7 @@ public final class RelevanceFeedbackSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MAX_K, MAX_NUM_CANDIDATES, DERIVED_SOURCE, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_PATH, MODEL_DEVICE, MODEL_INTRA_OP_THREADS, UI_ENABLED);
+        return List.of(MAX_K, MAX_NUM_CANDIDATES, DERIVED_SOURCE, MAX_ROUNDS, MAX_FEEDBACK_WINDOW, MAX_AFS_TOP_K, MAX_TEXT_CHARS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_ASPECT_RATIO, MODEL_DEFAULT, MODEL_DEVICE, MODEL_INTRA_OP_THREADS, UI_ENABLED);
     }
 
     private RelevanceFeedbackSettings() {}

@@ -1,25 +1,34 @@
 package org.opensearch.relevancefeedback.inference;
 
+import org.opensearch.action.search.SearchRequest;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 import java.util.List;
 
-/** What queries ask of the node's model; both run asynchronously on the inference pool. */
+/** What queries ask of the node's models; the model calls run asynchronously on the inference pool. */
 public interface Inference {
 
+    /**
+     * The model a query on {@code field} uses: {@code requested} when the query names one, else the model the field is
+     * bound to in the indices {@code request} targets, else null (the node's default). An IllegalArgumentException when
+     * the query names a model the field is not bound to, or the indices bind the field to different models.
+     */
+    String model(String requested, String field, SearchRequest request);
+
     /** Embeddings and word tokens of texts (one batch): the query text, explicit feedback words. */
-    void encodeTexts(List<String> texts, ActionListener<ClipEncoder.Encoded> listener);
+    void encodeTexts(String model, List<String> texts, ActionListener<ClipEncoder.Encoded> listener);
 
     /**
      * The embedding of a query image given as base64 PNG / JPEG, decoded within the node's image limits (a bad or
      * oversized image is an IllegalArgumentException).
      */
-    void encodeImage(String base64, ActionListener<float[]> listener);
+    void encodeImage(String model, String base64, ActionListener<float[]> listener);
 
     /** One Attentive Feedback Summarizer pass, see {@link FeedbackSummarizer#summarize}. */
     void summarize(
+        String model,
         float[][] query,
         List<float[][]> captions,
         List<float[][]> images,

@@ -30,6 +30,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     public static final String TYPE = "rf_encode";
 
     private final Supplier<ModelService> models;
+    /** The model that encodes (null: the node's default). */
+    private final String model;
     private final String imageField;
     private final String imageVectorField;
     private final String textField;
@@ -44,6 +46,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         String description,
         int batchSize,
         Supplier<ModelService> models,
+        String model,
         String imageField,
         String imageVectorField,
         String textField,
@@ -55,6 +58,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     ) {
         super(tag, description, batchSize);
         this.models = models;
+        this.model = model;
         this.imageField = imageField;
         this.imageVectorField = imageVectorField;
         this.textField = textField;
@@ -104,7 +108,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         }
         List<String> images = inputs(docs, imageField, errors);
         List<String> texts = inputs(docs, textField, errors);
-        service.encodeForIngest(images, texts, ActionListener.wrap(batch -> {
+        service.encodeForIngest(model, images, texts, ActionListener.wrap(batch -> {
             for (int i = 0; i < docs.size(); i++) {
                 IngestDocument doc = docs.get(i);
                 errors[i] = errors[i] != null ? errors[i] : write(doc, imageField, batch.images().get(i), imageVectorField, imageTokensField);
@@ -200,6 +204,15 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
             String textTokensField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_tokens_field");
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             boolean removeImage = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "remove_image", true);
+            String model = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "model");
+            ModelService service = models.get();
+            if (model != null && service != null) {
+                try {
+                    service.dimension(model); // a name this node does not have is refused when the pipeline is stored
+                } catch (IllegalArgumentException e) {
+                    throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model", e.getMessage());
+                }
+            }
             if (imageField == null && textField == null) {
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_field", "one of [image_field] or [text_field] is required");
             }
@@ -220,6 +233,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
                 description,
                 batchSize,
                 models,
+                model,
                 imageField,
                 imageVectorField,
                 textField,

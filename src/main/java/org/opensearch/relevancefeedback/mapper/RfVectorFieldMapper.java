@@ -15,6 +15,7 @@ import org.opensearch.index.mapper.TextSearchInfo;
 import org.opensearch.index.mapper.ValueFetcher;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
+import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.search.lookup.SearchLookup;
 
 import java.io.IOException;
@@ -22,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * {@code rf_vector}: a dense float vector indexed into a Lucene HNSW graph with per-field {@code m} and
@@ -66,22 +69,59 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
             m -> toType(m).fieldType().hnsw()
         ).setSerializer((b, n, v) -> b.startObject(n).field("m", v.m()).field("ef_construction", v.efConstruction()).endObject(), Object::toString)
             .alwaysSerialize();
+        /** The model whose vectors the field holds: queries on it encode with that model; not updatable (the vectors would not change). */
+        private final Parameter<String> model = Parameter.stringParam("model", false, m -> toType(m).fieldType().model(), null)
+            .acceptsNull();
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+        /** The node's models, to check [model] against (null where there are none: mapper unit tests). */
+        private final Supplier<ModelService> models;
         /** The index has {@code index.knn: true}: the k-NN plugin's codec writes its vectors, with its own graph parameters. */
         private final boolean knnIndex;
 
         public Builder(String name) {
-            this(name, false);
+            this(name, false, () -> null);
         }
 
-        Builder(String name, boolean knnIndex) {
+        Builder(String name, boolean knnIndex, Supplier<ModelService> models) {
             super(name);
             this.knnIndex = knnIndex;
+            this.models = models;
         }
 
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(dimension, similarity, hnsw, meta);
+            return List.of(dimension, similarity, hnsw, model, meta);
+        }
+
+        /**
+         * A field bound to a model must name a model of this node and have its dimension (a model that did not load
+         * cannot be checked: queries then fail with its load error). Like an analyzer's synonyms file, the model folder
+         * must be on every node.
+         */
+        private void checkModel() {
+            ModelService service = models.get();
+            if (model.getValue() == null || service == null) {
+                return;
+            }
+            OptionalInt modelDimension;
+            try {
+                modelDimension = service.dimension(model.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new MapperParsingException("field [" + name + "]: " + e.getMessage());
+            }
+            if (modelDimension.isPresent() && modelDimension.getAsInt() != dimension.getValue()) {
+                throw new MapperParsingException(
+                    "field ["
+                        + name
+                        + "] has [dimension] ["
+                        + dimension.getValue()
+                        + "] but its [model] ["
+                        + model.getValue()
+                        + "] encodes to ["
+                        + modelDimension.getAsInt()
+                        + "] dimensions"
+                );
+            }
         }
 
         @Override
@@ -101,32 +141,37 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
                         + "; remove [hnsw] or put the field in an index without [index.knn]"
                 );
             }
+            checkModel();
             RfVectorFieldType type = new RfVectorFieldType(
                 buildFullName(context),
                 dimension.getValue(),
                 VectorSimilarity.fromParam(similarity.getValue()),
                 hnsw.getValue(),
+                model.getValue(),
                 meta.getValue()
             );
-            return new RfVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build());
+            return new RfVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), knnIndex, models);
         }
     }
 
-    public static final TypeParser PARSER = new TypeParser(
-        (n, c) -> new Builder(n, c.getSettings().getAsBoolean(RfCodecService.KNN_INDEX_SETTING, false))
-    );
+    /** The mapping parser; {@code models}: the node's models, which a field's [model] must name. */
+    public static TypeParser parser(Supplier<ModelService> models) {
+        return new TypeParser((n, c) -> new Builder(n, c.getSettings().getAsBoolean(RfCodecService.KNN_INDEX_SETTING, false), models));
+    }
 
     public static final class RfVectorFieldType extends MappedFieldType {
         private final int dimension;
         private final VectorSimilarity similarity;
         private final HnswParams hnsw;
+        private final String model;
         private final FieldType luceneType;
 
-        public RfVectorFieldType(String name, int dimension, VectorSimilarity similarity, HnswParams hnsw, Map<String, String> meta) {
+        public RfVectorFieldType(String name, int dimension, VectorSimilarity similarity, HnswParams hnsw, String model, Map<String, String> meta) {
             super(name, true, false, false, TextSearchInfo.NONE, meta);
             this.dimension = dimension;
             this.similarity = similarity;
             this.hnsw = hnsw;
+            this.model = model;
             this.luceneType = new FieldType();
             luceneType.setVectorAttributes(dimension, VectorEncoding.FLOAT32, similarity.function());
             luceneType.freeze();
@@ -142,6 +187,11 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
 
         public HnswParams hnsw() {
             return hnsw;
+        }
+
+        /** The model the field is bound to, or null. */
+        public String model() {
+            return model;
         }
 
         @Override
@@ -228,8 +278,20 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         }
     }
 
-    private RfVectorFieldMapper(String simpleName, RfVectorFieldType type, MultiFields multiFields, CopyTo copyTo) {
+    private final boolean knnIndex;
+    private final Supplier<ModelService> models;
+
+    private RfVectorFieldMapper(
+        String simpleName,
+        RfVectorFieldType type,
+        MultiFields multiFields,
+        CopyTo copyTo,
+        boolean knnIndex,
+        Supplier<ModelService> models
+    ) {
         super(simpleName, type, multiFields, copyTo);
+        this.knnIndex = knnIndex;
+        this.models = models;
     }
 
     @Override
@@ -285,7 +347,7 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
 
     @Override
     public ParametrizedFieldMapper.Builder getMergeBuilder() {
-        return new Builder(simpleName()).init(this);
+        return new Builder(simpleName(), knnIndex, models).init(this);
     }
 
     @Override

@@ -57,10 +57,10 @@ public final class FeedbackSearch {
     }
 
     /**
-     * The model and the query text's word tokens (none for a query by image or by example documents): what strategies
-     * afs / afs_prf need besides the hits.
+     * The models, the one that runs (null: the node's default) and the query text's word tokens (none for a query by
+     * image or by example documents): what strategies afs / afs_prf need besides the hits.
      */
-    public record SummarizerInput(Inference inference, float[][] queryTokens) {}
+    public record SummarizerInput(Inference inference, String model, float[][] queryTokens) {}
 
     /**
      * What a run produced: q', the final hits (retrieve) or the first-pass candidates (rescore), and the why. Hits are
@@ -357,6 +357,7 @@ public final class FeedbackSearch {
         }
         summarizer.inference()
             .summarize(
+                summarizer.model(),
                 summarizer.queryTokens(),
                 captions ? captionTokens : null,
                 imageTokens,

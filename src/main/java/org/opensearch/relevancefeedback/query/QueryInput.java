@@ -15,9 +15,12 @@ import java.util.List;
  * What a {@code relevance_feedback} query searches for when it does not carry a raw {@code vector}: {@code text}
  * (encoded by the text tower), {@code image} (base64, encoded by the vision tower), {@code like} (indexed documents
  * whose stored vectors are the query), or a composed pair: {@code image} or {@code like} together with {@code text},
- * the query being unit(w * reference + (1 - w) * text) with w = {@code reference_weight}.
+ * the query being unit(w * reference + (1 - w) * text) with w = {@code reference_weight}. {@code model} names the
+ * model that encodes the text and image and runs the summarizer (null: the field's bound model, else the node's default).
  */
-public record QueryInput(String text, String image, List<Example> like, Boolean includeLike, Float referenceWeight) implements Writeable {
+public record QueryInput(String text, String image, List<Example> like, Boolean includeLike, Float referenceWeight, String model)
+    implements
+        Writeable {
 
     /**
      * The default weight of the reference in a composed query, chosen on the selection part of the composed eval task
@@ -33,7 +36,7 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
         }
     }
 
-    static final QueryInput NONE = new QueryInput(null, null, null, null, null);
+    static final QueryInput NONE = new QueryInput(null, null, null, null, null, null);
 
     QueryInput(StreamInput in) throws IOException {
         this(
@@ -41,7 +44,8 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
             in.readOptionalString(),
             in.readBoolean() ? in.readList(i -> new Example(i.readOptionalString(), i.readString())) : null,
             in.readOptionalBoolean(),
-            in.readOptionalFloat()
+            in.readOptionalFloat(),
+            in.readOptionalString()
         );
     }
 
@@ -58,6 +62,7 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
         }
         out.writeOptionalBoolean(includeLike);
         out.writeOptionalFloat(referenceWeight);
+        out.writeOptionalString(model);
     }
 
     void toXContentFields(XContentBuilder builder) throws IOException {
@@ -84,6 +89,9 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
         if (referenceWeight != null) {
             builder.field("reference_weight", referenceWeight);
         }
+        if (model != null) {
+            builder.field("model", model);
+        }
     }
 
     /** Collects the input parameters while the query parser walks its object. */
@@ -93,6 +101,7 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
         private List<Example> like;
         private Boolean includeLike;
         private Float referenceWeight;
+        private String model;
 
         /** Returns true when {@code name} was an input parameter and has been consumed. */
         boolean parse(String name, XContentParser parser) throws IOException {
@@ -102,6 +111,7 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
                 case "like" -> like = examples(parser);
                 case "include_like" -> includeLike = RequestValues.bool(parser, "include_like");
                 case "reference_weight" -> referenceWeight = (float) RequestValues.number(parser, "reference_weight");
+                case "model" -> model = RequestValues.text(parser, "model");
                 default -> {
                     return false;
                 }
@@ -110,7 +120,7 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
         }
 
         QueryInput build() {
-            return new QueryInput(text, image, like, includeLike, referenceWeight);
+            return new QueryInput(text, image, like, includeLike, referenceWeight, model);
         }
 
         /** {@code "id"}, {@code {"_index": i, "_id": id}}, or an array of them. */

@@ -254,14 +254,21 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /**
-     * The query as a kNN spec with its vector, plus what feedback needs from the encoder: the feedback texts' vectors and the
-     * query text's word tokens (none without text).
+     * The query as a kNN spec with its vector, plus what feedback needs from the encoder: the model that encoded it, the
+     * feedback texts' vectors and the query text's word tokens (none without text).
      */
-    private record Resolved(KnnSpec knn, float[][] feedbackTexts, float[][] queryTokens, long encodeNanos) {}
+    private record Resolved(KnnSpec knn, String model, float[][] feedbackTexts, float[][] queryTokens, long encodeNanos) {}
 
-    /** Checks the limits once, then encodes the input and composes the query vector. */
+    /** Checks the limits once, picks the model, then encodes the input and composes the query vector. */
     private void resolve(Client client, SearchRequest request, ActionListener<Resolved> listener) {
+        boolean runsModel = input.text() != null
+            || input.image() != null
+            || (feedback != null && (feedback.texts().isEmpty() == false || feedback.strategy().attentive()));
+        String model = input.model();
         try {
+            if (encoder != null && runsModel) {
+                model = encoder.model(input.model(), knn.field(), request);
+            }
             RelevanceFeedbackSettings.FeedbackLimits limits = Inference.limits(encoder);
             if (hasFeedback()) {
                 FeedbackSearch.checkLimits(feedback, limits); // before encoding any feedback text
@@ -285,7 +292,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             return;
         }
         long start = System.nanoTime();
-        ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(encoded -> reference(client, request, ActionListener.wrap(reference -> {
+        String chosen = model;
+        ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(encoded -> reference(client, request, chosen, ActionListener.wrap(reference -> {
             int words = input.text() == null ? 0 : 1;
             float[][] vectors = encoded == null ? new float[0][] : encoded.embeds();
             float[] q = knn.vector();
@@ -297,19 +305,20 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             KnnSpec spec = withVector(q);
             float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
             float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
-            listener.onResponse(new Resolved(spec, feedbackTexts, queryTokens, System.nanoTime() - start));
+            listener.onResponse(new Resolved(spec, chosen, feedbackTexts, queryTokens, System.nanoTime() - start));
         }, listener::onFailure)), listener::onFailure);
         if (texts.isEmpty()) {
             encodedTexts.onResponse(null);
         } else {
-            encoder.encodeTexts(texts, encodedTexts);
+            encoder.encodeTexts(model, texts, encodedTexts);
         }
     }
 
     /** The reference vector: the encoded image, the examples' mean, or null when the input has neither. */
-    private void reference(Client client, SearchRequest request, ActionListener<float[]> listener) {
+    private void reference(Client client, SearchRequest request, String model, ActionListener<float[]> listener) {
         if (input.image() != null) {
             encoder.encodeImage(
+                model,
                 input.image(),
                 ActionListener.wrap(
                     listener::onResponse,
@@ -332,7 +341,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive() ? new FeedbackSearch.SummarizerInput(encoder, q.queryTokens()) : null;
+        FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive() ? new FeedbackSearch.SummarizerInput(encoder, q.model(), q.queryTokens()) : null;
         KnnSpec last = retrieve ? knn : null;
         new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer).run(
             withTexts(knn.vector(), q.feedbackTexts()),

@@ -54,14 +54,17 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     private static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
     private static final ParseField SCORE_MODE = new ParseField("score_mode");
     private static final ParseField REFINED_VECTOR = new ParseField("refined_vector");
+    private static final ParseField MODEL = new ParseField("model");
 
     private final String field;
     private final float[] vector;
     private final FeedbackSpec feedback;
     /** The query's words, which strategies afs / afs_prf read as tokens (the vector stays q); null otherwise. */
     private final String text;
-    /** The node's model (never serialized; null in unit tests). */
+    /** The node's models (never serialized; null in unit tests). */
     private final Inference inference;
+    /** The model whose summarizer reads [text] (null: the field's bound model, else the node's default). */
+    private String model;
     private float queryWeight = 1f;
     private float rescoreQueryWeight = 1f;
     private QueryRescoreMode scoreMode = QueryRescoreMode.Total;
@@ -110,6 +113,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         this.rescoreQueryWeight = in.readFloat();
         this.scoreMode = QueryRescoreMode.readFromStream(in);
         this.refined = in.readBoolean() ? in.readFloatArray() : null;
+        this.model = in.readOptionalString();
     }
 
     @Override
@@ -128,6 +132,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         if (refined != null) {
             out.writeFloatArray(refined);
         }
+        out.writeOptionalString(model);
     }
 
     /** A negative window would reach the shards and fail there with a 500 (as it does for the stock query rescorer). */
@@ -154,6 +159,15 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         return this;
     }
 
+    /** The model whose summarizer runs; only with [text] (strategies afs and afs_prf), the one place a model runs here. */
+    public RelevanceFeedbackRescorerBuilder model(String model) {
+        if (model != null && text == null) {
+            throw new IllegalArgumentException("[" + NAME + "] rescorer: [model] applies to strategies [afs] and [afs_prf], which run the model's summarizer");
+        }
+        this.model = model;
+        return this;
+    }
+
     public float[] refined() {
         return refined;
     }
@@ -161,7 +175,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     private RelevanceFeedbackRescorerBuilder copy() {
         RelevanceFeedbackRescorerBuilder c = new RelevanceFeedbackRescorerBuilder(field, vector, feedback, text, inference).queryWeight(queryWeight)
             .rescoreQueryWeight(rescoreQueryWeight)
-            .scoreMode(scoreMode);
+            .scoreMode(scoreMode)
+            .model(model);
         if (windowSize != null) {
             c.windowSize(windowSize);
         }
@@ -176,6 +191,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         if (text != null) {
             builder.field(TEXT.getPreferredName(), text);
         }
+        if (model != null) {
+            builder.field(MODEL.getPreferredName(), model);
+        }
         builder.field(FEEDBACK.getPreferredName(), feedback, params);
         builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
         builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
@@ -189,6 +207,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     public static RelevanceFeedbackRescorerBuilder fromXContent(XContentParser parser, Inference inference) throws IOException {
         String field = null;
         String text = null;
+        String model = null;
         float[] vector = null;
         float[] refined = null;
         FeedbackSpec feedback = null;
@@ -205,6 +224,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 vector = readVector(parser, VECTOR);
             } else if (TEXT.match(current, parser.getDeprecationHandler())) {
                 text = RequestValues.text(parser, TEXT.getPreferredName());
+            } else if (MODEL.match(current, parser.getDeprecationHandler())) {
+                model = RequestValues.text(parser, MODEL.getPreferredName());
             } else if (REFINED_VECTOR.match(current, parser.getDeprecationHandler())) {
                 refined = readVector(parser, REFINED_VECTOR);
             } else if (FEEDBACK.match(current, parser.getDeprecationHandler())) {
@@ -225,7 +246,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         }
         RelevanceFeedbackRescorerBuilder builder;
         try {
-            builder = new RelevanceFeedbackRescorerBuilder(field, vector, feedback, text, inference);
+            builder = new RelevanceFeedbackRescorerBuilder(field, vector, feedback, text, inference).model(model);
         } catch (IllegalArgumentException e) {
             throw new ParsingException(parser.getTokenLocation(), e.getMessage());
         }
@@ -268,8 +289,10 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
             : request.source().query();
         SetOnce<float[]> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
+            String chosen;
             try {
                 FeedbackSearch.checkLimits(feedback, Inference.limits(inference));
+                chosen = inference == null ? model : inference.model(model, field, request);
             } catch (IllegalArgumentException e) {
                 listener.onFailure(e);
                 return;
@@ -284,8 +307,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
             } else if (inference == null) {
                 listener.onFailure(new IllegalArgumentException("[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
             } else {
-                inference.encodeTexts(List.of(text), ActionListener.wrap(encoded -> {
-                    FeedbackSearch.SummarizerInput summarizer = new FeedbackSearch.SummarizerInput(inference, encoded.tokens()[0]);
+                inference.encodeTexts(chosen, List.of(text), ActionListener.wrap(encoded -> {
+                    FeedbackSearch.SummarizerInput summarizer = new FeedbackSearch.SummarizerInput(inference, chosen, encoded.tokens()[0]);
                     new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, false, summarizer).run(vector, done);
                 }, listener::onFailure));
             }
@@ -323,6 +346,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         return field.equals(other.field)
             && Arrays.equals(vector, other.vector)
             && Objects.equals(text, other.text)
+            && Objects.equals(model, other.model)
             && feedback.equals(other.feedback)
             && queryWeight == other.queryWeight
             && rescoreQueryWeight == other.rescoreQueryWeight
@@ -333,6 +357,6 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), field, Arrays.hashCode(vector), text, feedback, queryWeight, rescoreQueryWeight, scoreMode, Arrays.hashCode(refined));
+        return Objects.hash(super.hashCode(), field, Arrays.hashCode(vector), text, model, feedback, queryWeight, rescoreQueryWeight, scoreMode, Arrays.hashCode(refined));
     }
 }

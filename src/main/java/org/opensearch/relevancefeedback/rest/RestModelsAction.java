@@ -9,11 +9,15 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.transport.client.node.NodeClient;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.opensearch.rest.RestRequest.Method.GET;
 
-/** {@code GET /_plugins/relevance_feedback/models}: the model this node loaded (or why it did not), its dimension and device. */
+/**
+ * {@code GET /_plugins/relevance_feedback/models}: this node's models (the shipped one and each config folder): name,
+ * whether it is the default, dimension, image size, device, whether it has a summarizer, or why it did not load.
+ */
 public final class RestModelsAction extends BaseRestHandler {
 
     private final Supplier<ModelService> models;
@@ -38,7 +42,9 @@ public final class RestModelsAction extends BaseRestHandler {
             XContentBuilder builder = channel.newBuilder();
             builder.startObject().startArray("models");
             if (models.get() != null) {
-                builder.map(models.get().info());
+                for (Map<String, Object> model : models.get().info()) {
+                    builder.map(model);
+                }
             }
             builder.endArray().endObject();
             channel.sendResponse(new BytesRestResponse(RestStatus.OK, builder));

@@ -4,6 +4,7 @@ import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.inference.ClipTokenizer;
 import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
@@ -47,24 +48,27 @@ public final class RestTokenizeAction extends BaseRestHandler {
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("a request body with [text] is required");
         }
-        Object text;
+        Map<String, Object> body;
         try (XContentParser parser = request.contentOrSourceParamParser()) {
-            Map<String, Object> body = parser.map();
-            for (String key : body.keySet()) {
-                if (key.equals("text") == false) {
-                    throw new IllegalArgumentException("unknown parameter [" + key + "], expected [text]");
-                }
+            body = parser.map();
+        }
+        for (String key : body.keySet()) {
+            if (key.equals("text") == false && key.equals("model") == false) {
+                throw new IllegalArgumentException("unknown parameter [" + key + "], expected [text] or [model]");
             }
-            text = body.get("text");
+        }
+        if (body.get("model") != null && body.get("model") instanceof String == false) {
+            throw new IllegalArgumentException("[model] must be a string, got [" + body.get("model") + "]");
         }
         ModelService service = models.get();
-        if (service == null || service.encoder() == null) {
-            throw new IllegalArgumentException("[_tokenize] needs the model, which did not load on this node" + (service == null ? "" : ": " + service.failure()));
+        if (service == null) {
+            throw new IllegalArgumentException("[_tokenize] needs the models, which are not set up on this node");
         }
-        List<String> texts = texts(text, service.limits());
+        ClipTokenizer tokenizer = service.encoder((String) body.get("model")).tokenizer();
+        List<String> texts = texts(body.get("text"), service.limits());
         List<String[]> tokens = new ArrayList<>(texts.size());
         for (String t : texts) {
-            tokens.add(service.encoder().tokenizer().tokens(t));
+            tokens.add(tokenizer.tokens(t));
         }
         return channel -> {
             XContentBuilder builder = channel.newBuilder();

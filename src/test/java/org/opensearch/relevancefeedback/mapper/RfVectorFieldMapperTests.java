@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.instanceOf;
 
 public class RfVectorFieldMapperTests extends MapperServiceTestCase {
@@ -88,6 +89,22 @@ public class RfVectorFieldMapperTests extends MapperServiceTestCase {
     private void assertMappingError(String fieldJson, String expected) {
         Exception e = expectThrows(MapperParsingException.class, () -> mapper(fieldJson));
         assertThat(cause(e), containsString(expected));
+    }
+
+    /** [model] binds the field to a model: kept in the mapping (omitted when unset), never changed afterwards. */
+    public void testModelIsSerializedAndCannotBeUpdated() throws Exception {
+        assertThat(Strings.toString(MediaTypeRegistry.JSON, mapper("{\"type\":\"rf_vector\",\"dimension\":4}").mapping()), not(containsString("model")));
+        DocumentMapper mapper = mapper("{\"type\":\"rf_vector\",\"dimension\":4,\"model\":\"clip-b32\"}");
+        assertEquals("clip-b32", ((RfVectorFieldMapper) mapper.mappers().getMapper("field")).fieldType().model());
+        String json = Strings.toString(MediaTypeRegistry.JSON, mapper.mapping());
+        assertThat(json, containsString("\"model\":\"clip-b32\""));
+        assertEquals(json, Strings.toString(MediaTypeRegistry.JSON, createDocumentMapper("_doc", json).mapping()));
+        MapperService service = createMapperService("_doc", "{\"_doc\":{\"properties\":{\"field\":{\"type\":\"rf_vector\",\"dimension\":4}}}}");
+        Exception e = expectThrows(
+            IllegalArgumentException.class,
+            () -> merge("_doc", service, "{\"_doc\":{\"properties\":{\"field\":{\"type\":\"rf_vector\",\"dimension\":4,\"model\":\"x\"}}}}")
+        );
+        assertThat(e.getMessage(), containsString("Cannot update parameter [model] from [null] to [x]"));
     }
 
     public void testDimensionCannotBeUpdated() throws Exception {

@@ -107,7 +107,8 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
             "\"image\":\"iVBORw0KGgo=\"",
             "\"like\":[\"a\",{\"_index\":\"other\",\"_id\":\"b\"},{\"_id\":\"c\"}],\"include_like\":true",
             "\"like\":\"a\",\"text\":\"dark skin tone\",\"reference_weight\":0.3",
-            "\"image\":\"iVBORw0KGgo=\",\"text\":\"red\"" };
+            "\"image\":\"iVBORw0KGgo=\",\"text\":\"red\"",
+            "\"text\":\"red heart\",\"model\":\"clip-b32\"" };
         for (String input : inputs) {
             RelevanceFeedbackQueryBuilder q = (RelevanceFeedbackQueryBuilder) parseQuery(
                 "{\"relevance_feedback\":{\"field\":\"vec\"," + input + ",\"feedback\":{\"strategy\":\"prf\"}}}"
@@ -121,6 +122,7 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
             List.of(new QueryInput.Example(null, "a"), new QueryInput.Example("other", "b"), new QueryInput.Example(null, "c")),
             like.like()
         );
+        assertEquals("clip-b32", ((RelevanceFeedbackQueryBuilder) parseQuery("{\"relevance_feedback\":{\"field\":\"vec\"," + inputs[4] + "}}")).input().model());
         assertEquals(QueryInput.DEFAULT_REFERENCE_WEIGHT, ((RelevanceFeedbackQueryBuilder) parseQuery("{\"relevance_feedback\":{\"field\":\"vec\"," + inputs[3] + "}}")).input().weight(), 0);
     }
 

@@ -52,7 +52,8 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
         String text = strategy.attentive() ? randomAlphaOfLength(8) : null;
         RelevanceFeedbackRescorerBuilder b = new RelevanceFeedbackRescorerBuilder("vec", vector, feedback, text, null).queryWeight(randomFloat())
             .rescoreQueryWeight(randomFloat())
-            .scoreMode(randomFrom(QueryRescoreMode.values()));
+            .scoreMode(randomFrom(QueryRescoreMode.values()))
+            .model(text != null && randomBoolean() ? randomAlphaOfLength(6) : null);
         if (randomBoolean()) {
             b.windowSize(randomIntBetween(1, 100));
         }
@@ -142,6 +143,10 @@ public class RelevanceFeedbackRescorerBuilderTests extends OpenSearchTestCase {
         assertThat(
             expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{" + prf + "},\"text\":\"\"}}")).getMessage(),
             containsString("[text] must not be empty")
+        );
+        assertThat(
+            expectThrows(ParsingException.class, () -> parse("{\"relevance_feedback\":{" + prf + "},\"model\":\"clip-b32\"}}")).getMessage(),
+            containsString("[model] applies to strategies [afs] and [afs_prf]")
         );
     }
 }

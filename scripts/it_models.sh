@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The model folders the real-node tests load beside the shipped model (scripts/node.sh --models target/it-models):
+# two random-weight Hugging Face CLIP checkpoints converted by scripts/convert_clip.sh, one tiny (64 px, 32-d) and one
+# at ViT-B/32 shape (224 px, 512-d, 151M parameters, ~600 MB of ONNX), and "broken", a folder that cannot load.
+# A folder already converted is kept (its fixtures are written last).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/python_deps.sh
+out=target/it-models
+mkdir -p "$out"
+convert() {  # NAME [make_random_clip.py options]
+  local name=$1
+  shift
+  if [ ! -f "$out/$name/fixtures/reference_outputs.json" ]; then
+    /usr/bin/python3 tools/make_random_clip.py "target/checkpoint-$name" "$@"
+    bash scripts/convert_clip.sh "target/checkpoint-$name" "$name" --out "$out"
+    rm -rf "target/checkpoint-$name"
+  fi
+}
+convert tiny-random --tiny
+convert clip-b32
+mkdir -p "$out/broken"
+echo '{"note": "no ONNX files: this model must fail to load without stopping the others"}' >"$out/broken/config.json"
