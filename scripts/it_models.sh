@@ -2,7 +2,8 @@
 # The model folders the real-node tests load beside the shipped model (scripts/node.sh --models target/it-models):
 # two random-weight Hugging Face CLIP checkpoints converted by scripts/convert_clip.sh, one tiny (64 px, 32-d) and one
 # at ViT-B/32 shape (224 px, 512-d, 151M parameters, ~600 MB of ONNX), and "broken", a folder that cannot load.
-# A folder already converted is kept (its fixtures are written last).
+# clip-b32 also gets a random-weight summarizer at its widths (tools/make_random_afs.py). A folder already converted
+# is kept (its fixtures are written last).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
@@ -19,5 +20,7 @@ convert() {  # NAME [make_random_clip.py options]
 }
 convert tiny-random --tiny
 convert clip-b32
+# a random-weight summarizer at B/32 widths (text 512, vision 768), for timing and the AFS path on a real node
+[ -f "$out/clip-b32/afs_model.onnx" ] || /usr/bin/python3 tools/make_random_afs.py "$out/clip-b32"
 mkdir -p "$out/broken"
 echo '{"note": "no ONNX files: this model must fail to load without stopping the others"}' >"$out/broken/config.json"

@@ -48,10 +48,10 @@ class CrossBlock(nn.Module):
 
 
 class AttentiveFeedbackSummarizer(nn.Module):
-    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256):
+    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None):
         super().__init__()
         self.text_proj = nn.Linear(token_dim, width)
-        self.vision_proj = nn.Linear(token_dim, width)
+        self.vision_proj = nn.Linear(vision_dim or token_dim, width)  # a real CLIP's towers differ (B/32: 512 / 768)
         self.cls = nn.Parameter(torch.randn(1, 1, width) * 0.02)
         self.cross = CrossBlock(width, heads)
         self.self_attn = Block(width, heads)

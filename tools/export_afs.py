@@ -82,6 +82,16 @@ def case(afs, split, qi, with_captions, boxes=None, factor=2.0, words=True):
         "boxes": {str(k): v for k, v in (boxes or {}).items()}, "region_factor": factor}
 
 
+def export_onnx(afs, inputs, path):
+    """afs_model.onnx: the contract's inputs and outputs, dynamic batch and lengths, opset 14, onnx.checker."""
+    torch.onnx.export(afs, tuple(inputs), path, input_names=INPUTS, output_names=["positive", "attention"], opset_version=14,
+                      dynamic_axes={"query_tokens": {0: "batch", 1: "query"}, "query_mask": {0: "batch", 1: "query"},
+                                    "caption_tokens": {0: "batch", 1: "captions"}, "image_tokens": {0: "batch", 1: "images"},
+                                    "relevance_bias": {0: "batch", 1: "relevance"}, "positive": {0: "batch"},
+                                    "attention": {0: "batch", 1: "relevance"}})
+    onnx.checker.check_model(onnx.load(path))
+
+
 def setup():
     """What both AFS scripts start from: --checkpoint / --out, the summarizer and the test split."""
     ap = argparse.ArgumentParser()
@@ -100,13 +110,7 @@ def main():
              ("afs_regions", *case(afs, test, 7, True, {0: [(0.0, 0.0, 0.5, 0.5, True)], 2: [(0.25, 0.25, 0.5, 0.75, False)]})),
              ("afs_prf_no_words", *case(afs, test, 3, False, words=False))]
     path = os.path.join(args.out, "afs_model.onnx")
-    inputs = cases[0][1]
-    torch.onnx.export(afs, tuple(inputs), path, input_names=INPUTS, output_names=["positive", "attention"], opset_version=14,
-                      dynamic_axes={"query_tokens": {0: "batch", 1: "query"}, "query_mask": {0: "batch", 1: "query"},
-                                    "caption_tokens": {0: "batch", 1: "captions"}, "image_tokens": {0: "batch", 1: "images"},
-                                    "relevance_bias": {0: "batch", 1: "relevance"}, "positive": {0: "batch"},
-                                    "attention": {0: "batch", 1: "relevance"}})
-    onnx.checker.check_model(onnx.load(path))
+    export_onnx(afs, cases[0][1], path)
 
     fixtures = os.path.join(args.out, "fixtures")
     os.makedirs(fixtures, exist_ok=True)

@@ -54,9 +54,10 @@ public final class ClipEncoder implements Closeable {
         this.vision = loadModel(dir.resolve("vision_model.onnx"), device, intraOpThreads);
         this.textPredictor = text.newPredictor();
         this.visionPredictor = vision.newPredictor();
-        this.dimension = encodeTexts(List.of("a"))[0].length;
+        Encoded probe = encodeTextsWithTokens(List.of("a"));
+        this.dimension = probe.embeds()[0].length;
         Path afs = dir.resolve(FeedbackSummarizer.FILE);
-        this.summarizer = Files.isRegularFile(afs) ? new FeedbackSummarizer(afs, device, intraOpThreads) : null;
+        this.summarizer = Files.isRegularFile(afs) ? new FeedbackSummarizer(afs, device, intraOpThreads, probe.tokens()[0][0].length) : null;
     }
 
     /**

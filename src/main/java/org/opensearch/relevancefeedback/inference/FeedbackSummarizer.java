@@ -31,10 +31,13 @@ public final class FeedbackSummarizer implements Closeable {
 
     private final ZooModel<NDList, NDList> model;
     private final Predictor<NDList, NDList> predictor;
+    /** The text tower's token width (query and caption tokens); image tokens have the vision tower's, which may differ. */
+    private final int textWidth;
 
-    FeedbackSummarizer(Path file, DeviceChoice device, int intraOpThreads) throws IOException {
+    FeedbackSummarizer(Path file, DeviceChoice device, int intraOpThreads, int textWidth) throws IOException {
         this.model = ClipEncoder.loadModel(file, device, intraOpThreads);
         this.predictor = model.newPredictor();
+        this.textWidth = textWidth;
     }
 
     /**
@@ -45,18 +48,18 @@ public final class FeedbackSummarizer implements Closeable {
      * @param imageBias per item a logit bias per image token (region feedback), or null
      */
     public Output summarize(float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
-        int dims = images.get(0)[0].length; // one token width for query, captions and images (the ONNX contract)
+        int imageWidth = images.get(0)[0].length;
         int captionTokens = captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
         int imageTokens = images.stream().mapToInt(i -> i.length).sum();
-        float[] captionFlat = new float[captionTokens * dims];
+        float[] captionFlat = new float[captionTokens * textWidth];
         float[] bias = new float[captionTokens + imageTokens];
         if (captions == null) {
             bias[0] = MASKED; // one masked placeholder: ONNX Runtime and the graph keep a non-empty caption part
         } else {
-            copyTokens(captions, captionFlat, dims);
+            copyTokens(captions, captionFlat, textWidth);
         }
-        float[] imageFlat = new float[imageTokens * dims];
-        copyTokens(images, imageFlat, dims);
+        float[] imageFlat = new float[imageTokens * imageWidth];
+        copyTokens(images, imageFlat, imageWidth);
         if (imageBias != null) {
             int at = captionTokens;
             for (float[] b : imageBias) {
@@ -67,15 +70,15 @@ public final class FeedbackSummarizer implements Closeable {
         long[] mask = new long[Math.max(1, query.length)];
         Arrays.fill(mask, query.length == 0 ? 0 : 1);
         if (query.length == 0) {
-            query = new float[][] { new float[dims] }; // a masked placeholder: the graph keeps a non-empty query part
+            query = new float[][] { new float[textWidth] }; // a masked placeholder: the graph keeps a non-empty query part
         }
         synchronized (predictor) {
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDList in = new NDList(
-                    named(manager.create(flatten(query, dims), new Shape(1, mask.length, dims)), "query_tokens"),
+                    named(manager.create(flatten(query, textWidth), new Shape(1, mask.length, textWidth)), "query_tokens"),
                     named(manager.create(mask, new Shape(1, mask.length)), "query_mask"),
-                    named(manager.create(captionFlat, new Shape(1, captionTokens, dims)), "caption_tokens"),
-                    named(manager.create(imageFlat, new Shape(1, imageTokens, dims)), "image_tokens"),
+                    named(manager.create(captionFlat, new Shape(1, captionTokens, textWidth)), "caption_tokens"),
+                    named(manager.create(imageFlat, new Shape(1, imageTokens, imageWidth)), "image_tokens"),
                     named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias")
                 );
                 NDList out = predictor.predict(in);

@@ -114,8 +114,12 @@ public final class FeedbackSearch {
     private long feedbackNanos;
     private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
     private List<FinalHitsQueryBuilder.FinalHit> candidates;
-    /** The token width every stored block must have (AFS), set by the first block read. */
-    private int tokenWidth;
+    /**
+     * The token width every stored caption / image block must have (AFS; the towers' widths may differ), set by the
+     * query's words (captions) or else by the first block of its kind read.
+     */
+    private int captionWidth;
+    private int imageWidth;
 
     /**
      * @param spec the feedback; null for {@link #firstPassOnly}
@@ -558,11 +562,12 @@ public final class FeedbackSearch {
                 case String base64 -> Base64.getDecoder().decode(base64); // a field that returns its source, e.g. binary
                 default -> throw new IllegalArgumentException("not a token block");
             });
-            if (tokenWidth == 0) {
-                // the query's words set the model's token width; a query without words takes the first block's
-                tokenWidth = summarizer.queryTokens().length > 0 ? summarizer.queryTokens()[0].length : tokens[0].length;
+            if (image && imageWidth == 0) {
+                imageWidth = tokens[0].length;
+            } else if (image == false && captionWidth == 0) {
+                captionWidth = summarizer.queryTokens().length > 0 ? summarizer.queryTokens()[0].length : tokens[0].length;
             }
-            int dims = tokenWidth;
+            int dims = image ? imageWidth : captionWidth;
             int grid = (int) Math.round(Math.sqrt(tokens.length - 1));
             if (tokens[0].length != dims) {
                 problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;

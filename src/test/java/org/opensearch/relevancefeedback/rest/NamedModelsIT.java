@@ -35,7 +35,7 @@ public class NamedModelsIT extends RealClusterTestCase {
         assertEquals(false, b32.get("default"));
         assertEquals(512, b32.get("dimension"));
         assertEquals(224, b32.get("image_size"));
-        assertEquals(false, b32.get("feedback_summarizer"));
+        assertEquals(true, b32.get("feedback_summarizer"));
         assertEquals(32, models.get(3).get("dimension"));
     }
 
@@ -73,7 +73,11 @@ public class NamedModelsIT extends RealClusterTestCase {
         assertBadRequest("POST", "/bound_a,bound_b/_search", query("image", "\"text\":\"red heart\""), "field [image] is bound to different models in the searched indices: {bound_a=emoji-clip, bound_b=clip-b32}");
     }
 
-    /** The converted ViT-B/32-shape model (224 px, 512-d) answers text and image queries on an index bound to it. */
+    /**
+     * The converted ViT-B/32-shape model (224 px, 512-d) answers text and image queries on an index bound to it, and
+     * its summarizer (random weights at B/32 widths: text tokens 512, image tokens 768) runs AFS over the stored blocks.
+     */
+    @SuppressWarnings("unchecked")
     public void testConvertedB32ShapeModelAnswersTextAndImageQueries() throws IOException {
         List<Map<String, Object>> records = records("test").subList(0, DOCS);
         createBoundIndex("b32_idx", "clip-b32", 512, records);
@@ -81,6 +85,25 @@ public class NamedModelsIT extends RealClusterTestCase {
             assertEquals("text " + i, 1, rankOf(i, search("b32_idx", "caption", "\"text\":\"" + escape(label(records.get(i))) + "\""), DOCS));
             assertEquals("image " + i, 1, rankOf(i, search("b32_idx", "image", "\"image\":\"" + png(records.get(i)) + "\""), DOCS));
         }
+        Request afs = new Request("POST", "/b32_idx/_plugins/relevance_feedback/_search");
+        afs.setJsonEntity(
+            "{\"size\":5,\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red heart\",\"k\":5,"
+                + "\"feedback\":{\"strategy\":\"afs\",\"top_k\":5,\"caption_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
+                + "\"caption_tokens_field\":\"caption_tokens\",\"saliency\":true}}}}"
+        );
+        Map<String, Object> feedback = (Map<String, Object>) entityAsMap(client().performRequest(afs)).get("relevance_feedback");
+        assertEquals(List.of(), feedback.get("warnings"));
+        List<Object> round = (List<Object>) ((Map<String, Object>) ((List<Object>) feedback.get("rounds")).get(0)).get("feedback");
+        List<Map<String, Object>> saliency = round.stream()
+            .map(w -> (Map<String, Object>) ((Map<String, Object>) w).get("saliency"))
+            .filter(java.util.Objects::nonNull)
+            .toList();
+        assertEquals(round.toString(), 5, saliency.size()); // one per feedback hit
+        for (Map<String, Object> map : saliency) {
+            assertEquals("7 x 7 patches of 32 px", 7, ((List<Object>) map.get("patches")).size());
+            assertTrue("start, words, end", ((List<Object>) map.get("caption_tokens")).size() >= 3);
+        }
+        assertEquals(512, ((List<Object>) feedback.get("vector")).size());
         Request tokenize = new Request("POST", "/_plugins/relevance_feedback/_tokenize");
         tokenize.setJsonEntity("{\"text\":\"red heart\",\"model\":\"clip-b32\"}");
         assertEquals(List.of(List.of("<|startoftext|>", "red</w>", "heart</w>", "<|endoftext|>")), entityAsMap(client().performRequest(tokenize)).get("tokens"));
@@ -95,14 +118,16 @@ public class NamedModelsIT extends RealClusterTestCase {
         Request pipeline = new Request("PUT", "/_ingest/pipeline/" + index + "_encode");
         pipeline.setJsonEntity(
             "{\"processors\":[{\"rf_encode\":{" + modelParam + "\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
-                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\"}}]}"
+                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
+                + "\"text_tokens_field\":\"caption_tokens\"}}]}"
         );
         client().performRequest(pipeline);
         String field = "{\"type\":\"rf_vector\",\"dimension\":" + dimension + (model == null ? "" : ",\"model\":\"" + model + "\"") + "}";
         Request create = new Request("PUT", "/" + index);
         create.setJsonEntity(
             "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":0,\"default_pipeline\":\"" + index + "_encode\"},"
-                + "\"mappings\":{\"properties\":{\"image\":" + field + ",\"caption\":" + field + "}}}"
+                + "\"mappings\":{\"properties\":{\"image\":" + field + ",\"caption\":" + field
+                + ",\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}}}}"
         );
         client().performRequest(create);
         StringBuilder bulk = new StringBuilder();
