@@ -1,6 +1,6 @@
 """The benchmark command: what feedback costs on a real node, per collection size and concurrency.
 
-  scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16]
+  scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16] [--model clip-b32]
 
 Synthetic, seeded vectors (scale, not quality), shaped like the model's: image vector = a real emoji image
 embedding (the test split's, src/test/resources/emoji/images.f32) + Gaussian noise of norm 0.5, normalized; caption
@@ -17,6 +17,10 @@ num_candidates 100, top_k 5, one round. Per size:
 Writes <out>/bench.{json,md} and (matplotlib) latency_size.png, concurrency.png. An existing `bench_<size>` index
 with the right document count is reused, so the query phase can be re-run alone. The summarizer (AFS) needs token
 blocks from real images: scripts/bench_afs.sh.
+
+--model NAME: another model of the node (scripts/it_models.sh writes the ViT-B/32-shape clip-b32); the fields are bound
+to it, so the text queries encode with it, and the seeds are its text embeddings of the same label captions (a
+random-weight model's image and text embeddings share no space, so image seeds would leave every query an outlier).
 """
 import argparse
 import json
@@ -51,16 +55,26 @@ def pct(xs, p):
     return float(np.percentile(np.asarray(xs), p))
 
 
-def ingest(url, index, docs, seeds, rng):
+def model_seeds(url, model, texts):
+    """The named model's text embeddings of texts, through rf_encode in the simulate API (100 per request)."""
+    out = []
+    for start in range(0, len(texts), 100):
+        body = {"pipeline": {"processors": [{"rf_encode": {"model": model, "text_field": "t", "text_vector_field": "v"}}]},
+                "docs": [{"_source": {"t": t}} for t in texts[start: start + 100]]}
+        out += [d["doc"]["_source"]["v"] for d in call(f"{url}/_ingest/pipeline/_simulate", "POST", body)["docs"]]
+    return np.asarray(out, dtype=np.float32)
+
+
+def ingest(url, index, docs, seeds, rng, model=None):
     """Returns the image vectors (regenerated from the seed when the index is reused) and ingest seconds (None: reused)."""
     dims = seeds.shape[1]
+    field = {"type": "rf_vector", "dimension": dims, **({"model": model} if model else {})}
     try:
         reuse = call(f"{url}/{index}/_count")["count"] == docs
     except urllib.error.HTTPError:
         reuse = False
         call(f"{url}/{index}", "PUT", {"settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": -1},
-                                       "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": dims},
-                                                                   "caption": {"type": "rf_vector", "dimension": dims}}}})
+                                       "mappings": {"properties": {"image": field, "caption": field}}})
     t0 = time.time()
     images = np.empty((docs, dims), dtype=np.float32)
     for start in range(0, docs, 1000):
@@ -138,15 +152,19 @@ def main():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--concurrency", default="1,4,16")
     ap.add_argument("--out", default="target/bench")
+    ap.add_argument("--model", help="a model of the node other than the default (e.g. clip-b32)")
     a = ap.parse_args()
     labels = [caption(r, ["label", "name"]) for r in load() if r["split"] == "test"]
     texts = labels[: a.warmup + a.queries]
-    seeds = np.fromfile("src/test/resources/emoji/images.f32", dtype="<f4").reshape(-1, 256)
-    report = {"dims": seeds.shape[1], "queries": a.queries, "sizes": {}}
+    if a.model:
+        seeds = model_seeds(a.url, a.model, labels)
+    else:
+        seeds = np.fromfile("src/test/resources/emoji/images.f32", dtype="<f4").reshape(-1, 256)
+    report = {"dims": seeds.shape[1], "model": a.model or "emoji-clip", "queries": a.queries, "sizes": {}}
     for size in [int(s) for s in a.sizes.split(",")]:
         rng = np.random.default_rng(20261124 + size)
-        index = f"bench_{size}"
-        images, ingest_s = ingest(a.url, index, size, seeds, rng)
+        index = f"bench_{a.model}_{size}" if a.model else f"bench_{size}"
+        images, ingest_s = ingest(a.url, index, size, seeds, rng, a.model)
         store = call(f"{a.url}/{index}/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
         segments = len(call(f"{a.url}/_cat/segments/{index}?format=json"))
         samples, pairs = sequential(a.url, index, texts, a.warmup)
@@ -166,7 +184,8 @@ def main():
 
 
 def markdown(report):
-    lines = [f"Synthetic {report['dims']}-d vectors around real emoji embeddings (image + caption per document), one shard; text queries (label captions) encoded by the plugin; "
+    seeds = "real emoji embeddings" if report["model"] == "emoji-clip" else f"{report['model']}'s text embeddings of the label captions"
+    lines = [f"Model {report['model']}: synthetic {report['dims']}-d vectors around {seeds} (image + caption per document), one shard; text queries (label captions) encoded by the plugin; "
              f"k 10, num_candidates 100, top_k 5, one round; {report['queries']} queries per strategy.", "",
              "| docs | ingest docs/s | store MB | bytes / doc | segments | kNN recall@10 |", "|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():

@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  * Pillow-exact preprocessing included) against a bare ONNX Runtime loop over the same model files in the same JVM
  * (the same tokenizer / preprocessing, then OrtSession.run), single thread, ONNX Runtime intra-op threads as given.
  * Data: the emoji test split's query texts and PNGs (data/manifest.jsonl from scripts/fetch_corpus.sh). Arguments:
- * intra-op threads (1), model folder (models/emoji-clip).
+ * intra-op threads (1), model folder (models/emoji-clip). Each row runs as many calls as fit in about 20 s (30 to
+ * 1,000) after a 20% warm-up. Also reports what loading the model costs: wall time, heap, and native memory (resident
+ * set minus heap growth).
  */
 public final class EncoderBench {
 
@@ -44,7 +46,12 @@ public final class EncoderBench {
                 texts.add(l.group(1));
             }
         }
-        try (ClipEncoder encoder = ClipEncoder.load(model, "cpu", threads); OrtEnvironment env = OrtEnvironment.getEnvironment()) {
+        long[] before = memory();
+        long loadStart = System.nanoTime();
+        ClipEncoder loaded = ClipEncoder.load(model, "cpu", threads);
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        long[] after = memory();
+        try (ClipEncoder encoder = loaded; OrtEnvironment env = OrtEnvironment.getEnvironment()) {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
@@ -52,21 +59,29 @@ public final class EncoderBench {
                 OrtSession text = env.createSession(model.resolve("text_model.onnx").toString(), options);
                 OrtSession vision = env.createSession(model.resolve("vision_model.onnx").toString(), options)
             ) {
-                System.out.printf(Locale.ROOT, "%d texts, %d images, intra-op threads %d%n%n", texts.size(), images.size(), threads);
+                System.out.printf(Locale.ROOT, "%s: %d texts, %d images, intra-op threads %d%n", model, texts.size(), images.size(), threads);
+                System.out.printf(
+                    Locale.ROOT,
+                    "loading the model (towers%s): %.1f s, heap %+.0f MB, native %+.0f MB (resident set %+.0f MB)%n%n",
+                    encoder.summarizer() == null ? "" : " and summarizer",
+                    loadSeconds,
+                    (after[0] - before[0]) / 1e6,
+                    ((after[1] - before[1]) - (after[0] - before[0])) / 1e6,
+                    (after[1] - before[1]) / 1e6
+                );
                 System.out.println("| what | path | p50 ms | p99 ms | per second | p50 plugin / bare |");
                 System.out.println("|---|---|---|---|---|---|");
-                double[] bareText = time(1000, i -> bareText(env, text, encoder.tokenizer().encode(texts.get(i % texts.size()))));
-                double[] pluginText = time(1000, i -> encoder.encodeTexts(List.of(texts.get(i % texts.size()))));
+                double[] bareText = time(i -> bareText(env, text, encoder.tokenizer().encode(texts.get(i % texts.size()))));
+                double[] pluginText = time(i -> encoder.encodeTexts(List.of(texts.get(i % texts.size()))));
                 row("text, batch 1", "bare ONNX Runtime", bareText, 1, Double.NaN);
                 row("text, batch 1", "plugin ClipEncoder", pluginText, 1, pluginText[0] / bareText[0]);
                 for (int batch : new int[] { 1, 32 }) {
-                    int calls = batch == 1 ? 1000 : 60;
-                    double[] bare = time(calls, i -> bareImages(env, vision, encoder, images, i * batch, batch));
-                    double[] plugin = time(calls, i -> encoder.encodeImages(slice(images, i * batch, batch), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()));
+                    double[] bare = time(i -> bareImages(env, vision, encoder, images, i * batch, batch));
+                    double[] plugin = time(i -> encoder.encodeImages(slice(images, i * batch, batch), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()));
                     row("images, batch " + batch, "bare ONNX Runtime", bare, batch, Double.NaN);
                     row("images, batch " + batch, "plugin ClipEncoder", plugin, batch, plugin[0] / bare[0]);
                 }
-                summarizer(encoder, texts, images);
+                summarizer(env, model, options, encoder, texts, images);
             }
         }
     }
@@ -74,8 +89,16 @@ public final class EncoderBench {
     /**
      * The Attentive Feedback Summarizer per query, K = 5, on the token blocks as the index stores them (int8 round
      * trip): the query's word tokens with 5 images (and their captions for afs). Captions: the other queries' texts.
+     * The bare row runs the same inputs (afs) through an OrtSession of the same file.
      */
-    private static void summarizer(ClipEncoder encoder, List<String> texts, List<byte[]> images) throws Exception {
+    private static void summarizer(
+        OrtEnvironment env,
+        Path model,
+        OrtSession.SessionOptions options,
+        ClipEncoder encoder,
+        List<String> texts,
+        List<byte[]> images
+    ) throws Exception {
         FeedbackSummarizer afs = encoder.summarizer();
         if (afs == null) {
             return;
@@ -90,18 +113,69 @@ public final class EncoderBench {
             imageTokens.add(TokenCodec.decode(TokenCodec.encode(patches)));
             captionTokens.add(TokenCodec.decode(TokenCodec.encode(queryTokens.get(i))));
         }
-        double[] withCaptions = time(1000, i -> afs.summarize(queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5), null));
-        double[] imagesOnly = time(1000, i -> afs.summarize(queryTokens.get(i % n), null, slice(imageTokens, i + 1, 5), null));
-        row("summarizer, K 5, afs", "plugin FeedbackSummarizer", withCaptions, 1, Double.NaN);
-        row("summarizer, K 5, afs_prf", "plugin FeedbackSummarizer", imagesOnly, 1, Double.NaN);
+        try (OrtSession session = env.createSession(model.resolve(FeedbackSummarizer.FILE).toString(), options)) {
+            double[] bare = time(i -> bareSummarizer(env, session, queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5)));
+            double[] withCaptions = time(i -> afs.summarize(queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5), null));
+            double[] imagesOnly = time(i -> afs.summarize(queryTokens.get(i % n), null, slice(imageTokens, i + 1, 5), null));
+            row("summarizer, K 5, afs", "bare ONNX Runtime", bare, 1, Double.NaN);
+            row("summarizer, K 5, afs", "plugin FeedbackSummarizer", withCaptions, 1, withCaptions[0] / bare[0]);
+            row("summarizer, K 5, afs_prf", "plugin FeedbackSummarizer", imagesOnly, 1, Double.NaN);
+        }
+    }
+
+    private static void bareSummarizer(OrtEnvironment env, OrtSession session, float[][] query, List<float[][]> captions, List<float[][]> images)
+        throws Exception {
+        float[][] caps = captions.stream().flatMap(Arrays::stream).toArray(float[][]::new);
+        float[][] imgs = images.stream().flatMap(Arrays::stream).toArray(float[][]::new);
+        long[] mask = new long[query.length];
+        Arrays.fill(mask, 1);
+        try (
+            OnnxTensor q = tokens(env, query);
+            OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] { 1, mask.length });
+            OnnxTensor c = tokens(env, caps);
+            OnnxTensor i = tokens(env, imgs);
+            OnnxTensor b = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[caps.length + imgs.length]), new long[] { 1, caps.length + imgs.length });
+            OrtSession.Result r = session.run(Map.of("query_tokens", q, "query_mask", m, "caption_tokens", c, "image_tokens", i, "relevance_bias", b))
+        ) {
+            ((OnnxTensor) r.get("positive").get()).getFloatBuffer();
+        }
+    }
+
+    private static OnnxTensor tokens(OrtEnvironment env, float[][] tokens) throws Exception {
+        int dims = tokens[0].length;
+        float[] flat = new float[tokens.length * dims];
+        for (int t = 0; t < tokens.length; t++) {
+            System.arraycopy(tokens[t], 0, flat, t * dims, dims);
+        }
+        return OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), new long[] { 1, tokens.length, dims });
+    }
+
+    /** {heap bytes in use after a GC, resident set bytes of the process}. */
+    private static long[] memory() throws Exception {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        long heap = rt.totalMemory() - rt.freeMemory();
+        long rss = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return new long[] { heap, rss };
     }
 
     private interface Call {
         void run(int i) throws Exception;
     }
 
-    /** {p50, p99, mean} in ms after 20% warm-up calls. */
-    private static double[] time(int calls, Call call) throws Exception {
+    /** {p50, p99, mean} in ms: as many calls as fit in ~20 s (30 to 1,000), after 20% more as warm-up. */
+    private static double[] time(Call call) throws Exception {
+        long probe = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            call.run(i);
+        }
+        double probeMs = (System.nanoTime() - probe) / 3e6;
+        int calls = (int) Math.max(30, Math.min(1000, 20_000 / probeMs));
         for (int i = 0; i < calls / 5; i++) {
             call.run(i);
         }
