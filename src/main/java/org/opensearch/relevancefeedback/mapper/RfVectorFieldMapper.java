@@ -78,10 +78,6 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         /** The index has {@code index.knn: true}: the k-NN plugin's codec writes its vectors, with its own graph parameters. */
         private final boolean knnIndex;
 
-        public Builder(String name) {
-            this(name, false, () -> null);
-        }
-
         Builder(String name, boolean knnIndex, Supplier<ModelService> models) {
             super(name);
             this.knnIndex = knnIndex;
