@@ -1,5 +1,6 @@
 package org.opensearch.relevancefeedback.inference;
 
+import org.apache.lucene.tests.util.LuceneTestCase;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
@@ -17,7 +18,11 @@ import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
 
-/** Several model folders in a node's config: the shipped model, a second model, and folders that must not load. */
+/**
+ * Several model folders in a node's config: the shipped model, a second model, and folders that must not load.
+ * ExtrasFS is off: it adds random "extra0" entries to new directories, which would be model folders here.
+ */
+@LuceneTestCase.SuppressFileSystems("ExtrasFS")
 public class ModelServiceTests extends OpenSearchTestCase {
 
     private static final Path SHIPPED = Path.of("models/emoji-clip");
