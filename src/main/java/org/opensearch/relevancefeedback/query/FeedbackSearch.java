@@ -10,10 +10,14 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
-import org.opensearch.relevancefeedback.feedback.PseudoFeedback;
+import org.opensearch.relevancefeedback.feedback.AttentiveStrategy;
+import org.opensearch.relevancefeedback.feedback.ExplicitFeedback;
+import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
+import org.opensearch.relevancefeedback.feedback.HitWeight;
+import org.opensearch.relevancefeedback.feedback.PseudoStrategy;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
+import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
 import org.opensearch.relevancefeedback.inference.Inference;
-import org.opensearch.relevancefeedback.inference.TokenCodec;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.Client;
@@ -25,9 +29,9 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Relevance feedback on the coordinating node. Every pass is an ordinary search over the request's targets
@@ -37,24 +41,10 @@ import java.util.Set;
  *
  * <p>Flow: first pass -> round 1 refines q from its top hits -> a pass with q' -> round 2 ... -> after the last
  * round, retrieve mode runs a final pass of size k with q'; rescore mode leaves scoring the first-pass hits by q'
- * to the caller.
+ * to the caller. The rounds are {@link FeedbackLoop} with a strategy of the {@code feedback} package; this class
+ * supplies the passes (its ranking callback), the hits' fields and the final pass.
  */
 public final class FeedbackSearch {
-
-    /**
-     * The weights one hit received in one round; with the summarizer and {@code saliency}, also its patch grid
-     * (row-major, min-max normalized) and its caption tokens' scores, else null.
-     */
-    public record HitWeight(String index, String id, double positive, double negative, float[] patches, float[] caption) {
-        public HitWeight(String index, String id, double positive, double negative) {
-            this(index, id, positive, negative, null, null);
-        }
-
-        /** The saliency as one line for explain output. */
-        public String saliencyText() {
-            return "patches " + Arrays.toString(patches) + (caption == null ? "" : ", caption tokens " + Arrays.toString(caption));
-        }
-    }
 
     /**
      * The models, the one that runs (null: the node's default) and the query text's word tokens (none for a query by
@@ -87,39 +77,25 @@ public final class FeedbackSearch {
         }
     }
 
-    /**
-     * Heap an AFS round holds per byte of its hits' token blocks: the block (1), then 4-byte floats three times over
-     * (decoded tokens, the flat model input, the runtime's tensor: 12).
-     */
-    static final int HEAP_PER_TOKEN_BYTE = 13;
-
     private final Client client;
     private final SearchRequest original;
     private final FeedbackSpec spec;
     private final String field;
-    private final String feedbackField;
+    /** Where explicit feedback reads the marked documents' vectors: the caption field when given, else {@code field}. */
+    private final String explicitField;
     private final QueryBuilder firstPass;
     private final int firstPassSize;
     private final KnnSpec retrieve;
     /** Retrieve mode: the caller's search is the final pass, so a run ends at q'. */
     private final boolean outerFinalPass;
-    private final SummarizerInput summarizer;
+    /** How pseudo feedback refines q (null: explicit feedback or none). */
+    private final FeedbackLoop.Strategy strategy;
     /** What the feedback passes read from the hits (the search's {@code fields} option). */
-    private final String[] feedbackFields;
-    private final List<List<HitWeight>> rounds = new ArrayList<>();
-    private final List<String> warnings = new ArrayList<>();
+    private final List<String> feedbackFields;
     /** Wall time of every search pass as the coordinator saw it, first pass first. */
     private final List<Long> passNanos = new ArrayList<>();
-    /** Time spent reading feedback vectors and computing q', all rounds. */
-    private long feedbackNanos;
     private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
     private List<FinalHitsQueryBuilder.FinalHit> candidates;
-    /**
-     * The token width every stored caption / image block must have (AFS; the towers' widths may differ), set by the
-     * query's words (captions) or else by the first block of its kind read.
-     */
-    private int captionWidth;
-    private int imageWidth;
 
     /**
      * @param spec the feedback; null for {@link #firstPassOnly}
@@ -146,20 +122,68 @@ public final class FeedbackSearch {
         this.original = original;
         this.spec = spec;
         this.field = field;
-        this.feedbackField = spec != null && spec.captionField() != null && spec.strategy() != FeedbackSpec.Strategy.PRF ? spec.captionField() : field;
+        this.explicitField = spec != null && spec.captionField() != null ? spec.captionField() : field;
         this.firstPass = firstPass;
         this.firstPassSize = firstPassSize;
         this.retrieve = retrieve;
         this.outerFinalPass = outerFinalPass;
-        this.summarizer = summarizer;
-        if (spec != null && spec.strategy().attentive()) {
-            FeedbackSpec.Afs afs = spec.afs();
-            this.feedbackFields = spec.strategy() == FeedbackSpec.Strategy.AFS
-                ? new String[] { field, afs.imageTokensField(), spec.captionField(), afs.captionTokensField() }
-                : new String[] { field, afs.imageTokensField() };
-        } else {
-            this.feedbackFields = new String[] { feedbackField };
-        }
+        this.strategy = spec == null ? null : strategy(spec, field, summarizer);
+        this.feedbackFields = strategy != null ? strategy.fields() : List.of(explicitField);
+    }
+
+    /** The request's pseudo-feedback strategy as a type of the round loop; null for explicit feedback. */
+    private static FeedbackLoop.Strategy strategy(FeedbackSpec spec, String field, SummarizerInput summarizer) {
+        return switch (spec.strategy()) {
+            case PRF -> new PseudoStrategy("prf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params());
+            case GRF -> spec.captionField() == null
+                ? new PseudoStrategy("grf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params())
+                : new PseudoStrategy("grf", spec.captionField(), "feedback.caption_field", spec.rocchio(), spec.topK(), spec.window(), spec.params());
+            case AFS, AFS_PRF -> {
+                FeedbackSpec.Afs afs = spec.afs();
+                Map<String, List<AttentiveFeedback.Box>> regions = afs.regions()
+                    .stream()
+                    .collect(Collectors.groupingBy(FeedbackSpec.Region::id, LinkedHashMap::new, Collectors.mapping(FeedbackSpec.Region::box, Collectors.toList())));
+                boolean captions = spec.strategy() == FeedbackSpec.Strategy.AFS;
+                yield new AttentiveStrategy(
+                    model(summarizer),
+                    field,
+                    afs.imageTokensField(),
+                    captions ? spec.captionField() : null,
+                    captions ? afs.captionTokensField() : null,
+                    spec.topK(),
+                    spec.params(),
+                    summarizer.queryTokens(),
+                    regions,
+                    afs.regionFactor(),
+                    afs.saliency()
+                );
+            }
+            case EXPLICIT, NONE -> null;
+        };
+    }
+
+    /** The summarizer on the node's inference pool, its memory accounted to the relevance_feedback breaker. */
+    private static AttentiveStrategy.Model model(SummarizerInput summarizer) {
+        Inference inference = summarizer.inference();
+        return new AttentiveStrategy.Model() {
+            @Override
+            public Runnable reserve(long bytes, String what) {
+                CircuitBreaker breaker = inference.breaker();
+                breaker.addEstimateBytesAndMaybeBreak(bytes, what);
+                return () -> breaker.addWithoutBreaking(-bytes);
+            }
+
+            @Override
+            public void summarize(
+                float[][] query,
+                List<float[][]> captions,
+                List<float[][]> images,
+                List<float[]> imageBias,
+                FeedbackLoop.Callback<FeedbackSummarizer.Output> then
+            ) {
+                inference.summarize(summarizer.model(), query, captions, images, imageBias, ActionListener.wrap(then::onResponse, then::onFailure));
+            }
+        };
     }
 
     /**
@@ -194,282 +218,79 @@ public final class FeedbackSearch {
 
     /** No feedback: the first pass is the result. */
     void firstPassOnly(float[] query, ActionListener<Result> listener) {
-        search(firstPass, firstPassSize, false, listener, hits -> listener.onResponse(result(query, finalHits(hits))));
+        search(firstPass, firstPassSize, false, ActionListener.wrap(hits -> listener.onResponse(result(query, finalHits(hits), null)), listener::onFailure));
     }
 
     /** Runs the rounds; the caller has checked the limits ({@link #checkLimits}). */
     public void run(float[] query, ActionListener<Result> listener) {
-        boolean pseudo = spec.strategy() != FeedbackSpec.Strategy.EXPLICIT;
-        search(firstPass, firstPassSize, pseudo, listener, hits -> {
+        search(firstPass, firstPassSize, strategy != null, ActionListener.wrap(hits -> {
             candidates = finalHits(hits);
             for (SearchHit hit : hits) {
                 firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
             }
-            if (pseudo && hits.length == 0) {
-                // Nothing matched (empty index, a filter that matches nothing): no feedback, an empty result, like kNN.
-                finish(query, listener);
-            } else if (pseudo) {
-                round(1, query, hits, listener);
+            FeedbackLoop.Callback<FeedbackLoop.Outcome> done = FeedbackLoop.Callback.of(o -> finish(o, listener), listener::onFailure);
+            if (strategy != null) {
+                FeedbackLoop.run(query, feedbackHits(hits), spec.rounds(), strategy, this::rank, done);
             } else {
-                explicit(query, listener);
+                explicit(query, done);
             }
-        });
+        }, listener::onFailure));
     }
 
-    private void round(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
-        if (spec.strategy().attentive()) {
-            attentiveRound(round, query, hits, listener);
-        } else {
-            pseudoRound(round, query, hits, listener);
-        }
-    }
-
-    /** Ends a round: records its weights, then the next round's pass or the final one. */
-    private void next(int round, float[] vector, List<HitWeight> weights, ActionListener<Result> listener) {
-        rounds.add(weights);
-        if (round == spec.rounds()) {
-            finish(vector, listener);
-        } else {
-            pass(vector, spec.feedbackDepth(), true, listener, hits -> round(round + 1, vector, hits, listener));
-        }
-    }
-
-    private void pseudoRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
-        long start = System.nanoTime();
-        List<float[]> ranking = new ArrayList<>();
-        for (SearchHit hit : hits) {
-            ranking.add(vectorOf(hit, feedbackField));
-        }
-        if (ranking.stream().limit(spec.topK()).allMatch(v -> v == null)) {
-            throw new IllegalArgumentException(
-                String.format(
-                    Locale.ROOT,
-                    "strategy [%s]: none of the top [%d] hits has a vector in [%s] = [%s]: it must name an rf_vector field",
-                    spec.strategy().label(),
-                    spec.topK(),
-                    feedbackField.equals(field) ? "field" : "feedback.caption_field",
-                    feedbackField
-                )
-            );
-        }
-        PseudoFeedback.Round r = PseudoFeedback.refine(spec.rocchio(), query, ranking, spec.topK(), spec.window(), spec.params());
-        List<HitWeight> weights = new ArrayList<>();
-        for (int i = 0; i < hits.length; i++) {
-            if (r.positiveWeights()[i] > 0 || r.negativeWeights()[i] > 0) {
-                weights.add(new HitWeight(hits[i].getIndex(), hits[i].getId(), r.positiveWeights()[i], r.negativeWeights()[i]));
-            }
-        }
-        for (int i : r.skipped()) {
-            warnings.add(
-                String.format(Locale.ROOT, "round %d: hit [%s][%s] has no [%s] vector; left out of the feedback", round, hits[i].getIndex(), hits[i].getId(), feedbackField)
-            );
-        }
-        feedbackNanos += System.nanoTime() - start;
-        next(round, r.vector(), weights, listener);
-    }
-
-    /**
-     * A round of the Attentive Feedback Summarizer (paper Sec. 3.3): the top-K hits' stored image tokens (and caption
-     * tokens for afs) go through the model on the inference pool with the query's word tokens; q' follows Eq. 6-8.
-     * Region boxes bias the attention to the patches they cover.
-     */
-    private void attentiveRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener) {
-        long bytes = 0;
-        for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
-            for (String field : feedbackFields) {
-                DocumentField values = hits[i].field(field);
-                if (values != null && values.getValue() instanceof byte[] block) {
-                    bytes += (long) HEAP_PER_TOKEN_BYTE * block.length;
-                } else if (values != null && values.getValue() instanceof String base64) { // e.g. a binary field
-                    bytes += (long) HEAP_PER_TOKEN_BYTE * base64.length();
-                }
-            }
-        }
-        CircuitBreaker breaker = summarizer.inference().breaker();
-        breaker.addEstimateBytesAndMaybeBreak(bytes, "relevance_feedback: token blocks of the top " + spec.topK() + " hits");
-        long held = bytes;
-        Runnable release = () -> breaker.addWithoutBreaking(-held);
-        try {
-            summarizeRound(round, query, hits, listener, release);
-        } catch (RuntimeException e) {
-            release.run(); // failed before the summarizer took the round
-            throw e;
-        }
-    }
-
-    private void summarizeRound(int round, float[] query, SearchHit[] hits, ActionListener<Result> listener, Runnable release) {
-        long start = System.nanoTime();
-        FeedbackSpec.Afs afs = spec.afs();
-        boolean captions = spec.strategy() == FeedbackSpec.Strategy.AFS;
-        List<SearchHit> used = new ArrayList<>();
-        List<float[][]> imageTokens = new ArrayList<>();
-        List<float[][]> captionTokens = new ArrayList<>();
-        List<float[]> images = new ArrayList<>();
-        List<float[]> captionVectors = new ArrayList<>();
-        List<float[]> bias = afs.regions().isEmpty() ? null : new ArrayList<>(); // region feedback only
-        for (int i = 0; i < Math.min(spec.topK(), hits.length); i++) {
-            SearchHit hit = hits[i];
-            float[][] it = tokensOf(hit, afs.imageTokensField(), true, round);
-            float[] iv = vectorOf(hit, field);
-            float[][] ct = captions ? tokensOf(hit, afs.captionTokensField(), false, round) : null;
-            float[] cv = captions ? vectorOf(hit, spec.captionField()) : null;
-            if (it == null || iv == null || (captions && (ct == null || cv == null))) {
-                warnings.add(
-                    String.format(
-                        Locale.ROOT,
-                        "round %d: hit [%s][%s] lacks one of %s; left out of the feedback",
-                        round,
-                        hit.getIndex(),
-                        hit.getId(),
-                        Arrays.toString(feedbackFields)
-                    )
-                );
-                continue;
-            }
-            used.add(hit);
-            imageTokens.add(it);
-            images.add(iv);
-            captionTokens.add(ct);
-            captionVectors.add(cv);
-            if (bias != null) {
-                bias.add(AttentiveFeedback.regionBias(it.length, afs.boxes(hit.getId()), afs.regionFactor()));
-            }
-        }
-        if (used.isEmpty()) {
-            throw new IllegalArgumentException(
-                "strategy ["
-                    + spec.strategy().label()
-                    + "]: none of the top "
-                    + spec.topK()
-                    + " hits has all of "
-                    + Arrays.toString(feedbackFields)
-                    + " ([field], [feedback.image_tokens_field]"
-                    + (captions ? ", [feedback.caption_field], [feedback.caption_tokens_field]" : "")
-                    + "); index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field] into rf_tokens fields"
-            );
-        }
-        if (round == 1) {
-            Set<String> ids = new HashSet<>();
-            used.forEach(h -> ids.add(h.getId()));
-            for (FeedbackSpec.Region region : afs.regions()) {
-                if (ids.contains(region.id()) == false) {
-                    throw new IllegalArgumentException(
-                        "[feedback.regions] id [" + region.id() + "] is not one of the top " + spec.topK() + " feedback hits " + ids
-                    );
-                }
-            }
-        }
-        summarizer.inference()
-            .summarize(
-                summarizer.model(),
-                summarizer.queryTokens(),
-                captions ? captionTokens : null,
-                imageTokens,
-                bias,
-                ActionListener.runBefore(ActionListener.wrap(out -> {
-                    AttentiveFeedback.Round r = AttentiveFeedback.refine(
-                        query,
-                        out.positive(),
-                        out.imageAttention(),
-                        images.toArray(float[][]::new),
-                        out.captionAttention(),
-                        captions ? captionVectors.toArray(float[][]::new) : null,
-                        spec.params()
-                    );
-                    List<HitWeight> weights = new ArrayList<>();
-                    for (int i = 0; i < used.size(); i++) {
-                        weights.add(
-                            new HitWeight(
-                                used.get(i).getIndex(),
-                                used.get(i).getId(),
-                                r.positiveShares()[i],
-                                r.negativeWeights()[i],
-                                afs.saliency() ? r.patchSaliency()[i] : null,
-                                afs.saliency() && captions ? r.captionSaliency()[i] : null
-                            )
-                        );
-                    }
-                    feedbackNanos += System.nanoTime() - start; // includes the model and its queue on the inference pool
-                    next(round, r.vector(), weights, listener);
-                }, listener::onFailure), release::run)
-            );
+    /** The round loop's ranking: a pass with q' that returns the feedback fields. */
+    private void rank(float[] vector, int size, FeedbackLoop.Callback<List<FeedbackLoop.Hit>> then) {
+        pass(vector, size, true, ActionListener.wrap(hits -> then.onResponse(feedbackHits(hits)), then::onFailure));
     }
 
     /** Explicit feedback: the marked documents' vectors, the same in every round. */
-    private void explicit(float[] query, ActionListener<Result> listener) {
+    private void explicit(float[] query, FeedbackLoop.Callback<FeedbackLoop.Outcome> done) {
         if (spec.relevant().isEmpty() && spec.nonRelevant().isEmpty()) {
-            finish(query, listener); // feedback by words only: the caller averaged them into q
+            done.onResponse(new FeedbackLoop.Outcome(query, List.of(), List.of(), 0)); // by words only: the caller mixed them into q
             return;
         }
         List<String> ids = new ArrayList<>(spec.relevant());
         ids.addAll(spec.nonRelevant());
         QueryBuilder byId = QueryBuilders.idsQuery().addIds(ids.toArray(String[]::new));
         // An _id may exist in more than one target index: every copy counts.
-        search(byId, 10 * ids.size(), true, listener, hits -> {
-            long start = System.nanoTime();
-            List<SearchHit> rel = new ArrayList<>();
-            List<SearchHit> nonRel = new ArrayList<>();
+        search(byId, 10 * ids.size(), true, ActionListener.wrap(hits -> {
+            List<FeedbackLoop.Hit> rel = new ArrayList<>();
+            List<FeedbackLoop.Hit> nonRel = new ArrayList<>();
             Set<String> found = new HashSet<>();
-            for (SearchHit hit : hits) {
-                found.add(hit.getId());
-                (spec.relevant().contains(hit.getId()) ? rel : nonRel).add(hit);
-                if (spec.relevant().contains(hit.getId()) && spec.nonRelevant().contains(hit.getId())) {
-                    throw new IllegalArgumentException("document [" + hit.getId() + "] is in both [feedback.relevant] and [feedback.non_relevant]");
+            for (FeedbackLoop.Hit hit : feedbackHits(hits)) {
+                found.add(hit.id());
+                (spec.relevant().contains(hit.id()) ? rel : nonRel).add(hit);
+                if (spec.relevant().contains(hit.id()) && spec.nonRelevant().contains(hit.id())) {
+                    throw new IllegalArgumentException("document [" + hit.id() + "] is in both [feedback.relevant] and [feedback.non_relevant]");
                 }
             }
             List<String> missing = ids.stream().filter(id -> found.contains(id) == false).toList();
             if (missing.isEmpty() == false) {
                 throw new IllegalArgumentException("[feedback.relevant] / [feedback.non_relevant]: no documents with ids " + missing);
             }
-            float[][] positives = explicitVectors(rel);
-            float[][] negatives = explicitVectors(nonRel);
-            float[] q = query;
-            for (int round = 1; round <= spec.rounds(); round++) {
-                Rocchio.Refinement r = Rocchio.refine(spec.rocchio(), q, positives, negatives, spec.params());
-                List<HitWeight> weights = new ArrayList<>();
-                for (int i = 0; i < rel.size(); i++) {
-                    weights.add(new HitWeight(rel.get(i).getIndex(), rel.get(i).getId(), r.positiveWeights()[i], 0));
-                }
-                for (int i = 0; i < nonRel.size(); i++) {
-                    weights.add(new HitWeight(nonRel.get(i).getIndex(), nonRel.get(i).getId(), 0, r.negativeWeights()[i]));
-                }
-                rounds.add(weights);
-                q = r.vector();
-            }
-            feedbackNanos += System.nanoTime() - start;
-            finish(q, listener);
-        });
+            done.onResponse(ExplicitFeedback.rounds(query, rel, nonRel, explicitField, spec.rounds(), spec.rocchio(), spec.params()));
+        }, done::onFailure));
     }
 
-    private float[][] explicitVectors(List<SearchHit> hits) {
-        float[][] out = new float[hits.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = vectorOf(hits.get(i), feedbackField);
-            if (out[i] == null) {
-                throw new IllegalArgumentException(
-                    "document [" + hits.get(i).getId() + "] has no [" + feedbackField + "] vector, so it cannot be used as feedback"
-                );
-            }
-        }
-        return out;
-    }
-
-    private void finish(float[] refined, ActionListener<Result> listener) {
+    private void finish(FeedbackLoop.Outcome outcome, ActionListener<Result> listener) {
+        float[] refined = outcome.vector();
         if (retrieve == null) {
-            listener.onResponse(result(refined, candidates));
+            listener.onResponse(result(refined, candidates, outcome));
         } else if (outerFinalPass) {
-            listener.onResponse(result(refined, null));
+            listener.onResponse(result(refined, null, outcome));
         } else {
-            pass(refined, retrieve.k(), false, listener, hits -> listener.onResponse(result(refined, finalHits(hits))));
+            pass(refined, retrieve.k(), false, ActionListener.wrap(hits -> listener.onResponse(result(refined, finalHits(hits), outcome)), listener::onFailure));
         }
     }
 
-    private Result result(float[] refined, List<FinalHitsQueryBuilder.FinalHit> hits) {
-        return new Result(refined, hits, rounds, firstPassScores, warnings, passNanos, feedbackNanos, 0);
+    private Result result(float[] refined, List<FinalHitsQueryBuilder.FinalHit> hits, FeedbackLoop.Outcome outcome) {
+        if (outcome == null) {
+            return new Result(refined, hits, List.of(), firstPassScores, List.of(), passNanos, 0, 0);
+        }
+        return new Result(refined, hits, outcome.rounds(), firstPassScores, outcome.warnings(), passNanos, outcome.feedbackNanos(), 0);
     }
 
     /** A ranking pass with a refined vector: a new kNN (retrieve) or the candidates re-scored by it (rescore). */
-    private void pass(float[] vector, int size, boolean withVectors, ActionListener<Result> listener, Step then) {
+    private void pass(float[] vector, int size, boolean withVectors, ActionListener<SearchHit[]> listener) {
         QueryBuilder query;
         if (retrieve != null) {
             Integer nc = retrieve.numCandidates() == null ? null : Math.max(retrieve.numCandidates(), size);
@@ -478,14 +299,11 @@ public final class FeedbackSearch {
             query = new FinalHitsQueryBuilder(candidates, "rescore", new FinalHitsQueryBuilder.VectorScoring(field, vector));
             size = Math.min(size, Math.max(1, candidates.size()));
         }
-        search(query, size, withVectors, listener, then);
+        search(query, size, withVectors, listener);
     }
 
-    private interface Step {
-        void accept(SearchHit[] hits) throws Exception;
-    }
-
-    private void search(QueryBuilder query, int size, boolean withVectors, ActionListener<Result> listener, Step then) {
+    /** One search over the request's targets; the hits in {@link #RANKING} order. */
+    private void search(QueryBuilder query, int size, boolean withVectors, ActionListener<SearchHit[]> listener) {
         SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).trackTotalHits(false);
         source.fetchSource(false);
         if (withVectors) {
@@ -503,7 +321,7 @@ public final class FeedbackSearch {
             failOnShardFailures(response);
             SearchHit[] hits = response.getHits().getHits().clone();
             Arrays.sort(hits, RANKING);
-            then.accept(hits);
+            listener.onResponse(hits);
         }, listener::onFailure));
     }
 
@@ -544,45 +362,40 @@ public final class FeedbackSearch {
         return index + "/" + id;
     }
 
-    /**
-     * The token block (TokenCodec: the bytes an rf_tokens field returns, or base64 from another field's source) at {@code path}, or null when absent
-     * or unusable: a value that is not a block of the model's width (an image block also needs CLS + a square patch
-     * grid) is left out with a warning, so one bad document does not fail every query whose top K holds it.
-     */
-    private float[][] tokensOf(SearchHit hit, String path, boolean image, int round) {
-        DocumentField field = hit.field(path);
-        if (field == null || field.getValues().isEmpty()) {
-            return null;
+    private static List<FeedbackLoop.Hit> feedbackHits(SearchHit[] hits) {
+        return Arrays.stream(hits).<FeedbackLoop.Hit>map(IndexedHit::new).toList();
+    }
+
+    /** A search hit as feedback reads it: the values of the search's {@code fields} option, read from the index. */
+    private record IndexedHit(SearchHit hit) implements FeedbackLoop.Hit {
+        @Override
+        public String index() {
+            return hit.getIndex();
         }
-        Object value = field.getValue();
-        String problem;
-        try {
-            float[][] tokens = TokenCodec.decode(switch (value) {
-                case byte[] block -> block; // an rf_tokens field
-                case String base64 -> Base64.getDecoder().decode(base64); // a field that returns its source, e.g. binary
+
+        @Override
+        public String id() {
+            return hit.getId();
+        }
+
+        @Override
+        public float[] vector(String field) {
+            return vectorOf(hit, field);
+        }
+
+        /** The bytes an rf_tokens field returns, or base64 from a field that returns its source (e.g. binary). */
+        @Override
+        public byte[] tokens(String field) {
+            DocumentField values = hit.field(field);
+            if (values == null || values.getValues().isEmpty()) {
+                return null;
+            }
+            return switch (values.getValue()) {
+                case byte[] block -> block;
+                case String base64 -> Base64.getDecoder().decode(base64);
                 default -> throw new IllegalArgumentException("not a token block");
-            });
-            if (image && imageWidth == 0) {
-                imageWidth = tokens[0].length;
-            } else if (image == false && captionWidth == 0) {
-                captionWidth = summarizer.queryTokens().length > 0 ? summarizer.queryTokens()[0].length : tokens[0].length;
-            }
-            int dims = image ? imageWidth : captionWidth;
-            int grid = (int) Math.round(Math.sqrt(tokens.length - 1));
-            if (tokens[0].length != dims) {
-                problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;
-            } else if (image && (tokens.length < 2 || grid * grid != tokens.length - 1)) {
-                problem = "its " + tokens.length + " tokens are not CLS + a square patch grid";
-            } else {
-                return tokens;
-            }
-        } catch (IllegalArgumentException e) {
-            problem = e.getMessage();
+            };
         }
-        warnings.add(
-            String.format(Locale.ROOT, "round %d: hit [%s][%s] has no usable token block in [%s] (%s); left out of the feedback", round, hit.getIndex(), hit.getId(), path, problem)
-        );
-        return null;
     }
 
     /**

@@ -16,6 +16,8 @@ import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.relevancefeedback.feedback.ExplicitFeedback;
+import org.opensearch.relevancefeedback.feedback.HitWeight;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.Inference;
@@ -344,23 +346,9 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive() ? new FeedbackSearch.SummarizerInput(encoder, q.model(), q.queryTokens()) : null;
         KnnSpec last = retrieve ? knn : null;
         new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer).run(
-            withTexts(knn.vector(), q.feedbackTexts()),
+            ExplicitFeedback.withTexts(knn.vector(), q.feedbackTexts()),
             listener
         );
-    }
-
-    /**
-     * Explicit feedback by words, the paper's explicit baseline: q is replaced by the normalized mean of q and the
-     * feedback texts' embeddings (before any feedback by document ids). No texts: q itself.
-     */
-    static float[] withTexts(float[] q, float[][] texts) {
-        if (texts.length == 0) {
-            return q;
-        }
-        float[][] all = new float[texts.length + 1][];
-        all[0] = q;
-        System.arraycopy(texts, 0, all, 1, texts.length);
-        return Rocchio.mean(all);
     }
 
     /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */
@@ -397,7 +385,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         Float first = result.firstPassScores().get(key);
         notes.add(first == null ? new FinalHitsQueryBuilder.Note(0, "not in the first pass") : new FinalHitsQueryBuilder.Note(first, "first-pass score"));
         for (int r = 0; r < result.rounds().size(); r++) {
-            for (FeedbackSearch.HitWeight w : result.rounds().get(r)) {
+            for (HitWeight w : result.rounds().get(r)) {
                 if (FeedbackSearch.key(w.index(), w.id()).equals(key)) {
                     notes.add(new FinalHitsQueryBuilder.Note((float) w.positive(), "positive feedback weight in round " + (r + 1)));
                     notes.add(new FinalHitsQueryBuilder.Note((float) w.negative(), "negative feedback weight in round " + (r + 1)));

@@ -6,6 +6,7 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.feedback.HitWeight;
 import org.opensearch.relevancefeedback.query.FeedbackSearch;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
 import org.opensearch.rest.BaseRestHandler;
@@ -88,7 +89,7 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
     }
 
     /** The summarizer's saliency: the patch grid as rows (a UI draws it as a heat map) and the caption tokens' scores. */
-    private static void writeSaliency(XContentBuilder builder, FeedbackSearch.HitWeight w) throws IOException {
+    private static void writeSaliency(XContentBuilder builder, HitWeight w) throws IOException {
         int grid = (int) Math.round(Math.sqrt(w.patches().length));
         builder.startObject("saliency").startArray("patches");
         for (int r = 0; r < grid; r++) {
@@ -111,7 +112,7 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
         builder.startArray("rounds");
         for (int r = 0; r < result.rounds().size(); r++) {
             builder.startObject().field("round", r + 1).startArray("feedback");
-            for (FeedbackSearch.HitWeight w : result.rounds().get(r)) {
+            for (HitWeight w : result.rounds().get(r)) {
                 builder.startObject()
                     .field("_index", w.index())
                     .field("_id", w.id())

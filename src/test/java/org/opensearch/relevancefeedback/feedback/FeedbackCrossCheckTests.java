@@ -9,6 +9,7 @@ import org.opensearch.relevancefeedback.EmojiEmbeddings;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -17,10 +18,11 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Java feedback math vs the NumPy reference ({@code tools/feedback_ref.py} via
+ * The round loop and the feedback math in Java vs the NumPy reference ({@code tools/feedback_ref.py} via
  * {@code tools/export_feedback_fixtures.py}) on real emoji embeddings: for every strategy x Rocchio variant x
- * rounds 1..5, the refined vector within 1e-5 and the top-10 ranking identical. Ranking here is exact cosine over
- * the fixture gallery; the plugin's own passes are checked against the same reference on a real node.
+ * rounds 1..5, {@link FeedbackLoop} with {@link PseudoStrategy} (or {@link ExplicitFeedback}) gives the refined vector
+ * within 1e-5 and the top-10 ranking identical. The ranking callback here is exact cosine over the fixture gallery;
+ * the plugin's own passes (distributed searches) are checked against the same reference on a real node.
  */
 public class FeedbackCrossCheckTests extends LuceneTestCase {
 
@@ -47,17 +49,24 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
         for (Map<String, Object> c : cases) {
             String strategy = (String) c.get("strategy");
             Rocchio.Variant variant = Rocchio.Variant.valueOf(((String) c.get("rocchio")).toUpperCase(Locale.ROOT));
-            float[][] feedbackVectors = strategy.equals("grf") ? captions : images;
-            float[] q = queries[((Number) c.get("query")).intValue()];
+            float[] q0 = queries[((Number) c.get("query")).intValue()];
+            List<FeedbackLoop.Hit> relevant = hits((List<Number>) c.get("relevant"), images, captions);
+            List<FeedbackLoop.Hit> nonRelevant = hits((List<Number>) c.get("non_relevant"), images, captions);
+            PseudoStrategy pseudo = new PseudoStrategy(strategy, strategy.equals("grf") ? "captions" : "images", "field", variant, topK, window, params);
             List<Map<String, Object>> rounds = (List<Map<String, Object>>) c.get("rounds");
             assertEquals(5, rounds.size());
             for (int r = 0; r < rounds.size(); r++) {
                 String where = strategy + "/" + variant + " query " + c.get("query") + " round " + (r + 1);
+                float[] q;
                 if (strategy.equals("explicit")) {
-                    q = Rocchio.refine(variant, q, rows(images, (List<Number>) c.get("relevant")), rows(images, (List<Number>) c.get("non_relevant")), params).vector();
+                    q = ExplicitFeedback.rounds(q0, relevant, nonRelevant, "images", r + 1, variant, params).vector();
                 } else {
-                    List<float[]> ranked = Arrays.stream(ranking(images, q)).limit(window).mapToObj(i -> feedbackVectors[i]).toList();
-                    q = PseudoFeedback.refine(variant, q, ranked, topK, window, params).vector();
+                    FeedbackLoop.Ranking exact = (v, size, then) -> then.onResponse(hits(Arrays.stream(ranking(images, v)).limit(size).boxed().toList(), images, captions));
+                    float[][] out = new float[1][];
+                    FeedbackLoop.run(q0, first(exact, q0, pseudo.depth()), r + 1, pseudo, exact, FeedbackLoop.Callback.of(o -> out[0] = o.vector(), e -> {
+                        throw new AssertionError(where, e);
+                    }));
+                    q = out[0];
                 }
                 List<Number> expected = (List<Number>) rounds.get(r).get("vector");
                 for (int d = 0; d < q.length; d++) {
@@ -72,8 +81,37 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
         assertTrue("worst difference " + worst, worst < 1e-6);
     }
 
-    private static float[][] rows(float[][] all, List<Number> indexes) {
-        return indexes.stream().map(i -> all[i.intValue()]).toArray(float[][]::new);
+    /** A gallery image as the loop reads it: its image vector and its GRF caption's vector. */
+    private record GalleryHit(int i, float[][] images, float[][] captions) implements FeedbackLoop.Hit {
+        @Override
+        public String index() {
+            return "emoji";
+        }
+
+        @Override
+        public String id() {
+            return Integer.toString(i);
+        }
+
+        @Override
+        public float[] vector(String field) {
+            return field.equals("images") ? images[i] : captions[i];
+        }
+
+        @Override
+        public byte[] tokens(String field) {
+            return null;
+        }
+    }
+
+    private static List<FeedbackLoop.Hit> hits(List<? extends Number> indexes, float[][] images, float[][] captions) {
+        return indexes.stream().<FeedbackLoop.Hit>map(i -> new GalleryHit(i.intValue(), images, captions)).toList();
+    }
+
+    private static List<FeedbackLoop.Hit> first(FeedbackLoop.Ranking ranking, float[] q, int size) {
+        List<List<FeedbackLoop.Hit>> out = new ArrayList<>();
+        ranking.rank(q, size, FeedbackLoop.Callback.of(out::add, e -> {}));
+        return out.get(0);
     }
 
     /** Gallery order by cosine to q, best first; ties by gallery position (NumPy's stable argsort). */

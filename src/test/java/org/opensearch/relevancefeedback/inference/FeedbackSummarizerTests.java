@@ -5,6 +5,8 @@ import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
+import org.opensearch.relevancefeedback.feedback.AttentiveStrategy;
+import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -155,6 +157,100 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                 worst = Math.max(worst, maxDiff(c.arrays().get("refined"), r.vector()));
             }
             logger.info("summarizer vs PyTorch: max abs difference {} over positive vectors, attention and q'", worst);
+        }
+    }
+
+    /** A fixture hit as the round loop reads it: its stored token blocks and vectors. */
+    private record StoredHit(String id, byte[] imageBlock, byte[] captionBlock, float[] image, float[] caption) implements FeedbackLoop.Hit {
+        @Override
+        public String index() {
+            return "emoji";
+        }
+
+        @Override
+        public float[] vector(String field) {
+            return field.equals("image") ? image : caption;
+        }
+
+        @Override
+        public byte[] tokens(String field) {
+            return field.equals("image_tokens") ? imageBlock : captionBlock;
+        }
+    }
+
+    /**
+     * The same cases through {@link AttentiveStrategy}, the round the plugin runs: the hits' stored token blocks, the
+     * real summarizer, region boxes by hit id; q' within 1e-4 of PyTorch, and every byte reserved for the round given
+     * back.
+     */
+    public void testARoundOfTheStrategyMatchesPyTorch() throws Exception {
+        try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
+            FeedbackSummarizer summarizer = encoder.summarizer();
+            long[] held = { 0 };
+            long[] peak = { 0 };
+            AttentiveStrategy.Model model = new AttentiveStrategy.Model() {
+                @Override
+                public Runnable reserve(long bytes, String what) {
+                    held[0] += bytes;
+                    peak[0] = Math.max(peak[0], held[0]);
+                    return () -> held[0] -= bytes;
+                }
+
+                @Override
+                public void summarize(
+                    float[][] query,
+                    List<float[][]> captions,
+                    List<float[][]> images,
+                    List<float[]> imageBias,
+                    FeedbackLoop.Callback<FeedbackSummarizer.Output> then
+                ) {
+                    then.onResponse(summarizer.summarize(query, captions, images, imageBias));
+                }
+            };
+            for (Case c : cases()) {
+                int k = c.images().size();
+                boolean captions = c.captions() != null;
+                float[][] images = rows(c.arrays().get("images"), k);
+                float[][] captionVectors = captions ? rows(c.arrays().get("captions"), k) : null;
+                List<FeedbackLoop.Hit> hits = new ArrayList<>();
+                Map<String, List<AttentiveFeedback.Box>> regions = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < k; i++) {
+                    hits.add(
+                        new StoredHit(
+                            "d" + i,
+                            TokenCodec.encode(c.images().get(i)),
+                            captions ? TokenCodec.encode(c.captions().get(i)) : null,
+                            images[i],
+                            captions ? captionVectors[i] : null
+                        )
+                    );
+                    if (c.boxes().get(i).isEmpty() == false) {
+                        regions.put("d" + i, c.boxes().get(i));
+                    }
+                }
+                AttentiveStrategy strategy = new AttentiveStrategy(
+                    model,
+                    "image",
+                    "image_tokens",
+                    captions ? "caption" : null,
+                    captions ? "caption_tokens" : null,
+                    k,
+                    Rocchio.Params.DEFAULTS,
+                    c.query(),
+                    regions,
+                    c.factor(),
+                    true
+                );
+                List<FeedbackLoop.Round> rounds = new ArrayList<>();
+                strategy.refine(1, c.arrays().get("query"), hits, FeedbackLoop.Callback.of(rounds::add, e -> { throw new AssertionError(c.name(), e); }));
+                assertEquals(c.name(), 1, rounds.size());
+                assertArrayEquals(c.name() + " q'", c.arrays().get("refined"), rounds.get(0).vector(), 1e-4f);
+                assertEquals(c.name(), k, rounds.get(0).weights().size());
+                assertTrue(c.name() + " warnings " + rounds.get(0).warnings(), rounds.get(0).warnings().isEmpty());
+                assertNotNull(c.name() + " saliency", rounds.get(0).weights().get(0).patches());
+                assertEquals(c.name() + " bytes given back", 0, held[0]);
+            }
+            assertTrue("the blocks were reserved", peak[0] >= AttentiveStrategy.HEAP_PER_TOKEN_BYTE * 5L * 12_748);
         }
     }
 
