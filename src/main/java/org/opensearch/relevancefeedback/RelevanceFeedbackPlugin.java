@@ -1,5 +1,15 @@
 package org.opensearch.relevancefeedback;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.cluster.ClusterState;
@@ -12,11 +22,8 @@ import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
-import org.opensearch.core.common.breaker.CircuitBreaker;
-import org.opensearch.indices.breaker.BreakerSettings;
-import org.opensearch.monitor.jvm.JvmInfo;
-import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -24,8 +31,11 @@ import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
+import org.opensearch.indices.breaker.BreakerSettings;
 import org.opensearch.ingest.Processor;
+import org.opensearch.monitor.jvm.JvmInfo;
 import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.plugins.CircuitBreakerPlugin;
 import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
@@ -40,9 +50,9 @@ import org.opensearch.relevancefeedback.mapper.FieldModels;
 import org.opensearch.relevancefeedback.mapper.RfCodecService;
 import org.opensearch.relevancefeedback.mapper.RfTokensFieldMapper;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
+import org.opensearch.relevancefeedback.query.FinalHitsQueryBuilder;
 import org.opensearch.relevancefeedback.query.KnnQueryBuilder;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
-import org.opensearch.relevancefeedback.query.FinalHitsQueryBuilder;
 import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
 import org.opensearch.relevancefeedback.rest.RestModelsAction;
 import org.opensearch.relevancefeedback.rest.RestRelevanceFeedbackSearchAction;
@@ -58,26 +68,9 @@ import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Supplier;
-
 /** Entry point: the {@code rf_vector} field, its codec, the kNN / relevance-feedback queries, the feedback rescorer and search endpoint. */
 public class RelevanceFeedbackPlugin extends Plugin
-    implements
-        MapperPlugin,
-        SearchPlugin,
-        EnginePlugin,
-        ActionPlugin,
-        IngestPlugin,
-        CircuitBreakerPlugin {
+        implements MapperPlugin, SearchPlugin, EnginePlugin, ActionPlugin, IngestPlugin, CircuitBreakerPlugin {
 
     static final String PLUGIN_NAME = "relevance-feedback";
     public static final String BREAKER = "relevance_feedback";
@@ -86,17 +79,20 @@ public class RelevanceFeedbackPlugin extends Plugin
     private final SetOnce<ModelService> models = new SetOnce<>();
     /** Where a query's field is bound to a model: the cluster state's mappings, read on the coordinating node. */
     private final SetOnce<ClusterService> clusterService = new SetOnce<>();
+
     private final SetOnce<IndexNameExpressionResolver> indexResolver = new SetOnce<>();
     private final FieldModels fieldModels = new FieldModels();
     /** The plugin's circuit breaker ({@code breaker.relevance_feedback.limit}, default 10% of the heap). */
     private final SetOnce<CircuitBreaker> breaker = new SetOnce<>();
     /** The node's request limits, replaced (never changed in place) when a limit setting changes. */
-    private volatile RelevanceFeedbackSettings.FeedbackLimits limits = RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS;
+    private volatile RelevanceFeedbackSettings.FeedbackLimits limits =
+            RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS;
 
     @Override
     public BreakerSettings getCircuitBreaker(Settings settings) {
         long tenthOfHeap = JvmInfo.jvmInfo().getMem().getHeapMax().getBytes() / 10;
-        BreakerSettings defaults = new BreakerSettings(BREAKER, tenthOfHeap, 1.0, CircuitBreaker.Type.MEMORY, CircuitBreaker.Durability.TRANSIENT);
+        BreakerSettings defaults = new BreakerSettings(
+                BREAKER, tenthOfHeap, 1.0, CircuitBreaker.Type.MEMORY, CircuitBreaker.Durability.TRANSIENT);
         return BreakerSettings.updateFromSettings(defaults, settings);
     }
 
@@ -107,24 +103,25 @@ public class RelevanceFeedbackPlugin extends Plugin
 
     @Override
     public Collection<Object> createComponents(
-        Client client,
-        ClusterService clusterService,
-        ThreadPool threadPool,
-        ResourceWatcherService resourceWatcherService,
-        ScriptService scriptService,
-        NamedXContentRegistry xContentRegistry,
-        Environment environment,
-        NodeEnvironment nodeEnvironment,
-        NamedWriteableRegistry namedWriteableRegistry,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<RepositoriesService> repositoriesServiceSupplier
-    ) {
+            Client client,
+            ClusterService clusterService,
+            ThreadPool threadPool,
+            ResourceWatcherService resourceWatcherService,
+            ScriptService scriptService,
+            NamedXContentRegistry xContentRegistry,
+            Environment environment,
+            NodeEnvironment nodeEnvironment,
+            NamedWriteableRegistry namedWriteableRegistry,
+            IndexNameExpressionResolver indexNameExpressionResolver,
+            Supplier<RepositoriesService> repositoriesServiceSupplier) {
         limits = RelevanceFeedbackSettings.watch(clusterService.getClusterSettings(), updated -> limits = updated);
         this.clusterService.set(clusterService);
         this.indexResolver.set(indexNameExpressionResolver);
-        Path bundled = environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve(ModelService.SHIPPED);
+        Path bundled =
+                environment.pluginsDir().resolve(PLUGIN_NAME).resolve("models").resolve(ModelService.SHIPPED);
         Path configured = environment.configDir().resolve(PLUGIN_NAME).resolve("models");
-        models.set(new ModelService(environment.settings(), environment, bundled, configured, threadPool, () -> limits));
+        models.set(
+                new ModelService(environment.settings(), environment, bundled, configured, threadPool, () -> limits));
         return List.of(models.get());
     }
 
@@ -136,7 +133,8 @@ public class RelevanceFeedbackPlugin extends Plugin
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
         int threads = OpenSearchExecutors.allocatedProcessors(settings);
-        return List.of(new FixedExecutorBuilder(settings, ModelService.THREAD_POOL, threads, 1000, "thread_pool." + ModelService.THREAD_POOL));
+        return List.of(new FixedExecutorBuilder(
+                settings, ModelService.THREAD_POOL, threads, 1000, "thread_pool." + ModelService.THREAD_POOL));
     }
 
     @Override
@@ -148,17 +146,17 @@ public class RelevanceFeedbackPlugin extends Plugin
 
     @Override
     public List<RestHandler> getRestHandlers(
-        Settings settings,
-        RestController restController,
-        ClusterSettings clusterSettings,
-        IndexScopedSettings indexScopedSettings,
-        SettingsFilter settingsFilter,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<DiscoveryNodes> nodesInCluster
-    ) {
-        List<RestHandler> handlers = new ArrayList<>(
-            List.of(new RestRelevanceFeedbackSearchAction(), new RestModelsAction(models::get), new RestTokenizeAction(models::get))
-        );
+            Settings settings,
+            RestController restController,
+            ClusterSettings clusterSettings,
+            IndexScopedSettings indexScopedSettings,
+            SettingsFilter settingsFilter,
+            IndexNameExpressionResolver indexNameExpressionResolver,
+            Supplier<DiscoveryNodes> nodesInCluster) {
+        List<RestHandler> handlers = new ArrayList<>(List.of(
+                new RestRelevanceFeedbackSearchAction(),
+                new RestModelsAction(models::get),
+                new RestTokenizeAction(models::get)));
         if (RelevanceFeedbackSettings.UI_ENABLED.get(settings)) {
             handlers.add(new RestUiAction());
         }
@@ -167,31 +165,31 @@ public class RelevanceFeedbackPlugin extends Plugin
 
     @Override
     public List<RescorerSpec<?>> getRescorers() {
-        return List.of(
-            new RescorerSpec<>(
+        return List.of(new RescorerSpec<>(
                 RelevanceFeedbackRescorerBuilder.NAME,
                 in -> new RelevanceFeedbackRescorerBuilder(in, inference),
-                p -> RelevanceFeedbackRescorerBuilder.fromXContent(p, inference)
-            )
-        );
+                p -> RelevanceFeedbackRescorerBuilder.fromXContent(p, inference)));
     }
 
     @Override
     public Map<String, Mapper.TypeParser> getMappers() {
-        return Map.of(RfVectorFieldMapper.CONTENT_TYPE, RfVectorFieldMapper.parser(models::get), RfTokensFieldMapper.CONTENT_TYPE, RfTokensFieldMapper.PARSER);
+        return Map.of(
+                RfVectorFieldMapper.CONTENT_TYPE,
+                RfVectorFieldMapper.parser(models::get),
+                RfTokensFieldMapper.CONTENT_TYPE,
+                RfTokensFieldMapper.PARSER);
     }
 
     @Override
     public List<QuerySpec<?>> getQueries() {
         return List.of(
-            new QuerySpec<>(
-                RelevanceFeedbackQueryBuilder.NAME,
-                in -> new RelevanceFeedbackQueryBuilder(in, inference),
-                p -> RelevanceFeedbackQueryBuilder.fromXContent(p, inference)
-            ),
-            new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
-            new QuerySpec<>(FinalHitsQueryBuilder.NAME, FinalHitsQueryBuilder::new, FinalHitsQueryBuilder::fromXContent)
-        );
+                new QuerySpec<>(
+                        RelevanceFeedbackQueryBuilder.NAME,
+                        in -> new RelevanceFeedbackQueryBuilder(in, inference),
+                        p -> RelevanceFeedbackQueryBuilder.fromXContent(p, inference)),
+                new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
+                new QuerySpec<>(
+                        FinalHitsQueryBuilder.NAME, FinalHitsQueryBuilder::new, FinalHitsQueryBuilder::fromXContent));
     }
 
     /** The node's models for queries; parsers are registered before createComponents loads them. */
@@ -204,7 +202,8 @@ public class RelevanceFeedbackPlugin extends Plugin
             ClusterState state = clusterService.get().state();
             Map<String, String> bound;
             try {
-                bound = fieldModels.bindings(state.metadata(), indexResolver.get().concreteIndexNames(state, request), field);
+                bound = fieldModels.bindings(
+                        state.metadata(), indexResolver.get().concreteIndexNames(state, request), field);
             } catch (RuntimeException e) {
                 return requested; // e.g. a missing index: the search itself reports it
             }
@@ -213,10 +212,13 @@ public class RelevanceFeedbackPlugin extends Plugin
                 return requested;
             }
             if (requested != null) {
-                throw new IllegalArgumentException("[model] [" + requested + "] is not the model field [" + field + "] is bound to: " + bound);
+                throw new IllegalArgumentException(
+                        "[model] [" + requested + "] is not the model field [" + field + "] is bound to: " + bound);
             }
             if (distinct.size() > 1) {
-                throw new IllegalArgumentException("field [" + field + "] is bound to different models in the searched indices: " + bound + "; search them separately");
+                throw new IllegalArgumentException(
+                        "field [" + field + "] is bound to different models in the searched indices: " + bound
+                                + "; search them separately");
             }
             return distinct.isEmpty() ? null : distinct.iterator().next();
         }
@@ -233,13 +235,12 @@ public class RelevanceFeedbackPlugin extends Plugin
 
         @Override
         public void summarize(
-            String model,
-            float[][] query,
-            List<float[][]> captions,
-            List<float[][]> images,
-            List<float[]> imageBias,
-            ActionListener<FeedbackSummarizer.Output> listener
-        ) {
+                String model,
+                float[][] query,
+                List<float[][]> captions,
+                List<float[][]> images,
+                List<float[]> imageBias,
+                ActionListener<FeedbackSummarizer.Output> listener) {
             service(listener).ifPresent(s -> s.summarize(model, query, captions, images, imageBias, listener));
         }
 

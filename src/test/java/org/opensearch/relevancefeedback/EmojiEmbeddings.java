@@ -24,7 +24,8 @@ public final class EmojiEmbeddings {
             }
             bytes = in.readAllBytes();
         }
-        FloatBuffer floats = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        FloatBuffer floats =
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         int rows = Math.min(limit, floats.remaining() / DIMS);
         float[][] out = new float[rows][DIMS];
         for (float[] row : out) {

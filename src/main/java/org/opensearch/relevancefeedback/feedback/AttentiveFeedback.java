@@ -16,15 +16,25 @@ public final class AttentiveFeedback {
      * used); patchSaliency: per item its image tokens after the first (CLS), min-max normalized per image;
      * captionSaliency: per item its caption tokens, min-max normalized per caption (null without captions).
      */
-    public record Round(float[] vector, double[] positiveShares, double[] negativeWeights, float[][] patchSaliency, float[][] captionSaliency) {}
+    public record Round(
+            float[] vector,
+            double[] positiveShares,
+            double[] negativeWeights,
+            float[][] patchSaliency,
+            float[][] captionSaliency) {}
 
     /** A user-drawn box on a feedback image, in [0, 1] coordinates of the model's square input. */
     public record Box(double x, double y, double width, double height, boolean relevant) {
         public Box {
-            if (inUnit(x) == false || inUnit(y) == false || width <= 0 || height <= 0 || x + width > 1 + 1e-9 || y + height > 1 + 1e-9) {
+            if (inUnit(x) == false
+                    || inUnit(y) == false
+                    || width <= 0
+                    || height <= 0
+                    || x + width > 1 + 1e-9
+                    || y + height > 1 + 1e-9) {
                 throw new IllegalArgumentException(
-                    "a box needs 0 <= x, y and 0 < width, height with x + width <= 1 and y + height <= 1, got [" + x + ", " + y + ", " + width + ", " + height + "]"
-                );
+                        "a box needs 0 <= x, y and 0 < width, height with x + width <= 1 and y + height <= 1, got [" + x
+                                + ", " + y + ", " + width + ", " + height + "]");
             }
         }
 
@@ -38,17 +48,17 @@ public final class AttentiveFeedback {
      * @param captionAttention per item, the attention of its caption tokens; null for images only (AFS-PRF)
      */
     public static Round refine(
-        float[] query,
-        float[] positive,
-        float[][] imageAttention,
-        float[][] images,
-        float[][] captionAttention,
-        float[][] captions,
-        Rocchio.Params params
-    ) {
+            float[] query,
+            float[] positive,
+            float[][] imageAttention,
+            float[][] images,
+            float[][] captionAttention,
+            float[][] captions,
+            Rocchio.Params params) {
         int k = images.length;
         double[] negative = softmax(meanAttention(imageAttention), params.temperature());
-        double[] captionNegative = captionAttention == null ? null : softmax(meanAttention(captionAttention), params.temperature());
+        double[] captionNegative =
+                captionAttention == null ? null : softmax(meanAttention(captionAttention), params.temperature());
         double[] neg = new double[query.length];
         for (int d = 0; d < neg.length; d++) {
             neg[d] = Rocchio.weightedSum(images, negative, d);

@@ -1,16 +1,14 @@
 package org.opensearch.relevancefeedback.feedback;
 
-import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
-import org.opensearch.relevancefeedback.inference.TokenCodec;
-
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 /**
  * A round of the Attentive Feedback Summarizer (paper Sec. 3.3): the top-K hits' stored image tokens (and caption
@@ -28,7 +26,12 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
          */
         Runnable reserve(long bytes, String what);
 
-        void summarize(float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias, FeedbackLoop.Callback<FeedbackSummarizer.Output> then);
+        void summarize(
+                float[][] query,
+                List<float[][]> captions,
+                List<float[][]> images,
+                List<float[]> imageBias,
+                FeedbackLoop.Callback<FeedbackSummarizer.Output> then);
     }
 
     /**
@@ -54,6 +57,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
      * (captions) or else by the first block of its kind read.
      */
     private int captionWidth;
+
     private int imageWidth;
 
     /**
@@ -62,18 +66,17 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
      * @param regions boxes per hit id (region feedback); each id must be one of round 1's feedback hits
      */
     public AttentiveStrategy(
-        Model model,
-        String vectorField,
-        String imageTokensField,
-        String captionField,
-        String captionTokensField,
-        int topK,
-        Rocchio.Params params,
-        float[][] queryTokens,
-        Map<String, List<AttentiveFeedback.Box>> regions,
-        double regionFactor,
-        boolean saliency
-    ) {
+            Model model,
+            String vectorField,
+            String imageTokensField,
+            String captionField,
+            String captionTokensField,
+            int topK,
+            Rocchio.Params params,
+            float[][] queryTokens,
+            Map<String, List<AttentiveFeedback.Box>> regions,
+            double regionFactor,
+            boolean saliency) {
         this.model = model;
         this.captions = captionField != null;
         this.vectorField = vectorField;
@@ -99,11 +102,14 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
 
     @Override
     public List<String> fields() {
-        return captions ? List.of(vectorField, imageTokensField, captionField, captionTokensField) : List.of(vectorField, imageTokensField);
+        return captions
+                ? List.of(vectorField, imageTokensField, captionField, captionTokensField)
+                : List.of(vectorField, imageTokensField);
     }
 
     @Override
-    public void refine(int round, float[] query, List<FeedbackLoop.Hit> ranking, FeedbackLoop.Callback<FeedbackLoop.Round> then) {
+    public void refine(
+            int round, float[] query, List<FeedbackLoop.Hit> ranking, FeedbackLoop.Callback<FeedbackLoop.Round> then) {
         List<FeedbackLoop.Hit> top = ranking.subList(0, Math.min(topK, ranking.size()));
         List<String> warnings = new ArrayList<>();
         byte[][] imageBlocks = new byte[top.size()][];
@@ -130,15 +136,14 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     }
 
     private void summarize(
-        int round,
-        float[] query,
-        List<FeedbackLoop.Hit> top,
-        byte[][] imageBlocks,
-        byte[][] captionBlocks,
-        List<String> warnings,
-        FeedbackLoop.Callback<FeedbackLoop.Round> then,
-        Runnable release
-    ) {
+            int round,
+            float[] query,
+            List<FeedbackLoop.Hit> top,
+            byte[][] imageBlocks,
+            byte[][] captionBlocks,
+            List<String> warnings,
+            FeedbackLoop.Callback<FeedbackLoop.Round> then,
+            Runnable release) {
         List<FeedbackLoop.Hit> used = new ArrayList<>();
         List<float[][]> imageTokens = new ArrayList<>();
         List<float[][]> captionTokens = new ArrayList<>();
@@ -152,9 +157,13 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
             float[][] ct = captions ? tokens(hit, captionBlocks[i], captionTokensField, false, round, warnings) : null;
             float[] cv = captions ? hit.vector(captionField) : null;
             if (it == null || iv == null || (captions && (ct == null || cv == null))) {
-                warnings.add(
-                    String.format(Locale.ROOT, "round %d: hit [%s][%s] lacks one of %s; left out of the feedback", round, hit.index(), hit.id(), fields())
-                );
+                warnings.add(String.format(
+                        Locale.ROOT,
+                        "round %d: hit [%s][%s] lacks one of %s; left out of the feedback",
+                        round,
+                        hit.index(),
+                        hit.id(),
+                        fields()));
                 continue;
             }
             used.add(hit);
@@ -163,59 +172,63 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
             captionTokens.add(ct);
             captionVectors.add(cv);
             if (bias != null) {
-                bias.add(AttentiveFeedback.regionBias(it.length, regions.getOrDefault(hit.id(), List.of()), regionFactor));
+                bias.add(AttentiveFeedback.regionBias(
+                        it.length, regions.getOrDefault(hit.id(), List.of()), regionFactor));
             }
         }
         if (used.isEmpty()) {
             throw new IllegalArgumentException(
-                "strategy ["
-                    + name()
-                    + "]: none of the top "
-                    + topK
-                    + " hits has all of "
-                    + fields()
-                    + " ([field], [feedback.image_tokens_field]"
-                    + (captions ? ", [feedback.caption_field], [feedback.caption_tokens_field]" : "")
-                    + "); index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field] into rf_tokens fields"
-            );
+                    "strategy ["
+                            + name()
+                            + "]: none of the top "
+                            + topK
+                            + " hits has all of "
+                            + fields()
+                            + " ([field], [feedback.image_tokens_field]"
+                            + (captions ? ", [feedback.caption_field], [feedback.caption_tokens_field]" : "")
+                            + "); index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field] into rf_tokens fields");
         }
         if (round == 1) {
             Set<String> ids = used.stream().map(FeedbackLoop.Hit::id).collect(Collectors.toSet());
             for (String id : regions.keySet()) {
                 if (ids.contains(id) == false) {
-                    throw new IllegalArgumentException("[feedback.regions] id [" + id + "] is not one of the top " + topK + " feedback hits " + ids);
+                    throw new IllegalArgumentException("[feedback.regions] id [" + id + "] is not one of the top "
+                            + topK + " feedback hits " + ids);
                 }
             }
         }
-        model.summarize(queryTokens, captions ? captionTokens : null, imageTokens, bias, FeedbackLoop.Callback.of(out -> {
-            release.run();
-            AttentiveFeedback.Round r = AttentiveFeedback.refine(
-                query,
-                out.positive(),
-                out.imageAttention(),
-                images.toArray(float[][]::new),
-                out.captionAttention(),
-                captions ? captionVectors.toArray(float[][]::new) : null,
-                params
-            );
-            List<HitWeight> weights = new ArrayList<>();
-            for (int i = 0; i < used.size(); i++) {
-                weights.add(
-                    new HitWeight(
-                        used.get(i).index(),
-                        used.get(i).id(),
-                        r.positiveShares()[i],
-                        r.negativeWeights()[i],
-                        saliency ? r.patchSaliency()[i] : null,
-                        saliency && captions ? r.captionSaliency()[i] : null
-                    )
-                );
-            }
-            then.onResponse(new FeedbackLoop.Round(r.vector(), weights, warnings));
-        }, e -> {
-            release.run();
-            then.onFailure(e);
-        }));
+        model.summarize(
+                queryTokens,
+                captions ? captionTokens : null,
+                imageTokens,
+                bias,
+                FeedbackLoop.Callback.of(
+                        out -> {
+                            release.run();
+                            AttentiveFeedback.Round r = AttentiveFeedback.refine(
+                                    query,
+                                    out.positive(),
+                                    out.imageAttention(),
+                                    images.toArray(float[][]::new),
+                                    out.captionAttention(),
+                                    captions ? captionVectors.toArray(float[][]::new) : null,
+                                    params);
+                            List<HitWeight> weights = new ArrayList<>();
+                            for (int i = 0; i < used.size(); i++) {
+                                weights.add(new HitWeight(
+                                        used.get(i).index(),
+                                        used.get(i).id(),
+                                        r.positiveShares()[i],
+                                        r.negativeWeights()[i],
+                                        saliency ? r.patchSaliency()[i] : null,
+                                        saliency && captions ? r.captionSaliency()[i] : null));
+                            }
+                            then.onResponse(new FeedbackLoop.Round(r.vector(), weights, warnings));
+                        },
+                        e -> {
+                            release.run();
+                            then.onFailure(e);
+                        }));
     }
 
     private static long length(byte[] block) {
@@ -236,7 +249,8 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
      * The decoded block, or null when absent or unusable: not a block of the model's width (an image block also needs
      * CLS + a square patch grid) is left out with a warning.
      */
-    private float[][] tokens(FeedbackLoop.Hit hit, byte[] block, String field, boolean image, int round, List<String> warnings) {
+    private float[][] tokens(
+            FeedbackLoop.Hit hit, byte[] block, String field, boolean image, int round, List<String> warnings) {
         if (block == null) {
             return null;
         }
@@ -265,6 +279,13 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     }
 
     private static String unusable(int round, FeedbackLoop.Hit hit, String field, String problem) {
-        return String.format(Locale.ROOT, "round %d: hit [%s][%s] has no usable token block in [%s] (%s); left out of the feedback", round, hit.index(), hit.id(), field, problem);
+        return String.format(
+                Locale.ROOT,
+                "round %d: hit [%s][%s] has no usable token block in [%s] (%s); left out of the feedback",
+                round,
+                hit.index(),
+                hit.id(),
+                field,
+                problem);
     }
 }

@@ -28,14 +28,13 @@ public final class ExplicitFeedback {
      * counts (an id may exist in several indices). A marked document without a vector there is the user's error.
      */
     public static FeedbackLoop.Outcome rounds(
-        float[] query,
-        List<FeedbackLoop.Hit> relevant,
-        List<FeedbackLoop.Hit> nonRelevant,
-        String field,
-        int rounds,
-        Rocchio.Variant variant,
-        Rocchio.Params params
-    ) {
+            float[] query,
+            List<FeedbackLoop.Hit> relevant,
+            List<FeedbackLoop.Hit> nonRelevant,
+            String field,
+            int rounds,
+            Rocchio.Variant variant,
+            Rocchio.Params params) {
         long start = System.nanoTime();
         float[][] positives = vectors(relevant, field);
         float[][] negatives = vectors(nonRelevant, field);
@@ -48,7 +47,8 @@ public final class ExplicitFeedback {
                 w.add(new HitWeight(relevant.get(i).index(), relevant.get(i).id(), r.positiveWeights()[i], 0));
             }
             for (int i = 0; i < nonRelevant.size(); i++) {
-                w.add(new HitWeight(nonRelevant.get(i).index(), nonRelevant.get(i).id(), 0, r.negativeWeights()[i]));
+                w.add(new HitWeight(
+                        nonRelevant.get(i).index(), nonRelevant.get(i).id(), 0, r.negativeWeights()[i]));
             }
             weights.add(w);
             q = r.vector();
@@ -61,7 +61,8 @@ public final class ExplicitFeedback {
         for (int i = 0; i < out.length; i++) {
             out[i] = hits.get(i).vector(field);
             if (out[i] == null) {
-                throw new IllegalArgumentException("document [" + hits.get(i).id() + "] has no [" + field + "] vector, so it cannot be used as feedback");
+                throw new IllegalArgumentException("document [" + hits.get(i).id() + "] has no [" + field
+                        + "] vector, so it cannot be used as feedback");
             }
         }
         return out;

@@ -90,7 +90,13 @@ public final class FeedbackLoop {
      * Runs {@code rounds} rounds from q and its first ranking (at least {@link Strategy#depth()} hits where the
      * collection has them). An empty first ranking (nothing matched) ends at q with no rounds, as kNN would.
      */
-    public static void run(float[] query, List<Hit> firstRanking, int rounds, Strategy strategy, Ranking ranking, Callback<Outcome> done) {
+    public static void run(
+            float[] query,
+            List<Hit> firstRanking,
+            int rounds,
+            Strategy strategy,
+            Ranking ranking,
+            Callback<Outcome> done) {
         if (rounds < 1) {
             throw new IllegalArgumentException("[rounds] must be >= 1, got [" + rounds + "]");
         }
@@ -105,16 +111,23 @@ public final class FeedbackLoop {
     private void round(int round, float[] query, List<Hit> hits) {
         long start = System.nanoTime();
         try {
-            strategy.refine(round, query, hits, Callback.of(r -> {
-                feedbackNanos += System.nanoTime() - start; // the summarizer's time includes its queue on the pool
-                weights.add(r.weights());
-                warnings.addAll(r.warnings());
-                if (round == rounds) {
-                    done.onResponse(outcome(r.vector()));
-                } else {
-                    rank(r.vector(), next -> round(round + 1, r.vector(), next));
-                }
-            }, done::onFailure));
+            strategy.refine(
+                    round,
+                    query,
+                    hits,
+                    Callback.of(
+                            r -> {
+                                // the summarizer's time includes its queue on the pool
+                                feedbackNanos += System.nanoTime() - start;
+                                weights.add(r.weights());
+                                warnings.addAll(r.warnings());
+                                if (round == rounds) {
+                                    done.onResponse(outcome(r.vector()));
+                                } else {
+                                    rank(r.vector(), next -> round(round + 1, r.vector(), next));
+                                }
+                            },
+                            done::onFailure));
         } catch (RuntimeException e) {
             done.onFailure(e);
         }

@@ -13,6 +13,7 @@ public record HitWeight(String index, String id, double positive, double negativ
 
     /** The saliency as one line for explain output. */
     public String saliencyText() {
-        return "patches " + Arrays.toString(patches) + (caption == null ? "" : ", caption tokens " + Arrays.toString(caption));
+        return "patches " + Arrays.toString(patches)
+                + (caption == null ? "" : ", caption tokens " + Arrays.toString(caption));
     }
 }

@@ -19,7 +19,13 @@ public final class PseudoFeedback {
     /** q', the weights per ranking position (0 where a position did not take part), positions without a vector. */
     public record Round(float[] vector, double[] positiveWeights, double[] negativeWeights, int[] skipped) {}
 
-    public static Round refine(Rocchio.Variant variant, float[] query, List<float[]> ranking, int topK, int window, Rocchio.Params params) {
+    public static Round refine(
+            Rocchio.Variant variant,
+            float[] query,
+            List<float[]> ranking,
+            int topK,
+            int window,
+            Rocchio.Params params) {
         if (topK < 1) {
             throw new IllegalArgumentException("[top_k] must be >= 1, got [" + topK + "]");
         }
@@ -30,12 +36,19 @@ public final class PseudoFeedback {
         int negativeFrom = original ? Math.max(0, end - topK) : 0;
         int[] positives = present(ranking, 0, top);
         int[] negatives = original ? present(ranking, negativeFrom, end) : positives;
-        int[] skipped = IntStream.range(0, end).filter(i -> (i < top || i >= negativeFrom) && ranking.get(i) == null).toArray();
+        int[] skipped = IntStream.range(0, end)
+                .filter(i -> (i < top || i >= negativeFrom) && ranking.get(i) == null)
+                .toArray();
         if (positives.length == 0) {
             throw new IllegalArgumentException("none of the top [" + topK + "] hits has a feedback vector");
         }
-        Rocchio.Refinement r = Rocchio.refine(variant, query, vectors(ranking, positives), vectors(ranking, negatives), params);
-        return new Round(r.vector(), spread(r.positiveWeights(), positives, n), spread(r.negativeWeights(), negatives, n), skipped);
+        Rocchio.Refinement r =
+                Rocchio.refine(variant, query, vectors(ranking, positives), vectors(ranking, negatives), params);
+        return new Round(
+                r.vector(),
+                spread(r.positiveWeights(), positives, n),
+                spread(r.negativeWeights(), negatives, n),
+                skipped);
     }
 
     private static int[] present(List<float[]> ranking, int from, int to) {

@@ -32,15 +32,15 @@ public final class Rocchio {
             requireWeight("beta", beta);
             requireWeight("gamma", gamma);
             if ((temperature >= MIN_TEMPERATURE && temperature <= MAX_TEMPERATURE) == false) {
-                throw new IllegalArgumentException(
-                    "[temperature] must be a number in [" + MIN_TEMPERATURE + ", " + MAX_TEMPERATURE + "], got [" + temperature + "]"
-                );
+                throw new IllegalArgumentException("[temperature] must be a number in [" + MIN_TEMPERATURE + ", "
+                        + MAX_TEMPERATURE + "], got [" + temperature + "]");
             }
         }
 
         private static void requireWeight(String name, double value) {
             if ((value >= 0 && value <= MAX_WEIGHT) == false) {
-                throw new IllegalArgumentException("[" + name + "] must be a number in [0, " + MAX_WEIGHT + "], got [" + value + "]");
+                throw new IllegalArgumentException(
+                        "[" + name + "] must be a number in [0, " + MAX_WEIGHT + "], got [" + value + "]");
             }
         }
     }
@@ -59,17 +59,24 @@ public final class Rocchio {
      * Extended: w_i = softmax_i(cos(q, p_i) / tau) over the positives, w-_i = softmax_i(-cos(q, n_i) / tau) over
      * the negatives (pseudo feedback passes the same top-K as both). Original: uniform means.
      */
-    public static Refinement refine(Variant variant, float[] query, float[][] positives, float[][] negatives, Params params) {
+    public static Refinement refine(
+            Variant variant, float[] query, float[][] positives, float[][] negatives, Params params) {
         requireItems(query, positives, "positive");
         requireItems(query, negatives, "negative");
         if (positives.length == 0 && negatives.length == 0) {
             throw new IllegalArgumentException("feedback needs at least one item");
         }
-        double[] positive = variant == Variant.EXTENDED ? softmax(scaledCosines(query, positives, 1 / params.temperature())) : uniform(positives.length);
-        double[] negative = variant == Variant.EXTENDED ? softmax(scaledCosines(query, negatives, -1 / params.temperature())) : uniform(negatives.length);
+        double[] positive = variant == Variant.EXTENDED
+                ? softmax(scaledCosines(query, positives, 1 / params.temperature()))
+                : uniform(positives.length);
+        double[] negative = variant == Variant.EXTENDED
+                ? softmax(scaledCosines(query, negatives, -1 / params.temperature()))
+                : uniform(negatives.length);
         double[] out = new double[query.length];
         for (int d = 0; d < query.length; d++) {
-            out[d] = params.alpha() * query[d] + params.beta() * weightedSum(positives, positive, d) - params.gamma() * weightedSum(negatives, negative, d);
+            out[d] = params.alpha() * query[d]
+                    + params.beta() * weightedSum(positives, positive, d)
+                    - params.gamma() * weightedSum(negatives, negative, d);
         }
         return new Refinement(unit(out), positive, negative);
     }
@@ -95,7 +102,8 @@ public final class Rocchio {
         double[] sum = new double[vectors[0].length];
         for (float[] v : vectors) {
             if (v.length != sum.length) {
-                throw new IllegalArgumentException("vectors of different lengths: [" + v.length + "] and [" + sum.length + "]");
+                throw new IllegalArgumentException(
+                        "vectors of different lengths: [" + v.length + "] and [" + sum.length + "]");
             }
             for (int d = 0; d < sum.length; d++) {
                 sum[d] += v[d];
@@ -110,7 +118,8 @@ public final class Rocchio {
      */
     public static float[] mix(float[] a, float[] b, double w) {
         if (a.length != b.length) {
-            throw new IllegalArgumentException("vectors of different lengths: [" + a.length + "] and [" + b.length + "]");
+            throw new IllegalArgumentException(
+                    "vectors of different lengths: [" + a.length + "] and [" + b.length + "]");
         }
         double[] sum = new double[a.length];
         for (int d = 0; d < sum.length; d++) {
@@ -175,9 +184,8 @@ public final class Rocchio {
     private static void requireItems(float[] query, float[][] items, String name) {
         for (float[] item : items) {
             if (item.length != query.length) {
-                throw new IllegalArgumentException(
-                    "a " + name + " feedback item has [" + item.length + "] dimensions, the query has [" + query.length + "]"
-                );
+                throw new IllegalArgumentException("a " + name + " feedback item has [" + item.length
+                        + "] dimensions, the query has [" + query.length + "]");
             }
         }
     }

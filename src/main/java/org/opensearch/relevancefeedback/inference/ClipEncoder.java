@@ -15,7 +15,6 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.cuda.CudaUtils;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +30,8 @@ import java.util.List;
  */
 public final class ClipEncoder implements Closeable {
 
-    public static final List<String> FILES = List.of("text_model.onnx", "vision_model.onnx", "tokenizer.json", "preprocessor_config.json");
+    public static final List<String> FILES =
+            List.of("text_model.onnx", "vision_model.onnx", "tokenizer.json", "preprocessor_config.json");
     /** CLIP's text context length: the position table of every CLIP text tower. */
     public static final int MAX_TOKENS = 77;
 
@@ -57,7 +57,9 @@ public final class ClipEncoder implements Closeable {
         Encoded probe = encodeTextsWithTokens(List.of("a"));
         this.dimension = probe.embeds()[0].length;
         Path afs = dir.resolve(FeedbackSummarizer.FILE);
-        this.summarizer = Files.isRegularFile(afs) ? new FeedbackSummarizer(afs, device, intraOpThreads, probe.tokens()[0][0].length) : null;
+        this.summarizer = Files.isRegularFile(afs)
+                ? new FeedbackSummarizer(afs, device, intraOpThreads, probe.tokens()[0][0].length)
+                : null;
     }
 
     /**
@@ -88,14 +90,14 @@ public final class ClipEncoder implements Closeable {
 
     static ZooModel<NDList, NDList> loadModel(Path file, DeviceChoice device, int intraOpThreads) throws IOException {
         Criteria<NDList, NDList> criteria = Criteria.builder()
-            .setTypes(NDList.class, NDList.class)
-            .optModelPath(file)
-            .optEngine("OnnxRuntime")
-            .optDevice(device.gpu() ? Device.gpu() : Device.cpu())
-            .optTranslator(new NoopTranslator())
-            .optOption("intraOpNumThreads", Integer.toString(intraOpThreads))
-            .optOption("interOpNumThreads", "1")
-            .build();
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine("OnnxRuntime")
+                .optDevice(device.gpu() ? Device.gpu() : Device.cpu())
+                .optTranslator(new NoopTranslator())
+                .optOption("intraOpNumThreads", Integer.toString(intraOpThreads))
+                .optOption("interOpNumThreads", "1")
+                .build();
         try {
             return criteria.loadModel();
         } catch (ModelNotFoundException | MalformedModelException e) {

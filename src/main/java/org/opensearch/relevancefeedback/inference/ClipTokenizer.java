@@ -2,7 +2,6 @@ package org.opensearch.relevancefeedback.inference;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,9 +20,16 @@ public final class ClipTokenizer implements Closeable {
     public ClipTokenizer(Path tokenizerJson, int maxLength) throws IOException {
         this.maxLength = maxLength;
         this.tokenizer = HuggingFaceTokenizer.newInstance(
-            tokenizerJson,
-            Map.of("addSpecialTokens", "true", "truncation", "true", "maxLength", Integer.toString(maxLength), "padding", "false")
-        );
+                tokenizerJson,
+                Map.of(
+                        "addSpecialTokens",
+                        "true",
+                        "truncation",
+                        "true",
+                        "maxLength",
+                        Integer.toString(maxLength),
+                        "padding",
+                        "false"));
     }
 
     public int maxLength() {

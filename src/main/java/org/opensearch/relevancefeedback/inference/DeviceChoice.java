@@ -18,11 +18,13 @@ public record DeviceChoice(boolean gpu, String reason) {
             case "auto" -> new DeviceChoice(available, "auto (" + why + ")");
             case "cuda" -> {
                 if (available == false) {
-                    throw new IllegalArgumentException("device [cuda] requested but not usable (" + why + "); use [auto] or [cpu]");
+                    throw new IllegalArgumentException(
+                            "device [cuda] requested but not usable (" + why + "); use [auto] or [cpu]");
                 }
                 yield new DeviceChoice(true, "cuda requested");
             }
-            default -> throw new IllegalArgumentException("device must be one of [auto, cpu, cuda], got [" + requested + "]");
+            default ->
+                throw new IllegalArgumentException("device must be one of [auto, cpu, cuda], got [" + requested + "]");
         };
     }
 

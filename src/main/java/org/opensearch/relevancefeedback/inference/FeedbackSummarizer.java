@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -47,9 +46,11 @@ public final class FeedbackSummarizer implements Closeable {
      * @param images per feedback item its image tokens (CLS + patches)
      * @param imageBias per item a logit bias per image token (region feedback), or null
      */
-    public Output summarize(float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
+    public Output summarize(
+            float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
         int imageWidth = images.get(0)[0].length;
-        int captionTokens = captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
+        int captionTokens =
+                captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
         int imageTokens = images.stream().mapToInt(i -> i.length).sum();
         float[] captionFlat = new float[captionTokens * textWidth];
         float[] bias = new float[captionTokens + imageTokens];
@@ -70,17 +71,19 @@ public final class FeedbackSummarizer implements Closeable {
         long[] mask = new long[Math.max(1, query.length)];
         Arrays.fill(mask, query.length == 0 ? 0 : 1);
         if (query.length == 0) {
-            query = new float[][] { new float[textWidth] }; // a masked placeholder: the graph keeps a non-empty query part
+            query = new float[][] {new float[textWidth]
+            }; // a masked placeholder: the graph keeps a non-empty query part
         }
         synchronized (predictor) {
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDList in = new NDList(
-                    named(manager.create(flatten(query, textWidth), new Shape(1, mask.length, textWidth)), "query_tokens"),
-                    named(manager.create(mask, new Shape(1, mask.length)), "query_mask"),
-                    named(manager.create(captionFlat, new Shape(1, captionTokens, textWidth)), "caption_tokens"),
-                    named(manager.create(imageFlat, new Shape(1, imageTokens, imageWidth)), "image_tokens"),
-                    named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias")
-                );
+                        named(
+                                manager.create(flatten(query, textWidth), new Shape(1, mask.length, textWidth)),
+                                "query_tokens"),
+                        named(manager.create(mask, new Shape(1, mask.length)), "query_mask"),
+                        named(manager.create(captionFlat, new Shape(1, captionTokens, textWidth)), "caption_tokens"),
+                        named(manager.create(imageFlat, new Shape(1, imageTokens, imageWidth)), "image_tokens"),
+                        named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias"));
                 NDList out = predictor.predict(in);
                 float[] positive = out.get("positive").toFloatArray();
                 float[] attention = out.get("attention").toFloatArray();
@@ -110,7 +113,8 @@ public final class FeedbackSummarizer implements Closeable {
         for (float[][] item : items) {
             for (float[] token : item) {
                 if (token.length != dims) {
-                    throw new IllegalArgumentException("stored tokens have [" + token.length + "] dimensions, the model expects [" + dims + "]");
+                    throw new IllegalArgumentException(
+                            "stored tokens have [" + token.length + "] dimensions, the model expects [" + dims + "]");
                 }
                 System.arraycopy(token, 0, into, at, dims);
                 at += dims;

@@ -3,14 +3,6 @@ package org.opensearch.relevancefeedback.inference;
 import ai.djl.util.JsonUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -21,6 +13,12 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 /**
  * Image -> pixel_values exactly as the Python side ({@code tools/emoji_data.py}, Pillow) computes them: decode
@@ -48,14 +46,14 @@ public final class ImagePreprocessor {
         JsonObject c = JsonUtils.GSON.fromJson(Files.readString(json), JsonObject.class);
         int resample = c.has("resample") ? c.get("resample").getAsInt() : 3;
         if (resample != 3) {
-            throw new IllegalArgumentException("[" + json + "] resample [" + resample + "]: only bicubic (3) is supported");
+            throw new IllegalArgumentException(
+                    "[" + json + "] resample [" + resample + "]: only bicubic (3) is supported");
         }
         return new ImagePreprocessor(
-            c.getAsJsonObject("size").get("shortest_edge").getAsInt(),
-            c.getAsJsonObject("crop_size").get("height").getAsInt(),
-            floats(c.getAsJsonArray("image_mean")),
-            floats(c.getAsJsonArray("image_std"))
-        );
+                c.getAsJsonObject("size").get("shortest_edge").getAsInt(),
+                c.getAsJsonObject("crop_size").get("height").getAsInt(),
+                floats(c.getAsJsonArray("image_mean")),
+                floats(c.getAsJsonArray("image_std")));
     }
 
     private static float[] floats(JsonArray a) {
@@ -99,11 +97,14 @@ public final class ImagePreprocessor {
             nh = Math.max(shortestEdge, (int) Math.rint(h * scale));
         }
         if (nw < crop || nh < crop) {
-            throw new IllegalArgumentException("image is " + nw + "x" + nh + " after resizing, smaller than the " + crop + "x" + crop + " crop");
+            throw new IllegalArgumentException(
+                    "image is " + nw + "x" + nh + " after resizing, smaller than the " + crop + "x" + crop + " crop");
         }
         int left = (nw - crop) / 2;
         int top = (nh - crop) / 2;
-        int[] cropped = nw == w && nh == h ? crop(rgb, w, left, top) : resizeBicubicWindow(rgb, w, h, nw, nh, left, top, crop, crop);
+        int[] cropped = nw == w && nh == h
+                ? crop(rgb, w, left, top)
+                : resizeBicubicWindow(rgb, w, h, nw, nh, left, top, crop, crop);
         float[] out = new float[3 * crop * crop];
         for (int c = 0; c < 3; c++) {
             for (int y = 0; y < crop; y++) {
@@ -121,7 +122,8 @@ public final class ImagePreprocessor {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             ImageReader reader = readers.hasNext() ? readers.next() : null;
-            if (reader == null || List.of("png", "jpeg").contains(reader.getFormatName().toLowerCase(Locale.ROOT)) == false) {
+            if (reader == null
+                    || List.of("png", "jpeg").contains(reader.getFormatName().toLowerCase(Locale.ROOT)) == false) {
                 throw new IllegalArgumentException("not a decodable PNG or JPEG image");
             }
             try {
@@ -158,16 +160,13 @@ public final class ImagePreprocessor {
     static void checkSize(int w, int h, Limits limits) {
         long pixels = (long) w * h;
         if (w < 1 || h < 1 || pixels > limits.maxPixels()) {
-            throw new IllegalArgumentException(
-                "image is " + w + "x" + h + " = " + pixels + " pixels, more than " + limits.maxPixels() + " (setting ["
-                    + RelevanceFeedbackSettings.MAX_IMAGE_PIXELS.getKey() + "])"
-            );
+            throw new IllegalArgumentException("image is " + w + "x" + h + " = " + pixels + " pixels, more than "
+                    + limits.maxPixels() + " (setting [" + RelevanceFeedbackSettings.MAX_IMAGE_PIXELS.getKey() + "])");
         }
         if (Math.max(w, h) > (long) Math.min(w, h) * limits.maxAspectRatio()) {
             throw new IllegalArgumentException(
-                "image is " + w + "x" + h + ", an aspect ratio over " + limits.maxAspectRatio() + ":1 (setting ["
-                    + RelevanceFeedbackSettings.MAX_IMAGE_ASPECT_RATIO.getKey() + "])"
-            );
+                    "image is " + w + "x" + h + ", an aspect ratio over " + limits.maxAspectRatio() + ":1 (setting ["
+                            + RelevanceFeedbackSettings.MAX_IMAGE_ASPECT_RATIO.getKey() + "])");
         }
     }
 
@@ -186,7 +185,7 @@ public final class ImagePreprocessor {
         // Gray (L / LA) images: Java's gray color space is linear, so getRGB would apply a gamma curve that Pillow's
         // convert("RGBA") does not (it copies L into R, G and B). Read their samples as they are.
         boolean gray = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-            && image.getColorModel().getComponentSize(0) == 8;
+                && image.getColorModel().getComponentSize(0) == 8;
         Raster raster = image.getRaster();
         boolean grayAlpha = gray && raster.getNumBands() == 2;
         int[] out = new int[w * h * 3];
@@ -291,7 +290,8 @@ public final class ImagePreprocessor {
                 }
                 for (int x = 0; x < xmax; x++) {
                     double v = ww != 0 ? w[x] / ww : w[x];
-                    k[xx * ksize + x] = v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
+                    k[xx * ksize + x] =
+                            v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
                 }
                 first[xx] = xmin;
                 count[xx] = xmax;

@@ -1,11 +1,10 @@
 package org.opensearch.relevancefeedback.inference;
 
+import java.util.List;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-
-import java.util.List;
 
 /** What queries ask of the node's models; the model calls run asynchronously on the inference pool. */
 public interface Inference {
@@ -28,13 +27,12 @@ public interface Inference {
 
     /** One Attentive Feedback Summarizer pass, see {@link FeedbackSummarizer#summarize}. */
     void summarize(
-        String model,
-        float[][] query,
-        List<float[][]> captions,
-        List<float[][]> images,
-        List<float[]> imageBias,
-        ActionListener<FeedbackSummarizer.Output> listener
-    );
+            String model,
+            float[][] query,
+            List<float[][]> captions,
+            List<float[][]> images,
+            List<float[]> imageBias,
+            ActionListener<FeedbackSummarizer.Output> listener);
 
     /**
      * The node's {@code relevance_feedback} circuit breaker: what a request holds for the model (stored token blocks

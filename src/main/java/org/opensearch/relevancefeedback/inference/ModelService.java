@@ -1,14 +1,5 @@
 package org.opensearch.relevancefeedback.inference;
 
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.opensearch.action.ActionRunnable;
-import org.opensearch.common.settings.Settings;
-import org.opensearch.core.action.ActionListener;
-import org.opensearch.env.Environment;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-import org.opensearch.threadpool.ThreadPool;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +16,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.action.ActionRunnable;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.env.Environment;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
+import org.opensearch.threadpool.ThreadPool;
 
 /**
  * The node's models: the one shipped in the plugin ({@value #SHIPPED}) and every folder under the plugin's models
@@ -39,6 +38,7 @@ public final class ModelService implements Closeable {
     public static final String THREAD_POOL = "relevance_feedback_inference";
     /** The model shipped in the plugin, the default unless the node names another. */
     public static final String SHIPPED = "emoji-clip";
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Logger logger = LogManager.getLogger(ModelService.class);
 
@@ -49,6 +49,7 @@ public final class ModelService implements Closeable {
     private final Supplier<RelevanceFeedbackSettings.FeedbackLimits> limits;
     /** The shipped model first, then the config folders by name. */
     private final Map<String, Model> models;
+
     private final String defaultName;
 
     /**
@@ -56,13 +57,12 @@ public final class ModelService implements Closeable {
      * @param modelsDir the plugin's models directory under the node's config directory (need not exist)
      */
     public ModelService(
-        Settings settings,
-        Environment environment,
-        Path bundled,
-        Path modelsDir,
-        ThreadPool threadPool,
-        Supplier<RelevanceFeedbackSettings.FeedbackLimits> limits
-    ) {
+            Settings settings,
+            Environment environment,
+            Path bundled,
+            Path modelsDir,
+            ThreadPool threadPool,
+            Supplier<RelevanceFeedbackSettings.FeedbackLimits> limits) {
         this.threadPool = threadPool;
         this.limits = limits;
         this.defaultName = RelevanceFeedbackSettings.MODEL_DEFAULT.get(settings);
@@ -76,7 +76,10 @@ public final class ModelService implements Closeable {
         List<Path> folders = new ArrayList<>();
         if (Files.isDirectory(modelsDir)) {
             try (Stream<Path> list = Files.list(modelsDir)) {
-                list.filter(Files::isDirectory).filter(p -> p.getFileName().toString().startsWith(".") == false).sorted().forEach(folders::add);
+                list.filter(Files::isDirectory)
+                        .filter(p -> p.getFileName().toString().startsWith(".") == false)
+                        .sorted()
+                        .forEach(folders::add);
             } catch (IOException e) {
                 logger.error("cannot list the models directory [" + modelsDir + "]", e);
             }
@@ -84,7 +87,9 @@ public final class ModelService implements Closeable {
         for (Path folder : folders) {
             String name = folder.getFileName().toString();
             if (loaded.containsKey(name)) {
-                loaded.put(name + " (" + folder + ")", failed(name, folder, "the name [" + name + "] is the model shipped with the plugin"));
+                loaded.put(
+                        name + " (" + folder + ")",
+                        failed(name, folder, "the name [" + name + "] is the model shipped with the plugin"));
             } else if (NAME.matcher(name).matches() == false) {
                 loaded.put(name, failed(name, folder, "a model folder's name must match " + NAME.pattern()));
             } else {
@@ -93,7 +98,11 @@ public final class ModelService implements Closeable {
         }
         this.models = Collections.unmodifiableMap(loaded);
         if (models.containsKey(defaultName) == false) {
-            logger.error("[{}] names [{}], which is not a model on this node {}", RelevanceFeedbackSettings.MODEL_DEFAULT.getKey(), defaultName, models.keySet());
+            logger.error(
+                    "[{}] names [{}], which is not a model on this node {}",
+                    RelevanceFeedbackSettings.MODEL_DEFAULT.getKey(),
+                    defaultName,
+                    models.keySet());
         }
     }
 
@@ -107,7 +116,13 @@ public final class ModelService implements Closeable {
         try {
             dir = folder.get();
             ClipEncoder encoder = withPluginClassLoader(dir, device, threads);
-            logger.info("loaded model [{}] from [{}] on [{}] ({}), dimension {}", name, dir, encoder.device().label(), encoder.device().reason(), encoder.dimension());
+            logger.info(
+                    "loaded model [{}] from [{}] on [{}] ({}), dimension {}",
+                    name,
+                    dir,
+                    encoder.device().label(),
+                    encoder.device().reason(),
+                    encoder.dimension());
             return new Model(name, dir, encoder, null, (System.nanoTime() - start) / 1_000_000);
         } catch (Exception e) {
             logger.error("could not load the relevance-feedback model [" + name + "]; requests that name it fail", e);
@@ -140,9 +155,8 @@ public final class ModelService implements Closeable {
         Path config = configDir.toAbsolutePath().normalize().toRealPath();
         Path real = folder.toRealPath();
         if (real.startsWith(config) == false) {
-            throw new IllegalArgumentException(
-                "model folder [" + folder + "] must stay under the config directory [" + config + "]: it is a link to [" + real + "]"
-            );
+            throw new IllegalArgumentException("model folder [" + folder + "] must stay under the config directory ["
+                    + config + "]: it is a link to [" + real + "]");
         }
         return real;
     }
@@ -152,11 +166,12 @@ public final class ModelService implements Closeable {
         String key = name == null ? defaultName : name;
         Model m = models.get(key);
         if (m == null) {
-            throw new IllegalArgumentException(
-                (name == null ? "the default model [" + key + "] (setting [" + RelevanceFeedbackSettings.MODEL_DEFAULT.getKey() + "])" : "[model] [" + key + "]")
+            throw new IllegalArgumentException((name == null
+                            ? "the default model [" + key + "] (setting ["
+                                    + RelevanceFeedbackSettings.MODEL_DEFAULT.getKey() + "])"
+                            : "[model] [" + key + "]")
                     + " is not a model on this node; models: "
-                    + models.keySet()
-            );
+                    + models.keySet());
         }
         return m;
     }
@@ -176,7 +191,9 @@ public final class ModelService implements Closeable {
      */
     public OptionalInt dimension(String name) {
         Model m = model(name);
-        return m.encoder() == null ? OptionalInt.empty() : OptionalInt.of(m.encoder().dimension());
+        return m.encoder() == null
+                ? OptionalInt.empty()
+                : OptionalInt.of(m.encoder().dimension());
     }
 
     /** The name a request without [model] gets. */
@@ -218,27 +235,28 @@ public final class ModelService implements Closeable {
 
     /** One pass of the named model's Attentive Feedback Summarizer, see {@link FeedbackSummarizer#summarize}. */
     public void summarize(
-        String model,
-        float[][] query,
-        List<float[][]> captions,
-        List<float[][]> images,
-        List<float[]> imageBias,
-        ActionListener<FeedbackSummarizer.Output> listener
-    ) {
+            String model,
+            float[][] query,
+            List<float[][]> captions,
+            List<float[][]> images,
+            List<float[]> imageBias,
+            ActionListener<FeedbackSummarizer.Output> listener) {
         FeedbackSummarizer summarizer;
         try {
             ClipEncoder encoder = encoder(model);
             summarizer = encoder.summarizer();
             if (summarizer == null) {
                 throw new IllegalArgumentException(
-                    "strategy [afs] needs the Attentive Feedback Summarizer [" + FeedbackSummarizer.FILE + "], which model [" + model(model).name() + "] does not have"
-                );
+                        "strategy [afs] needs the Attentive Feedback Summarizer [" + FeedbackSummarizer.FILE
+                                + "], which model [" + model(model).name() + "] does not have");
             }
         } catch (IllegalArgumentException e) {
             listener.onFailure(e);
             return;
         }
-        executor().execute(ActionRunnable.supply(listener, () -> summarizer.summarize(query, captions, images, imageBias)));
+        executor()
+                .execute(ActionRunnable.supply(
+                        listener, () -> summarizer.summarize(query, captions, images, imageBias)));
     }
 
     /** One rf_encode input's encoding: its embedding and token states, or what was wrong with that input alone. */
@@ -251,7 +269,8 @@ public final class ModelService implements Closeable {
      * Encodes an ingest batch on the inference pool: images (base64, each checked against the limits, decoded and
      * preprocessed alone, then one batch through the vision tower) and texts (one batch); a null input is skipped.
      */
-    public void encodeForIngest(String model, List<String> images, List<String> texts, ActionListener<IngestBatch> listener) {
+    public void encodeForIngest(
+            String model, List<String> images, List<String> texts, ActionListener<IngestBatch> listener) {
         ClipEncoder encoder;
         try {
             encoder = encoder(model);
@@ -259,7 +278,9 @@ public final class ModelService implements Closeable {
             listener.onFailure(e);
             return;
         }
-        executor().execute(ActionRunnable.supply(listener, () -> new IngestBatch(ingestImages(encoder, images), ingestTexts(encoder, texts))));
+        executor()
+                .execute(ActionRunnable.supply(
+                        listener, () -> new IngestBatch(ingestImages(encoder, images), ingestTexts(encoder, texts))));
     }
 
     private List<IngestEncoding> ingestImages(ClipEncoder encoder, List<String> images) {
@@ -300,7 +321,8 @@ public final class ModelService implements Closeable {
             }
         }
         if (ok.isEmpty() == false) {
-            ClipEncoder.Encoded encoded = encoder.encodeTextsWithTokens(ok.stream().map(texts::get).toList());
+            ClipEncoder.Encoded encoded =
+                    encoder.encodeTextsWithTokens(ok.stream().map(texts::get).toList());
             for (int j = 0; j < ok.size(); j++) {
                 out[ok.get(j)] = new IngestEncoding(encoded.embeds()[j], encoded.tokens()[j], null);
             }

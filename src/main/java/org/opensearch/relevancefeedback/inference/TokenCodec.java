@@ -32,6 +32,7 @@ public final class TokenCodec {
 
     /** Most tokens and dimensions a block may declare: beyond any CLIP's (77 text tokens, 577 ViT-L/336 image tokens). */
     public static final int MAX_TOKENS = 1024;
+
     public static final int MAX_DIMS = 4096;
 
     /** The tokens of a block; anything but a block as {@link #encode} writes it is an IllegalArgumentException. */
@@ -54,18 +55,19 @@ public final class TokenCodec {
      */
     public static void validate(byte[] bytes) {
         if (bytes.length < 8) {
-            throw new IllegalArgumentException("not a token block: " + bytes.length + " bytes, shorter than its 8-byte header");
+            throw new IllegalArgumentException(
+                    "not a token block: " + bytes.length + " bytes, shorter than its 8-byte header");
         }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int n = in.getInt();
         int dims = in.getInt();
         if (n < 1 || n > MAX_TOKENS || dims < 1 || dims > MAX_DIMS) {
-            throw new IllegalArgumentException(
-                "not a token block: it declares " + n + " tokens of " + dims + " dimensions (1.." + MAX_TOKENS + " tokens of 1.." + MAX_DIMS + ")"
-            );
+            throw new IllegalArgumentException("not a token block: it declares " + n + " tokens of " + dims
+                    + " dimensions (1.." + MAX_TOKENS + " tokens of 1.." + MAX_DIMS + ")");
         }
         if (bytes.length != 8 + (long) n * (4 + dims)) {
-            throw new IllegalArgumentException("not a token block: " + bytes.length + " bytes for " + n + " tokens of " + dims);
+            throw new IllegalArgumentException(
+                    "not a token block: " + bytes.length + " bytes for " + n + " tokens of " + dims);
         }
         for (int t = 0; t < n; t++) {
             float scale = in.getFloat(8 + t * (4 + dims));

@@ -1,13 +1,5 @@
 package org.opensearch.relevancefeedback.ingest;
 
-import org.opensearch.core.action.ActionListener;
-import org.opensearch.ingest.AbstractBatchingProcessor;
-import org.opensearch.ingest.ConfigurationUtils;
-import org.opensearch.ingest.IngestDocument;
-import org.opensearch.ingest.IngestDocumentWrapper;
-import org.opensearch.relevancefeedback.inference.ModelService;
-import org.opensearch.relevancefeedback.inference.TokenCodec;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -17,6 +9,13 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.ingest.AbstractBatchingProcessor;
+import org.opensearch.ingest.ConfigurationUtils;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.relevancefeedback.inference.ModelService;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 /**
  * {@code rf_encode}: writes the image embedding of a base64 PNG/JPEG field and/or the text embedding of a text
@@ -32,6 +31,7 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     private final Supplier<ModelService> models;
     /** The model that encodes (null: the node's default). */
     private final String model;
+
     private final String imageField;
     private final String imageVectorField;
     private final String textField;
@@ -42,20 +42,19 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     private final boolean removeImage;
 
     RfEncodeProcessor(
-        String tag,
-        String description,
-        int batchSize,
-        Supplier<ModelService> models,
-        String model,
-        String imageField,
-        String imageVectorField,
-        String textField,
-        String textVectorField,
-        String imageTokensField,
-        String textTokensField,
-        boolean ignoreMissing,
-        boolean removeImage
-    ) {
+            String tag,
+            String description,
+            int batchSize,
+            Supplier<ModelService> models,
+            String model,
+            String imageField,
+            String imageVectorField,
+            String textField,
+            String textVectorField,
+            String imageTokensField,
+            String textTokensField,
+            boolean ignoreMissing,
+            boolean removeImage) {
         super(tag, description, batchSize);
         this.models = models;
         this.model = model;
@@ -85,13 +84,16 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     }
 
     @Override
-    protected void subBatchExecute(List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
-        List<IngestDocument> docs = documents.stream().map(IngestDocumentWrapper::getIngestDocument).toList();
+    protected void subBatchExecute(
+            List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+        List<IngestDocument> docs =
+                documents.stream().map(IngestDocumentWrapper::getIngestDocument).toList();
         encode(docs, errors -> {
             List<IngestDocumentWrapper> out = new ArrayList<>();
             for (int i = 0; i < documents.size(); i++) {
                 IngestDocumentWrapper w = documents.get(i);
-                out.add(new IngestDocumentWrapper(w.getSlot(), w.getChildSlot(), errors[i] == null ? docs.get(i) : null, errors[i]));
+                out.add(new IngestDocumentWrapper(
+                        w.getSlot(), w.getChildSlot(), errors[i] == null ? docs.get(i) : null, errors[i]));
             }
             handler.accept(out);
         });
@@ -102,29 +104,47 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         Exception[] errors = new Exception[docs.size()];
         ModelService service = models.get();
         if (service == null) {
-            Arrays.fill(errors, new IllegalStateException("[" + TYPE + "] the encoder model is not loaded on this node: not set up"));
+            Arrays.fill(
+                    errors,
+                    new IllegalStateException(
+                            "[" + TYPE + "] the encoder model is not loaded on this node: not set up"));
             done.accept(errors);
             return;
         }
         List<String> images = inputs(docs, imageField, errors);
         List<String> texts = inputs(docs, textField, errors);
-        service.encodeForIngest(model, images, texts, ActionListener.wrap(batch -> {
-            for (int i = 0; i < docs.size(); i++) {
-                IngestDocument doc = docs.get(i);
-                errors[i] = errors[i] != null ? errors[i] : write(doc, imageField, batch.images().get(i), imageVectorField, imageTokensField);
-                errors[i] = errors[i] != null ? errors[i] : write(doc, textField, batch.texts().get(i), textVectorField, textTokensField);
-                if (errors[i] == null && removeImage && images.get(i) != null) {
-                    doc.removeField(imageField);
-                }
-            }
-            done.accept(errors);
-        }, e -> {
-            Exception batchError = new IllegalStateException("[" + TYPE + "] " + e.getMessage(), e);
-            for (int i = 0; i < errors.length; i++) {
-                errors[i] = errors[i] == null ? batchError : errors[i];
-            }
-            done.accept(errors);
-        }));
+        service.encodeForIngest(
+                model,
+                images,
+                texts,
+                ActionListener.wrap(
+                        batch -> {
+                            for (int i = 0; i < docs.size(); i++) {
+                                IngestDocument doc = docs.get(i);
+                                errors[i] = errors[i] != null
+                                        ? errors[i]
+                                        : write(
+                                                doc,
+                                                imageField,
+                                                batch.images().get(i),
+                                                imageVectorField,
+                                                imageTokensField);
+                                errors[i] = errors[i] != null
+                                        ? errors[i]
+                                        : write(doc, textField, batch.texts().get(i), textVectorField, textTokensField);
+                                if (errors[i] == null && removeImage && images.get(i) != null) {
+                                    doc.removeField(imageField);
+                                }
+                            }
+                            done.accept(errors);
+                        },
+                        e -> {
+                            Exception batchError = new IllegalStateException("[" + TYPE + "] " + e.getMessage(), e);
+                            for (int i = 0; i < errors.length; i++) {
+                                errors[i] = errors[i] == null ? batchError : errors[i];
+                            }
+                            done.accept(errors);
+                        }));
     }
 
     /** Each document's string in {@code field}; null where the processor has no such field or the document is skipped. */
@@ -135,7 +155,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
                 try {
                     out.set(i, stringValue(docs.get(i), field));
                 } catch (IllegalArgumentException e) {
-                    errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + e.getMessage(), e);
+                    errors[i] =
+                            new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + e.getMessage(), e);
                 }
             }
         }
@@ -143,12 +164,18 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
     }
 
     /** Writes one encoding's vector (and token block) into the document; returns its error instead, if it has one. */
-    private static Exception write(IngestDocument doc, String field, ModelService.IngestEncoding encoding, String vectorField, String tokensField) {
+    private static Exception write(
+            IngestDocument doc,
+            String field,
+            ModelService.IngestEncoding encoding,
+            String vectorField,
+            String tokensField) {
         if (encoding == null) {
             return null;
         }
         if (encoding.error() != null) {
-            return new IllegalArgumentException("[" + TYPE + "] field [" + field + "]: " + encoding.error().getMessage(), encoding.error());
+            return new IllegalArgumentException(
+                    "[" + TYPE + "] field [" + field + "]: " + encoding.error().getMessage(), encoding.error());
         }
         doc.setFieldValue(vectorField, toList(encoding.embed()));
         if (tokensField != null) {
@@ -163,7 +190,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
             return false;
         }
         if (ignoreMissing == false) {
-            errors[i] = new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is missing (set [ignore_missing] to skip such documents)");
+            errors[i] = new IllegalArgumentException(
+                    "[" + TYPE + "] field [" + field + "] is missing (set [ignore_missing] to skip such documents)");
         }
         return true;
     }
@@ -174,7 +202,8 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         if (value instanceof String s) {
             return s;
         }
-        throw new IllegalArgumentException("must be a string, got " + (value == null ? "null" : "[" + value.getClass().getSimpleName() + "]"));
+        throw new IllegalArgumentException("must be a string, got "
+                + (value == null ? "null" : "[" + value.getClass().getSimpleName() + "]"));
     }
 
     private static List<Float> toList(float[] v) {
@@ -195,13 +224,18 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
         }
 
         @Override
-        protected AbstractBatchingProcessor newProcessor(String tag, String description, int batchSize, Map<String, Object> config) {
+        protected AbstractBatchingProcessor newProcessor(
+                String tag, String description, int batchSize, Map<String, Object> config) {
             String imageField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_field");
-            String imageVectorField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_vector_field");
+            String imageVectorField =
+                    ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_vector_field");
             String textField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_field");
-            String textVectorField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_vector_field");
-            String imageTokensField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_tokens_field");
-            String textTokensField = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_tokens_field");
+            String textVectorField =
+                    ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_vector_field");
+            String imageTokensField =
+                    ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "image_tokens_field");
+            String textTokensField =
+                    ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "text_tokens_field");
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             boolean removeImage = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "remove_image", true);
             String model = ConfigurationUtils.readOptionalStringProperty(TYPE, tag, config, "model");
@@ -214,35 +248,39 @@ public final class RfEncodeProcessor extends AbstractBatchingProcessor {
                 }
             }
             if (imageField == null && textField == null) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_field", "one of [image_field] or [text_field] is required");
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "image_field", "one of [image_field] or [text_field] is required");
             }
             if ((imageField == null) != (imageVectorField == null)) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_vector_field", "[image_field] and [image_vector_field] go together");
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "image_vector_field", "[image_field] and [image_vector_field] go together");
             }
             if ((textField == null) != (textVectorField == null)) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "text_vector_field", "[text_field] and [text_vector_field] go together");
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "text_vector_field", "[text_field] and [text_vector_field] go together");
             }
             if (imageTokensField != null && imageField == null) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "image_tokens_field", "needs [image_field]");
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "image_tokens_field", "needs [image_field]");
             }
             if (textTokensField != null && textField == null) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "text_tokens_field", "needs [text_field]");
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "text_tokens_field", "needs [text_field]");
             }
             return new RfEncodeProcessor(
-                tag,
-                description,
-                batchSize,
-                models,
-                model,
-                imageField,
-                imageVectorField,
-                textField,
-                textVectorField,
-                imageTokensField,
-                textTokensField,
-                ignoreMissing,
-                removeImage
-            );
+                    tag,
+                    description,
+                    batchSize,
+                    models,
+                    model,
+                    imageField,
+                    imageVectorField,
+                    textField,
+                    textVectorField,
+                    imageTokensField,
+                    textTokensField,
+                    ignoreMissing,
+                    removeImage);
         }
     }
 }

@@ -1,5 +1,12 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.lucene.codecs.DocValuesFormat;
 import org.apache.lucene.codecs.DocValuesProducer;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -31,14 +38,6 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.index.fieldvisitor.FieldsVisitor;
 import org.opensearch.index.mapper.SourceFieldMapper;
 
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-
 /**
  * Derived source: the stored {@code _source} keeps a {@link #MARKER} where a document had an {@code rf_vector} array or
  * an {@code rf_tokens} block, and reading the source puts the value back from the index (the segment's vector values,
@@ -54,6 +53,7 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
 
     /** Stored in place of a derived value: no rf_vector value (an array) or rf_tokens value (a string) is a bare number. */
     static final int MARKER = 1;
+
     static final String ATTRIBUTE_PREFIX = "rf.derived_source.";
 
     enum Kind {
@@ -68,11 +68,10 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
     private final Supplier<Map<String, Kind>> derivedFields;
 
     DerivedSourceStoredFieldsFormat(
-        StoredFieldsFormat delegate,
-        KnnVectorsFormat vectorsFormat,
-        DocValuesFormat docValuesFormat,
-        Supplier<Map<String, Kind>> derivedFields
-    ) {
+            StoredFieldsFormat delegate,
+            KnnVectorsFormat vectorsFormat,
+            DocValuesFormat docValuesFormat,
+            Supplier<Map<String, Kind>> derivedFields) {
         this.delegate = delegate;
         this.vectorsFormat = vectorsFormat;
         this.docValuesFormat = docValuesFormat;
@@ -86,8 +85,8 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
     }
 
     @Override
-    public StoredFieldsReader fieldsReader(Directory directory, SegmentInfo si, FieldInfos fieldInfos, IOContext context)
-        throws IOException {
+    public StoredFieldsReader fieldsReader(
+            Directory directory, SegmentInfo si, FieldInfos fieldInfos, IOContext context) throws IOException {
         StoredFieldsReader reader = delegate.fieldsReader(directory, si, fieldInfos, context);
         Map<String, Kind> masked = new HashMap<>();
         si.getAttributes().forEach((key, kind) -> {
@@ -99,14 +98,16 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
         if (masked.isEmpty()) {
             return reader;
         }
-        return new InjectingReader(reader, masked, new IndexValues(new SegmentReadState(directory, si, fieldInfos, context)));
+        return new InjectingReader(
+                reader, masked, new IndexValues(new SegmentReadState(directory, si, fieldInfos, context)));
     }
 
     /**
      * Calls {@code replace} on the value at every path of {@code fields} in a source map: dotted keys, objects and arrays
      * of objects alike, as OpenSearch maps them to field names. The map is changed in place; returns whether it changed.
      */
-    static boolean replaceAt(Map<String, Object> source, String prefix, Map<String, Kind> fields, Replacer replace) throws IOException {
+    static boolean replaceAt(Map<String, Object> source, String prefix, Map<String, Kind> fields, Replacer replace)
+            throws IOException {
         boolean changed = false;
         for (Map.Entry<String, Object> entry : source.entrySet()) {
             String path = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
@@ -142,7 +143,8 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
     }
 
     /** The source with {@code replace} applied, in its own content type, or null when nothing changed or it is not XContent. */
-    private static BytesRef rewrite(BytesReference source, Map<String, Kind> fields, Replacer replace) throws IOException {
+    private static BytesRef rewrite(BytesReference source, Map<String, Kind> fields, Replacer replace)
+            throws IOException {
         MediaType type;
         Map<String, Object> map;
         try {
@@ -182,15 +184,16 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
         public void writeField(FieldInfo info, BytesRef value) throws IOException {
             Map<String, Kind> fields = SourceFieldMapper.NAME.equals(info.name) ? derivedFields.get() : Map.of();
             BytesRef rewritten = fields.isEmpty()
-                ? null
-                : rewrite(new BytesArray(value.bytes, value.offset, value.length), fields, (field, kind, v) -> {
-                    // an rf_vector value is an array, an rf_tokens value a string; anything else is left as it is
-                    if ((kind == Kind.VECTOR && v instanceof List) || (kind == Kind.TOKENS && v instanceof String)) {
-                        masked.put(field, kind);
-                        return MARKER;
-                    }
-                    return v;
-                });
+                    ? null
+                    : rewrite(new BytesArray(value.bytes, value.offset, value.length), fields, (field, kind, v) -> {
+                        // an rf_vector value is an array, an rf_tokens value a string; anything else is left as it is
+                        if ((kind == Kind.VECTOR && v instanceof List)
+                                || (kind == Kind.TOKENS && v instanceof String)) {
+                            masked.put(field, kind);
+                            return MARKER;
+                        }
+                        return v;
+                    });
             delegate.writeField(info, rewritten == null ? value : rewritten);
         }
 
@@ -283,7 +286,7 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
     }
 
     private static boolean matches(String[] patterns, String field) {
-        for (String path = field;; path = path.substring(0, path.lastIndexOf('.'))) {
+        for (String path = field; ; path = path.substring(0, path.lastIndexOf('.'))) {
             if (Regex.simpleMatch(patterns, path)) {
                 return true;
             }
@@ -304,7 +307,8 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
             this(delegate, masked, values, true);
         }
 
-        private InjectingReader(StoredFieldsReader delegate, Map<String, Kind> masked, IndexValues values, boolean owner) {
+        private InjectingReader(
+                StoredFieldsReader delegate, Map<String, Kind> masked, IndexValues values, boolean owner) {
             this.delegate = delegate;
             this.masked = masked;
             this.values = values;
@@ -313,7 +317,9 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
 
         @Override
         public void document(int docId, StoredFieldVisitor visitor) throws IOException {
-            Map<String, Kind> fields = visitor instanceof FieldsVisitor source ? selected(masked, source.includes(), source.excludes()) : masked;
+            Map<String, Kind> fields = visitor instanceof FieldsVisitor source
+                    ? selected(masked, source.includes(), source.excludes())
+                    : masked;
             if (fields.isEmpty()) { // e.g. a search asking for "_source": ["label"] needs no vector put back
                 delegate.document(docId, visitor);
                 return;
@@ -323,12 +329,12 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
                 public void binaryField(FieldInfo info, byte[] value) throws IOException {
                     if (SourceFieldMapper.NAME.equals(info.name)) {
                         BytesRef injected = rewrite(
-                            new BytesArray(value),
-                            fields,
-                            (field, kind, v) -> isMarker(v) ? values.read(field, kind, docId, v) : v
-                        );
+                                new BytesArray(value),
+                                fields,
+                                (field, kind, v) -> isMarker(v) ? values.read(field, kind, docId, v) : v);
                         if (injected != null) {
-                            value = Arrays.copyOfRange(injected.bytes, injected.offset, injected.offset + injected.length);
+                            value = Arrays.copyOfRange(
+                                    injected.bytes, injected.offset, injected.offset + injected.length);
                         }
                     }
                     visitor.binaryField(info, value);
@@ -411,7 +417,9 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
             if (kind == Kind.VECTOR) {
                 FloatVectorValues values = vectors().getFloatVectorValues(field);
                 KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
-                return it != null && it.advance(doc) == doc ? values.vectorValue(it.index()).clone() : fallback;
+                return it != null && it.advance(doc) == doc
+                        ? values.vectorValue(it.index()).clone()
+                        : fallback;
             }
             FieldInfo info = state.fieldInfos.fieldInfo(field);
             BinaryDocValues values = info == null ? null : docValues().getBinary(info);
@@ -419,7 +427,8 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
                 return fallback;
             }
             BytesRef block = values.binaryValue();
-            return Base64.getEncoder().encodeToString(Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length));
+            return Base64.getEncoder()
+                    .encodeToString(Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length));
         }
 
         private synchronized KnnVectorsReader vectors() throws IOException {

@@ -1,14 +1,13 @@
 package org.opensearch.relevancefeedback.mapper;
 
-import org.opensearch.cluster.metadata.IndexMetadata;
-import org.opensearch.cluster.metadata.MappingMetadata;
-import org.opensearch.cluster.metadata.Metadata;
-
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.WeakHashMap;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.MappingMetadata;
+import org.opensearch.cluster.metadata.Metadata;
 
 /**
  * Which model each {@code rf_vector} field is bound to ({@code "model"} in its mapping), read on the coordinating node
@@ -26,7 +25,8 @@ public final class FieldModels {
             IndexMetadata im = metadata.index(index);
             MappingMetadata mapping = im == null ? null : im.mapping();
             if (mapping != null) {
-                String model = parsed.computeIfAbsent(mapping, m -> boundFields(m.sourceAsMap())).get(field);
+                String model = parsed.computeIfAbsent(mapping, m -> boundFields(m.sourceAsMap()))
+                        .get(field);
                 if (model != null) {
                     out.put(index, model);
                 }
@@ -47,7 +47,8 @@ public final class FieldModels {
             for (Map.Entry<?, ?> e : properties.entrySet()) {
                 if (e.getValue() instanceof Map<?, ?> field) {
                     String path = prefix + e.getKey();
-                    if (RfVectorFieldMapper.CONTENT_TYPE.equals(field.get("type")) && field.get("model") instanceof String model) {
+                    if (RfVectorFieldMapper.CONTENT_TYPE.equals(field.get("type"))
+                            && field.get("model") instanceof String model) {
                         out.put(path, model);
                     }
                     walk(field, path + ".", out);

@@ -1,13 +1,12 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.io.IOException;
+import java.util.List;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.opensearch.index.mapper.ValueFetcher;
 import org.opensearch.search.lookup.SourceLookup;
-
-import java.io.IOException;
-import java.util.List;
 
 /**
  * A field's value for the {@code fields} option of a search, read from the segment (vector values, doc values) rather

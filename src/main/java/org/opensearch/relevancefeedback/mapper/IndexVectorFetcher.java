@@ -1,13 +1,12 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.search.DocIdSetIterator;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /** An {@code rf_vector} field's value from the segment's vector values (see {@link IndexValueFetcher}). */
 final class IndexVectorFetcher extends IndexValueFetcher {

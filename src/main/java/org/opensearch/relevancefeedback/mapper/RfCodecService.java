@@ -1,5 +1,8 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.codecs.Codec;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.index.IndexSettings;
@@ -8,10 +11,6 @@ import org.opensearch.index.codec.CodecServiceConfig;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.MapperService;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Serves every codec OpenSearch knows (default, best_compression, ...) wrapped in {@link RfVectorCodec}, with derived
@@ -39,7 +38,8 @@ public final class RfCodecService extends CodecService {
     private RfCodecService(CodecServiceConfig config) {
         super(config.getMapperService(), config.getIndexSettings(), config.getLogger(), config.getAdditionalCodecs());
         this.mapperService = config.getMapperService();
-        this.derivedSource = RelevanceFeedbackSettings.DERIVED_SOURCE.get(config.getIndexSettings().getSettings());
+        this.derivedSource = RelevanceFeedbackSettings.DERIVED_SOURCE.get(
+                config.getIndexSettings().getSettings());
     }
 
     public static Optional<CodecServiceFactory> factoryFor(IndexSettings indexSettings) {

@@ -37,7 +37,8 @@ public final class RfDerivedSourceCodec extends Codec {
     private Codec delegate() {
         if (delegate == null) {
             Codec codec = Codec.getDefault();
-            storedFields = new DerivedSourceStoredFieldsFormat(codec.storedFieldsFormat(), codec.knnVectorsFormat(), codec.docValuesFormat(), null);
+            storedFields = new DerivedSourceStoredFieldsFormat(
+                    codec.storedFieldsFormat(), codec.knnVectorsFormat(), codec.docValuesFormat(), null);
             delegate = codec;
         }
         return delegate;

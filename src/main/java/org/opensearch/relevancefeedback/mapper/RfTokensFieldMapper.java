@@ -1,5 +1,10 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
@@ -18,12 +23,6 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 import org.opensearch.search.lookup.SearchLookup;
-
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 
 /**
  * {@code rf_tokens}: an encoder's token states for the Attentive Feedback Summarizer, as {@code rf_encode} writes them
@@ -49,7 +48,11 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         public RfTokensFieldMapper build(BuilderContext context) {
-            return new RfTokensFieldMapper(name, new RfTokensFieldType(buildFullName(context), meta.getValue()), multiFieldsBuilder.build(this, context), copyTo.build());
+            return new RfTokensFieldMapper(
+                    name,
+                    new RfTokensFieldType(buildFullName(context), meta.getValue()),
+                    multiFieldsBuilder.build(this, context),
+                    copyTo.build());
         }
     }
 
@@ -68,7 +71,8 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
         @Override
         public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup searchLookup, String format) {
             if (format != null) {
-                throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
+                throw new IllegalArgumentException(
+                        "field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
             }
             return new IndexValueFetcher() {
                 private BinaryDocValues values;
@@ -90,7 +94,10 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         public Query termQuery(Object value, QueryShardContext context) {
-            throw new QueryShardException(context, "[" + CONTENT_TYPE + "] field [" + name() + "] is not searchable; feedback reads it from doc values");
+            throw new QueryShardException(
+                    context,
+                    "[" + CONTENT_TYPE + "] field [" + name()
+                            + "] is not searchable; feedback reads it from doc values");
         }
     }
 
@@ -102,19 +109,24 @@ public final class RfTokensFieldMapper extends ParametrizedFieldMapper {
     protected void parseCreateField(ParseContext context) throws IOException {
         XContentParser parser = context.parser();
         if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
-            throw new MapperParsingException("[" + name() + "] must be a base64 token block as rf_encode writes it, got [" + parser.currentToken() + "]");
+            throw new MapperParsingException("[" + name()
+                    + "] must be a base64 token block as rf_encode writes it, got [" + parser.currentToken() + "]");
         }
         byte[] block;
         try {
             block = Base64.getDecoder().decode(parser.text());
             TokenCodec.validate(block);
         } catch (IllegalArgumentException e) {
-            throw new MapperParsingException("[" + name() + "] must be a base64 token block as rf_encode writes it: " + e.getMessage());
+            throw new MapperParsingException(
+                    "[" + name() + "] must be a base64 token block as rf_encode writes it: " + e.getMessage());
         }
         if (context.doc().getByKey(fieldType().name()) != null) {
-            throw new MapperParsingException("field [" + fieldType().name() + "] of type [" + CONTENT_TYPE + "] takes one token block per document");
+            throw new MapperParsingException("field [" + fieldType().name() + "] of type [" + CONTENT_TYPE
+                    + "] takes one token block per document");
         }
-        context.doc().addWithKey(fieldType().name(), new BinaryDocValuesField(fieldType().name(), new BytesRef(block)));
+        context.doc()
+                .addWithKey(
+                        fieldType().name(), new BinaryDocValuesField(fieldType().name(), new BytesRef(block)));
     }
 
     @Override

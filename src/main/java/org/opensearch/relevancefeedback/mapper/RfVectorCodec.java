@@ -1,5 +1,9 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -14,11 +18,6 @@ import org.opensearch.index.mapper.DocumentMapper;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.mapper.MapperService;
 import org.opensearch.relevancefeedback.mapper.DerivedSourceStoredFieldsFormat.Kind;
-
-import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Wraps an index's codec so that {@code rf_vector} fields are written with their own HNSW {@code m} and
@@ -56,8 +55,9 @@ final class RfVectorCodec extends FilterCodec {
         super(derivedSource ? RfDerivedSourceCodec.NAME : delegate.getName(), delegate);
         this.mapperService = mapperService;
         this.storedFields = derivedSource
-            ? new DerivedSourceStoredFieldsFormat(delegate.storedFieldsFormat(), perField, delegate.docValuesFormat(), this::derivedFields)
-            : delegate.storedFieldsFormat();
+                ? new DerivedSourceStoredFieldsFormat(
+                        delegate.storedFieldsFormat(), perField, delegate.docValuesFormat(), this::derivedFields)
+                : delegate.storedFieldsFormat();
     }
 
     /** {@link #derivableFields} of the current mapping, recomputed only when the mapping changes. */
@@ -82,9 +82,9 @@ final class RfVectorCodec extends FilterCodec {
         }
         Map<String, Kind> fields = new HashMap<>();
         for (MappedFieldType type : mapperService.fieldTypes()) {
-            Kind kind = type instanceof RfVectorFieldMapper.RfVectorFieldType ? Kind.VECTOR
-                : type instanceof RfTokensFieldMapper.RfTokensFieldType ? Kind.TOKENS
-                : null;
+            Kind kind = type instanceof RfVectorFieldMapper.RfVectorFieldType
+                    ? Kind.VECTOR
+                    : type instanceof RfTokensFieldMapper.RfTokensFieldType ? Kind.TOKENS : null;
             if (kind != null && mapper.mappers().getNestedScope(type.name()) == null) {
                 fields.put(type.name(), kind);
             }

@@ -1,5 +1,12 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.VectorEncoding;
@@ -17,14 +24,6 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.inference.ModelService;
 import org.opensearch.search.lookup.SearchLookup;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.OptionalInt;
-import java.util.function.Supplier;
 
 /**
  * {@code rf_vector}: a dense float vector indexed into a Lucene HNSW graph with per-field {@code m} and
@@ -45,33 +44,42 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
     }
 
     public static final class Builder extends ParametrizedFieldMapper.Builder {
-        private final Parameter<Integer> dimension = Parameter.intParam("dimension", false, m -> toType(m).fieldType().dimension(), -1)
-            .setValidator(d -> {
-                if (d == -1) {
-                    throw new MapperParsingException("[dimension] is required for [" + CONTENT_TYPE + "] fields");
-                }
-                if (d < 1 || d > MAX_DIMENSION) {
-                    throw new MapperParsingException("[dimension] must be in [1, " + MAX_DIMENSION + "], got [" + d + "]");
-                }
-            })
-            .alwaysSerialize();
+        private final Parameter<Integer> dimension = Parameter.intParam(
+                        "dimension", false, m -> toType(m).fieldType().dimension(), -1)
+                .setValidator(d -> {
+                    if (d == -1) {
+                        throw new MapperParsingException("[dimension] is required for [" + CONTENT_TYPE + "] fields");
+                    }
+                    if (d < 1 || d > MAX_DIMENSION) {
+                        throw new MapperParsingException(
+                                "[dimension] must be in [1, " + MAX_DIMENSION + "], got [" + d + "]");
+                    }
+                })
+                .alwaysSerialize();
         private final Parameter<String> similarity = Parameter.restrictedStringParam(
-            "similarity",
-            false,
-            m -> toType(m).fieldType().similarity().paramName(),
-            VectorSimilarity.paramNames()
-        ).alwaysSerialize();
+                        "similarity",
+                        false,
+                        m -> toType(m).fieldType().similarity().paramName(),
+                        VectorSimilarity.paramNames())
+                .alwaysSerialize();
         private final Parameter<HnswParams> hnsw = new Parameter<>(
-            "hnsw",
-            false,
-            () -> HnswParams.DEFAULT,
-            (n, c, o) -> HnswParams.parse(o),
-            m -> toType(m).fieldType().hnsw()
-        ).setSerializer((b, n, v) -> b.startObject(n).field("m", v.m()).field("ef_construction", v.efConstruction()).endObject(), Object::toString)
-            .alwaysSerialize();
+                        "hnsw",
+                        false,
+                        () -> HnswParams.DEFAULT,
+                        (n, c, o) -> HnswParams.parse(o),
+                        m -> toType(m).fieldType().hnsw())
+                .setSerializer(
+                        (b, n, v) -> b.startObject(n)
+                                .field("m", v.m())
+                                .field("ef_construction", v.efConstruction())
+                                .endObject(),
+                        Object::toString)
+                .alwaysSerialize();
         /** The model whose vectors the field holds: queries on it encode with that model; not updatable (the vectors would not change). */
-        private final Parameter<String> model = Parameter.stringParam("model", false, m -> toType(m).fieldType().model(), null)
-            .acceptsNull();
+        private final Parameter<String> model = Parameter.stringParam(
+                        "model", false, m -> toType(m).fieldType().model(), null)
+                .acceptsNull();
+
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
         /** The node's models, to check [model] against (null where there are none: mapper unit tests). */
         private final Supplier<ModelService> models;
@@ -106,8 +114,7 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
                 throw new MapperParsingException("field [" + name + "]: " + e.getMessage());
             }
             if (modelDimension.isPresent() && modelDimension.getAsInt() != dimension.getValue()) {
-                throw new MapperParsingException(
-                    "field ["
+                throw new MapperParsingException("field ["
                         + name
                         + "] has [dimension] ["
                         + dimension.getValue()
@@ -115,8 +122,7 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
                         + model.getValue()
                         + "] encodes to ["
                         + modelDimension.getAsInt()
-                        + "] dimensions"
-                );
+                        + "] dimensions");
             }
         }
 
@@ -124,8 +130,7 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         public RfVectorFieldMapper build(BuilderContext context) {
             if (knnIndex && hnsw.getValue().equals(HnswParams.DEFAULT) == false) {
                 // refused rather than silently ignored: the graph would be built with m 16 whatever the mapping says
-                throw new MapperParsingException(
-                    "[hnsw] of ["
+                throw new MapperParsingException("[hnsw] of ["
                         + CONTENT_TYPE
                         + "] field ["
                         + name
@@ -134,25 +139,25 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
                         + HnswParams.DEFAULT.m()
                         + ", ef_construction "
                         + HnswParams.DEFAULT.efConstruction()
-                        + "; remove [hnsw] or put the field in an index without [index.knn]"
-                );
+                        + "; remove [hnsw] or put the field in an index without [index.knn]");
             }
             checkModel();
             RfVectorFieldType type = new RfVectorFieldType(
-                buildFullName(context),
-                dimension.getValue(),
-                VectorSimilarity.fromParam(similarity.getValue()),
-                hnsw.getValue(),
-                model.getValue(),
-                meta.getValue()
-            );
-            return new RfVectorFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), knnIndex, models);
+                    buildFullName(context),
+                    dimension.getValue(),
+                    VectorSimilarity.fromParam(similarity.getValue()),
+                    hnsw.getValue(),
+                    model.getValue(),
+                    meta.getValue());
+            return new RfVectorFieldMapper(
+                    name, type, multiFieldsBuilder.build(this, context), copyTo.build(), knnIndex, models);
         }
     }
 
     /** The mapping parser; {@code models}: the node's models, which a field's [model] must name. */
     public static TypeParser parser(Supplier<ModelService> models) {
-        return new TypeParser((n, c) -> new Builder(n, c.getSettings().getAsBoolean(RfCodecService.KNN_INDEX_SETTING, false), models));
+        return new TypeParser((n, c) ->
+                new Builder(n, c.getSettings().getAsBoolean(RfCodecService.KNN_INDEX_SETTING, false), models));
     }
 
     public static final class RfVectorFieldType extends MappedFieldType {
@@ -162,7 +167,13 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         private final String model;
         private final FieldType luceneType;
 
-        public RfVectorFieldType(String name, int dimension, VectorSimilarity similarity, HnswParams hnsw, String model, Map<String, String> meta) {
+        public RfVectorFieldType(
+                String name,
+                int dimension,
+                VectorSimilarity similarity,
+                HnswParams hnsw,
+                String model,
+                Map<String, String> meta) {
             super(name, true, false, false, TextSearchInfo.NONE, meta);
             this.dimension = dimension;
             this.similarity = similarity;
@@ -198,7 +209,8 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         @Override
         public ValueFetcher valueFetcher(QueryShardContext context, SearchLookup searchLookup, String format) {
             if (format != null) {
-                throw new IllegalArgumentException("field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
+                throw new IllegalArgumentException(
+                        "field [" + name() + "] of type [" + CONTENT_TYPE + "] doesn't support formats");
             }
             return new IndexVectorFetcher(name());
         }
@@ -211,9 +223,9 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         @Override
         public Query termQuery(Object value, QueryShardContext context) {
             throw new QueryShardException(
-                context,
-                "[" + CONTENT_TYPE + "] field [" + name() + "] does not support term queries; use the [relevance_feedback] query"
-            );
+                    context,
+                    "[" + CONTENT_TYPE + "] field [" + name()
+                            + "] does not support term queries; use the [relevance_feedback] query");
         }
 
         /**
@@ -222,11 +234,13 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
          */
         public String validate(float[] vector) {
             if (vector.length != dimension) {
-                return "vector has [" + vector.length + "] dimensions but field [" + name() + "] has dimension [" + dimension + "]";
+                return "vector has [" + vector.length + "] dimensions but field [" + name() + "] has dimension ["
+                        + dimension + "]";
             }
             for (int i = 0; i < vector.length; i++) {
                 if (Float.isFinite(vector[i]) == false) {
-                    return "vector for field [" + name() + "] has a non-finite value [" + vector[i] + "] at position [" + i + "]";
+                    return "vector for field [" + name() + "] has a non-finite value [" + vector[i] + "] at position ["
+                            + i + "]";
                 }
             }
             double norm = Math.sqrt(squaredNorm(vector));
@@ -235,13 +249,12 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
             }
             if (similarity != VectorSimilarity.COSINE && norm > MAX_LENGTH) {
                 return String.format(
-                    Locale.ROOT,
-                    "vector for field [%s] has length [%.3g]; similarity [%s] takes vectors of length <= [%.3g], whose scores stay finite in float",
-                    name(),
-                    norm,
-                    similarity.paramName(),
-                    MAX_LENGTH
-                );
+                        Locale.ROOT,
+                        "vector for field [%s] has length [%.3g]; similarity [%s] takes vectors of length <= [%.3g], whose scores stay finite in float",
+                        name(),
+                        norm,
+                        similarity.paramName(),
+                        MAX_LENGTH);
             }
             return null;
         }
@@ -278,13 +291,12 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
     private final Supplier<ModelService> models;
 
     private RfVectorFieldMapper(
-        String simpleName,
-        RfVectorFieldType type,
-        MultiFields multiFields,
-        CopyTo copyTo,
-        boolean knnIndex,
-        Supplier<ModelService> models
-    ) {
+            String simpleName,
+            RfVectorFieldType type,
+            MultiFields multiFields,
+            CopyTo copyTo,
+            boolean knnIndex,
+            Supplier<ModelService> models) {
         super(simpleName, type, multiFields, copyTo);
         this.knnIndex = knnIndex;
         this.models = models;
@@ -299,7 +311,8 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
     protected void parseCreateField(ParseContext context) throws IOException {
         RfVectorFieldType type = fieldType();
         if (context.doc().getByKey(type.name()) != null) {
-            throw new MapperParsingException("field [" + type.name() + "] of type [" + CONTENT_TYPE + "] takes one vector per document");
+            throw new MapperParsingException(
+                    "field [" + type.name() + "] of type [" + CONTENT_TYPE + "] takes one vector per document");
         }
         float[] vector;
         try {
@@ -311,7 +324,8 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         if (problem != null) {
             throw new MapperParsingException(problem);
         }
-        context.doc().addWithKey(type.name(), new KnnFloatVectorField(type.name(), type.asIndexed(vector), type.luceneType));
+        context.doc()
+                .addWithKey(type.name(), new KnnFloatVectorField(type.name(), type.asIndexed(vector), type.luceneType));
     }
 
     /**
@@ -320,12 +334,14 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
      */
     public static float[] readVector(XContentParser parser, String what) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-            throw new IllegalArgumentException("[" + what + "] must be an array of numbers, got [" + parser.currentToken() + "]");
+            throw new IllegalArgumentException(
+                    "[" + what + "] must be an array of numbers, got [" + parser.currentToken() + "]");
         }
         List<Float> values = new ArrayList<>();
         for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
             if (t != XContentParser.Token.VALUE_NUMBER) {
-                throw new IllegalArgumentException("[" + what + "] must contain only numbers, got [" + t + "] at position [" + values.size() + "]");
+                throw new IllegalArgumentException("[" + what + "] must contain only numbers, got [" + t
+                        + "] at position [" + values.size() + "]");
             }
             values.add(parser.floatValue());
         }

@@ -1,9 +1,8 @@
 package org.opensearch.relevancefeedback.mapper;
 
-import org.apache.lucene.index.VectorSimilarityFunction;
-
 import java.util.Arrays;
 import java.util.Locale;
+import org.apache.lucene.index.VectorSimilarityFunction;
 
 /**
  * The similarities an {@code rf_vector} field offers, and the Lucene function behind each.

@@ -1,5 +1,15 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.opensearch.action.search.SearchPhaseExecutionException;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
@@ -21,17 +31,6 @@ import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.Client;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Relevance feedback on the coordinating node. Every pass is an ordinary search over the request's targets
@@ -57,15 +56,14 @@ public final class FeedbackSearch {
      * null when the caller's own search runs the final kNN pass with q'.
      */
     public record Result(
-        float[] vector,
-        List<FinalHitsQueryBuilder.FinalHit> hits,
-        List<List<HitWeight>> rounds,
-        Map<String, Float> firstPassScores,
-        List<String> warnings,
-        List<Long> passNanos,
-        long feedbackNanos,
-        long encodeNanos
-    ) {
+            float[] vector,
+            List<FinalHitsQueryBuilder.FinalHit> hits,
+            List<List<HitWeight>> rounds,
+            Map<String, Float> firstPassScores,
+            List<String> warnings,
+            List<Long> passNanos,
+            long feedbackNanos,
+            long encodeNanos) {
         /** q alone, nothing searched yet: the caller's search is the only pass. */
         static Result unranked(float[] vector) {
             return new Result(vector, null, List.of(), Map.of(), List.of(), List.of(), 0, 0);
@@ -83,6 +81,7 @@ public final class FeedbackSearch {
     private final String field;
     /** Where explicit feedback reads the marked documents' vectors: the caption field when given, else {@code field}. */
     private final String explicitField;
+
     private final QueryBuilder firstPass;
     private final int firstPassSize;
     private final KnnSpec retrieve;
@@ -94,6 +93,7 @@ public final class FeedbackSearch {
     private final List<String> feedbackFields;
     /** Wall time of every search pass as the coordinator saw it, first pass first. */
     private final List<Long> passNanos = new ArrayList<>();
+
     private final Map<String, Float> firstPassScores = new LinkedHashMap<>();
     private List<FinalHitsQueryBuilder.FinalHit> candidates;
 
@@ -108,16 +108,15 @@ public final class FeedbackSearch {
      * @param summarizer for strategies afs / afs_prf, else null
      */
     public FeedbackSearch(
-        Client client,
-        SearchRequest original,
-        FeedbackSpec spec,
-        String field,
-        QueryBuilder firstPass,
-        int firstPassSize,
-        KnnSpec retrieve,
-        boolean outerFinalPass,
-        SummarizerInput summarizer
-    ) {
+            Client client,
+            SearchRequest original,
+            FeedbackSpec spec,
+            String field,
+            QueryBuilder firstPass,
+            int firstPassSize,
+            KnnSpec retrieve,
+            boolean outerFinalPass,
+            SummarizerInput summarizer) {
         this.client = client;
         this.original = original;
         this.spec = spec;
@@ -134,29 +133,40 @@ public final class FeedbackSearch {
     /** The request's pseudo-feedback strategy as a type of the round loop; null for explicit feedback. */
     private static FeedbackLoop.Strategy strategy(FeedbackSpec spec, String field, SummarizerInput summarizer) {
         return switch (spec.strategy()) {
-            case PRF -> new PseudoStrategy("prf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params());
-            case GRF -> spec.captionField() == null
-                ? new PseudoStrategy("grf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params())
-                : new PseudoStrategy("grf", spec.captionField(), "feedback.caption_field", spec.rocchio(), spec.topK(), spec.window(), spec.params());
+            case PRF ->
+                new PseudoStrategy("prf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params());
+            case GRF ->
+                spec.captionField() == null
+                        ? new PseudoStrategy(
+                                "grf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params())
+                        : new PseudoStrategy(
+                                "grf",
+                                spec.captionField(),
+                                "feedback.caption_field",
+                                spec.rocchio(),
+                                spec.topK(),
+                                spec.window(),
+                                spec.params());
             case AFS, AFS_PRF -> {
                 FeedbackSpec.Afs afs = spec.afs();
-                Map<String, List<AttentiveFeedback.Box>> regions = afs.regions()
-                    .stream()
-                    .collect(Collectors.groupingBy(FeedbackSpec.Region::id, LinkedHashMap::new, Collectors.mapping(FeedbackSpec.Region::box, Collectors.toList())));
+                Map<String, List<AttentiveFeedback.Box>> regions = afs.regions().stream()
+                        .collect(Collectors.groupingBy(
+                                FeedbackSpec.Region::id,
+                                LinkedHashMap::new,
+                                Collectors.mapping(FeedbackSpec.Region::box, Collectors.toList())));
                 boolean captions = spec.strategy() == FeedbackSpec.Strategy.AFS;
                 yield new AttentiveStrategy(
-                    model(summarizer),
-                    field,
-                    afs.imageTokensField(),
-                    captions ? spec.captionField() : null,
-                    captions ? afs.captionTokensField() : null,
-                    spec.topK(),
-                    spec.params(),
-                    summarizer.queryTokens(),
-                    regions,
-                    afs.regionFactor(),
-                    afs.saliency()
-                );
+                        model(summarizer),
+                        field,
+                        afs.imageTokensField(),
+                        captions ? spec.captionField() : null,
+                        captions ? afs.captionTokensField() : null,
+                        spec.topK(),
+                        spec.params(),
+                        summarizer.queryTokens(),
+                        regions,
+                        afs.regionFactor(),
+                        afs.saliency());
             }
             case EXPLICIT, NONE -> null;
         };
@@ -175,13 +185,18 @@ public final class FeedbackSearch {
 
             @Override
             public void summarize(
-                float[][] query,
-                List<float[][]> captions,
-                List<float[][]> images,
-                List<float[]> imageBias,
-                FeedbackLoop.Callback<FeedbackSummarizer.Output> then
-            ) {
-                inference.summarize(summarizer.model(), query, captions, images, imageBias, ActionListener.wrap(then::onResponse, then::onFailure));
+                    float[][] query,
+                    List<float[][]> captions,
+                    List<float[][]> images,
+                    List<float[]> imageBias,
+                    FeedbackLoop.Callback<FeedbackSummarizer.Output> then) {
+                inference.summarize(
+                        summarizer.model(),
+                        query,
+                        captions,
+                        images,
+                        imageBias,
+                        ActionListener.wrap(then::onResponse, then::onFailure));
             }
         };
     }
@@ -192,49 +207,58 @@ public final class FeedbackSearch {
      */
     public static void checkLimits(FeedbackSpec spec, RelevanceFeedbackSettings.FeedbackLimits limits) {
         if (spec.rounds() > limits.maxRounds()) {
-            throw new IllegalArgumentException(
-                "[feedback.rounds] must be <= " + limits.maxRounds() + " (setting [" + RelevanceFeedbackSettings.MAX_ROUNDS.getKey() + "]), got [" + spec.rounds() + "]"
-            );
+            throw new IllegalArgumentException("[feedback.rounds] must be <= " + limits.maxRounds() + " (setting ["
+                    + RelevanceFeedbackSettings.MAX_ROUNDS.getKey() + "]), got [" + spec.rounds() + "]");
         }
         if (spec.feedbackDepth() > limits.maxWindow()) {
             String name = spec.rocchio() == Rocchio.Variant.ORIGINAL ? "window" : "top_k";
-            throw new IllegalArgumentException(
-                "[feedback." + name + "] must be <= " + limits.maxWindow() + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got [" + spec.feedbackDepth() + "]"
-            );
+            throw new IllegalArgumentException("[feedback." + name + "] must be <= " + limits.maxWindow()
+                    + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got ["
+                    + spec.feedbackDepth() + "]");
         }
         if (spec.strategy().attentive() && spec.topK() > limits.maxAfsTopK()) {
-            throw new IllegalArgumentException(
-                "[feedback.top_k] must be <= " + limits.maxAfsTopK() + " for strategy [" + spec.strategy().label() + "] (setting ["
-                    + RelevanceFeedbackSettings.MAX_AFS_TOP_K.getKey() + "]), got [" + spec.topK() + "]"
-            );
+            throw new IllegalArgumentException("[feedback.top_k] must be <= " + limits.maxAfsTopK() + " for strategy ["
+                    + spec.strategy().label() + "] (setting [" + RelevanceFeedbackSettings.MAX_AFS_TOP_K.getKey()
+                    + "]), got [" + spec.topK() + "]");
         }
         if (spec.relevant().size() + spec.nonRelevant().size() + spec.texts().size() > limits.maxWindow()) {
             throw new IllegalArgumentException(
-                "[feedback.relevant] + [feedback.non_relevant] + [feedback.text] must list <= " + limits.maxWindow() + " items (setting ["
-                    + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])"
-            );
+                    "[feedback.relevant] + [feedback.non_relevant] + [feedback.text] must list <= " + limits.maxWindow()
+                            + " items (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])");
         }
     }
 
     /** No feedback: the first pass is the result. */
     void firstPassOnly(float[] query, ActionListener<Result> listener) {
-        search(firstPass, firstPassSize, false, ActionListener.wrap(hits -> listener.onResponse(result(query, finalHits(hits), null)), listener::onFailure));
+        search(
+                firstPass,
+                firstPassSize,
+                false,
+                ActionListener.wrap(
+                        hits -> listener.onResponse(result(query, finalHits(hits), null)), listener::onFailure));
     }
 
     /** Runs the rounds; the caller has checked the limits ({@link #checkLimits}). */
     public void run(float[] query, ActionListener<Result> listener) {
-        search(firstPass, firstPassSize, strategy != null, ActionListener.wrap(hits -> {
-            candidates = finalHits(hits);
-            for (SearchHit hit : hits) {
-                firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
-            }
-            FeedbackLoop.Callback<FeedbackLoop.Outcome> done = FeedbackLoop.Callback.of(o -> finish(o, listener), listener::onFailure);
-            if (strategy != null) {
-                FeedbackLoop.run(query, feedbackHits(hits), spec.rounds(), strategy, this::rank, done);
-            } else {
-                explicit(query, done);
-            }
-        }, listener::onFailure));
+        search(
+                firstPass,
+                firstPassSize,
+                strategy != null,
+                ActionListener.wrap(
+                        hits -> {
+                            candidates = finalHits(hits);
+                            for (SearchHit hit : hits) {
+                                firstPassScores.put(key(hit.getIndex(), hit.getId()), hit.getScore());
+                            }
+                            FeedbackLoop.Callback<FeedbackLoop.Outcome> done =
+                                    FeedbackLoop.Callback.of(o -> finish(o, listener), listener::onFailure);
+                            if (strategy != null) {
+                                FeedbackLoop.run(query, feedbackHits(hits), spec.rounds(), strategy, this::rank, done);
+                            } else {
+                                explicit(query, done);
+                            }
+                        },
+                        listener::onFailure));
     }
 
     /** The round loop's ranking: a pass with q' that returns the feedback fields. */
@@ -245,30 +269,44 @@ public final class FeedbackSearch {
     /** Explicit feedback: the marked documents' vectors, the same in every round. */
     private void explicit(float[] query, FeedbackLoop.Callback<FeedbackLoop.Outcome> done) {
         if (spec.relevant().isEmpty() && spec.nonRelevant().isEmpty()) {
-            done.onResponse(new FeedbackLoop.Outcome(query, List.of(), List.of(), 0)); // by words only: the caller mixed them into q
+            done.onResponse(new FeedbackLoop.Outcome(
+                    query, List.of(), List.of(), 0)); // by words only: the caller mixed them into q
             return;
         }
         List<String> ids = new ArrayList<>(spec.relevant());
         ids.addAll(spec.nonRelevant());
         QueryBuilder byId = QueryBuilders.idsQuery().addIds(ids.toArray(String[]::new));
         // An _id may exist in more than one target index: every copy counts.
-        search(byId, 10 * ids.size(), true, ActionListener.wrap(hits -> {
-            List<FeedbackLoop.Hit> rel = new ArrayList<>();
-            List<FeedbackLoop.Hit> nonRel = new ArrayList<>();
-            Set<String> found = new HashSet<>();
-            for (FeedbackLoop.Hit hit : feedbackHits(hits)) {
-                found.add(hit.id());
-                (spec.relevant().contains(hit.id()) ? rel : nonRel).add(hit);
-                if (spec.relevant().contains(hit.id()) && spec.nonRelevant().contains(hit.id())) {
-                    throw new IllegalArgumentException("document [" + hit.id() + "] is in both [feedback.relevant] and [feedback.non_relevant]");
-                }
-            }
-            List<String> missing = ids.stream().filter(id -> found.contains(id) == false).toList();
-            if (missing.isEmpty() == false) {
-                throw new IllegalArgumentException("[feedback.relevant] / [feedback.non_relevant]: no documents with ids " + missing);
-            }
-            done.onResponse(ExplicitFeedback.rounds(query, rel, nonRel, explicitField, spec.rounds(), spec.rocchio(), spec.params()));
-        }, done::onFailure));
+        search(
+                byId,
+                10 * ids.size(),
+                true,
+                ActionListener.wrap(
+                        hits -> {
+                            List<FeedbackLoop.Hit> rel = new ArrayList<>();
+                            List<FeedbackLoop.Hit> nonRel = new ArrayList<>();
+                            Set<String> found = new HashSet<>();
+                            for (FeedbackLoop.Hit hit : feedbackHits(hits)) {
+                                found.add(hit.id());
+                                (spec.relevant().contains(hit.id()) ? rel : nonRel).add(hit);
+                                if (spec.relevant().contains(hit.id())
+                                        && spec.nonRelevant().contains(hit.id())) {
+                                    throw new IllegalArgumentException("document [" + hit.id()
+                                            + "] is in both [feedback.relevant] and [feedback.non_relevant]");
+                                }
+                            }
+                            List<String> missing = ids.stream()
+                                    .filter(id -> found.contains(id) == false)
+                                    .toList();
+                            if (missing.isEmpty() == false) {
+                                throw new IllegalArgumentException(
+                                        "[feedback.relevant] / [feedback.non_relevant]: no documents with ids "
+                                                + missing);
+                            }
+                            done.onResponse(ExplicitFeedback.rounds(
+                                    query, rel, nonRel, explicitField, spec.rounds(), spec.rocchio(), spec.params()));
+                        },
+                        done::onFailure));
     }
 
     private void finish(FeedbackLoop.Outcome outcome, ActionListener<Result> listener) {
@@ -278,7 +316,13 @@ public final class FeedbackSearch {
         } else if (outerFinalPass) {
             listener.onResponse(result(refined, null, outcome));
         } else {
-            pass(refined, retrieve.k(), false, ActionListener.wrap(hits -> listener.onResponse(result(refined, finalHits(hits), outcome)), listener::onFailure));
+            pass(
+                    refined,
+                    retrieve.k(),
+                    false,
+                    ActionListener.wrap(
+                            hits -> listener.onResponse(result(refined, finalHits(hits), outcome)),
+                            listener::onFailure));
         }
     }
 
@@ -286,7 +330,15 @@ public final class FeedbackSearch {
         if (outcome == null) {
             return new Result(refined, hits, List.of(), firstPassScores, List.of(), passNanos, 0, 0);
         }
-        return new Result(refined, hits, outcome.rounds(), firstPassScores, outcome.warnings(), passNanos, outcome.feedbackNanos(), 0);
+        return new Result(
+                refined,
+                hits,
+                outcome.rounds(),
+                firstPassScores,
+                outcome.warnings(),
+                passNanos,
+                outcome.feedbackNanos(),
+                0);
     }
 
     /** A ranking pass with a refined vector: a new kNN (retrieve) or the candidates re-scored by it (rescore). */
@@ -296,7 +348,8 @@ public final class FeedbackSearch {
             Integer nc = retrieve.numCandidates() == null ? null : Math.max(retrieve.numCandidates(), size);
             query = new KnnQueryBuilder(new KnnSpec(retrieve.field(), vector, size, nc, retrieve.filter()));
         } else {
-            query = new FinalHitsQueryBuilder(candidates, "rescore", new FinalHitsQueryBuilder.VectorScoring(field, vector));
+            query = new FinalHitsQueryBuilder(
+                    candidates, "rescore", new FinalHitsQueryBuilder.VectorScoring(field, vector));
             size = Math.min(size, Math.max(1, candidates.size()));
         }
         search(query, size, withVectors, listener);
@@ -304,25 +357,31 @@ public final class FeedbackSearch {
 
     /** One search over the request's targets; the hits in {@link #RANKING} order. */
     private void search(QueryBuilder query, int size, boolean withVectors, ActionListener<SearchHit[]> listener) {
-        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).trackTotalHits(false);
+        SearchSourceBuilder source =
+                new SearchSourceBuilder().query(query).size(size).trackTotalHits(false);
         source.fetchSource(false);
         if (withVectors) {
             for (String field : feedbackFields) {
                 source.fetchField(field);
             }
         }
-        SearchRequest request = new SearchRequest(original.indices()).source(source)
-            .indicesOptions(original.indicesOptions())
-            .routing(original.routing())
-            .preference(original.preference());
+        SearchRequest request = new SearchRequest(original.indices())
+                .source(source)
+                .indicesOptions(original.indicesOptions())
+                .routing(original.routing())
+                .preference(original.preference());
         long start = System.nanoTime();
-        client.search(request, ActionListener.wrap(response -> {
-            passNanos.add(System.nanoTime() - start);
-            failOnShardFailures(response);
-            SearchHit[] hits = response.getHits().getHits().clone();
-            Arrays.sort(hits, RANKING);
-            listener.onResponse(hits);
-        }, listener::onFailure));
+        client.search(
+                request,
+                ActionListener.wrap(
+                        response -> {
+                            passNanos.add(System.nanoTime() - start);
+                            failOnShardFailures(response);
+                            SearchHit[] hits = response.getHits().getHits().clone();
+                            Arrays.sort(hits, RANKING);
+                            listener.onResponse(hits);
+                        },
+                        listener::onFailure));
     }
 
     /**
@@ -331,29 +390,35 @@ public final class FeedbackSearch {
      * numbers compare as numbers, so documents with sequential ids keep their indexing order.
      */
     static final Comparator<SearchHit> RANKING = Comparator.comparingDouble((SearchHit h) -> -h.getScore())
-        .thenComparing(SearchHit::getIndex)
-        .thenComparing(SearchHit::getId, FeedbackSearch::compareIds);
+            .thenComparing(SearchHit::getIndex)
+            .thenComparing(SearchHit::getId, FeedbackSearch::compareIds);
 
     static int compareIds(String a, String b) {
-        boolean numbers = a.length() < 19 && b.length() < 19 && a.chars().allMatch(Character::isDigit) && b.chars().allMatch(Character::isDigit);
-        return numbers && a.isEmpty() == false && b.isEmpty() == false ? Long.compare(Long.parseLong(a), Long.parseLong(b)) : a.compareTo(b);
+        boolean numbers = a.length() < 19
+                && b.length() < 19
+                && a.chars().allMatch(Character::isDigit)
+                && b.chars().allMatch(Character::isDigit);
+        return numbers && a.isEmpty() == false && b.isEmpty() == false
+                ? Long.compare(Long.parseLong(a), Long.parseLong(b))
+                : a.compareTo(b);
     }
 
     /** A partial pass would be a silently wrong ranking, so any shard failure fails the query. */
     static void failOnShardFailures(SearchResponse response) {
         if (response.getShardFailures().length > 0) {
             throw new SearchPhaseExecutionException(
-                "query",
-                "[" + RelevanceFeedbackQueryBuilder.NAME + "] a search pass failed on " + response.getShardFailures().length + " shard(s)",
-                response.getShardFailures()
-            );
+                    "query",
+                    "[" + RelevanceFeedbackQueryBuilder.NAME + "] a search pass failed on "
+                            + response.getShardFailures().length + " shard(s)",
+                    response.getShardFailures());
         }
     }
 
     static List<FinalHitsQueryBuilder.FinalHit> finalHits(SearchHit[] hits) {
         List<FinalHitsQueryBuilder.FinalHit> out = new ArrayList<>();
         for (SearchHit hit : hits) {
-            out.add(new FinalHitsQueryBuilder.FinalHit(hit.getIndex(), hit.getShard().getShardId().id(), hit.getId(), hit.getScore()));
+            out.add(new FinalHitsQueryBuilder.FinalHit(
+                    hit.getIndex(), hit.getShard().getShardId().id(), hit.getId(), hit.getScore()));
         }
         return out;
     }

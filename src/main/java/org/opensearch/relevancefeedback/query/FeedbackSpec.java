@@ -1,5 +1,10 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -9,12 +14,6 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Objects;
 
 /**
  * The {@code feedback} object of the {@code relevance_feedback} query and rescorer: which feedback, how many
@@ -49,27 +48,34 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
      * rf_encode), whether to return saliency maps, region boxes and the factor by which a box multiplies (relevant)
      * or divides (not relevant) the attention to the patches it covers.
      */
-    public record Afs(String imageTokensField, String captionTokensField, boolean saliency, List<Region> regions, double regionFactor)
-        implements
-            Writeable {
+    public record Afs(
+            String imageTokensField,
+            String captionTokensField,
+            boolean saliency,
+            List<Region> regions,
+            double regionFactor)
+            implements Writeable {
         public static final double DEFAULT_REGION_FACTOR = 2.0;
         public static final Afs NONE = new Afs(null, null, false, List.of(), DEFAULT_REGION_FACTOR);
 
         public Afs {
             regions = List.copyOf(regions);
             if (Double.isFinite(regionFactor) == false || regionFactor < 1) {
-                throw new IllegalArgumentException("[feedback.region_factor] must be a finite number >= 1, got [" + regionFactor + "]");
+                throw new IllegalArgumentException(
+                        "[feedback.region_factor] must be a finite number >= 1, got [" + regionFactor + "]");
             }
         }
 
         Afs(StreamInput in) throws IOException {
             this(
-                in.readOptionalString(),
-                in.readOptionalString(),
-                in.readBoolean(),
-                in.readList(r -> new Region(r.readString(), new AttentiveFeedback.Box(r.readDouble(), r.readDouble(), r.readDouble(), r.readDouble(), r.readBoolean()))),
-                in.readDouble()
-            );
+                    in.readOptionalString(),
+                    in.readOptionalString(),
+                    in.readBoolean(),
+                    in.readList(r -> new Region(
+                            r.readString(),
+                            new AttentiveFeedback.Box(
+                                    r.readDouble(), r.readDouble(), r.readDouble(), r.readDouble(), r.readBoolean()))),
+                    in.readDouble());
         }
 
         @Override
@@ -90,7 +96,10 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
 
         /** The boxes drawn on the hit {@code id}. */
         public List<AttentiveFeedback.Box> boxes(String id) {
-            return regions.stream().filter(r -> r.id().equals(id)).map(Region::box).toList();
+            return regions.stream()
+                    .filter(r -> r.id().equals(id))
+                    .map(Region::box)
+                    .toList();
         }
     }
 
@@ -117,34 +126,44 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     private final Afs afs;
 
     public FeedbackSpec(
-        Strategy strategy,
-        int topK,
-        int rounds,
-        Rocchio.Variant rocchio,
-        Rocchio.Params params,
-        int window,
-        String captionField,
-        List<String> relevant,
-        List<String> nonRelevant,
-        Mode mode
-    ) {
-        this(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, List.of(), mode, Afs.NONE);
+            Strategy strategy,
+            int topK,
+            int rounds,
+            Rocchio.Variant rocchio,
+            Rocchio.Params params,
+            int window,
+            String captionField,
+            List<String> relevant,
+            List<String> nonRelevant,
+            Mode mode) {
+        this(
+                strategy,
+                topK,
+                rounds,
+                rocchio,
+                params,
+                window,
+                captionField,
+                relevant,
+                nonRelevant,
+                List.of(),
+                mode,
+                Afs.NONE);
     }
 
     public FeedbackSpec(
-        Strategy strategy,
-        int topK,
-        int rounds,
-        Rocchio.Variant rocchio,
-        Rocchio.Params params,
-        int window,
-        String captionField,
-        List<String> relevant,
-        List<String> nonRelevant,
-        List<String> texts,
-        Mode mode,
-        Afs afs
-    ) {
+            Strategy strategy,
+            int topK,
+            int rounds,
+            Rocchio.Variant rocchio,
+            Rocchio.Params params,
+            int window,
+            String captionField,
+            List<String> relevant,
+            List<String> nonRelevant,
+            List<String> texts,
+            Mode mode,
+            Afs afs) {
         this.strategy = Objects.requireNonNull(strategy, "[feedback.strategy] is required");
         this.topK = topK;
         this.rounds = rounds;
@@ -164,53 +183,54 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             throw new IllegalArgumentException("[feedback.rounds] must be >= 1, got [" + rounds + "]");
         }
         if (window < topK) {
-            throw new IllegalArgumentException("[feedback.window] must be >= [feedback.top_k] (" + topK + "), got [" + window + "]");
+            throw new IllegalArgumentException(
+                    "[feedback.window] must be >= [feedback.top_k] (" + topK + "), got [" + window + "]");
         }
         if (strategy == Strategy.GRF && captionField == null) {
             throw new IllegalArgumentException("[feedback.caption_field] is required for strategy [grf]");
         }
         if (strategy == Strategy.EXPLICIT && relevant.isEmpty() && nonRelevant.isEmpty() && texts.isEmpty()) {
             throw new IllegalArgumentException(
-                "strategy [explicit] needs [feedback.relevant] and/or [feedback.non_relevant] document ids, or [feedback.text]"
-            );
+                    "strategy [explicit] needs [feedback.relevant] and/or [feedback.non_relevant] document ids, or [feedback.text]");
         }
         if (strategy.attentive()) {
             if (afs.imageTokensField() == null) {
-                throw new IllegalArgumentException("[feedback.image_tokens_field] is required for strategy [" + strategy.label() + "]");
+                throw new IllegalArgumentException(
+                        "[feedback.image_tokens_field] is required for strategy [" + strategy.label() + "]");
             }
             if (strategy == Strategy.AFS && (afs.captionTokensField() == null || captionField == null)) {
                 throw new IllegalArgumentException(
-                    "strategy [afs] needs [feedback.caption_field] and [feedback.caption_tokens_field] (or use [afs_prf]: images only)"
-                );
+                        "strategy [afs] needs [feedback.caption_field] and [feedback.caption_tokens_field] (or use [afs_prf]: images only)");
             }
             if (rocchio != Rocchio.Variant.EXTENDED) {
-                throw new IllegalArgumentException("[feedback.rocchio] [original] does not apply to strategy [" + strategy.label() + "] (paper Eq. 8)");
+                throw new IllegalArgumentException("[feedback.rocchio] [original] does not apply to strategy ["
+                        + strategy.label() + "] (paper Eq. 8)");
             }
         } else if (afs.equals(Afs.NONE) == false) {
             throw new IllegalArgumentException(
-                "[feedback.image_tokens_field], [caption_tokens_field], [saliency], [regions] and [region_factor] need strategy [afs] or [afs_prf]"
-            );
+                    "[feedback.image_tokens_field], [caption_tokens_field], [saliency], [regions] and [region_factor] need strategy [afs] or [afs_prf]");
         }
-        if (strategy != Strategy.EXPLICIT && (relevant.isEmpty() == false || nonRelevant.isEmpty() == false || texts.isEmpty() == false)) {
-            throw new IllegalArgumentException("[feedback.relevant], [feedback.non_relevant] and [feedback.text] need strategy [explicit]");
+        if (strategy != Strategy.EXPLICIT
+                && (relevant.isEmpty() == false || nonRelevant.isEmpty() == false || texts.isEmpty() == false)) {
+            throw new IllegalArgumentException(
+                    "[feedback.relevant], [feedback.non_relevant] and [feedback.text] need strategy [explicit]");
         }
     }
 
     public FeedbackSpec(StreamInput in) throws IOException {
         this(
-            in.readEnum(Strategy.class),
-            in.readVInt(),
-            in.readVInt(),
-            in.readEnum(Rocchio.Variant.class),
-            new Rocchio.Params(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()),
-            in.readVInt(),
-            in.readOptionalString(),
-            in.readStringList(),
-            in.readStringList(),
-            in.readStringList(),
-            in.readEnum(Mode.class),
-            new Afs(in)
-        );
+                in.readEnum(Strategy.class),
+                in.readVInt(),
+                in.readVInt(),
+                in.readEnum(Rocchio.Variant.class),
+                new Rocchio.Params(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()),
+                in.readVInt(),
+                in.readOptionalString(),
+                in.readStringList(),
+                in.readStringList(),
+                in.readStringList(),
+                in.readEnum(Mode.class),
+                new Afs(in));
     }
 
     @Override
@@ -269,7 +289,11 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                 builder.startArray("regions");
                 for (Region r : afs.regions()) {
                     AttentiveFeedback.Box b = r.box();
-                    builder.startObject().field("id", r.id()).array("box", b.x(), b.y(), b.width(), b.height()).field("relevant", b.relevant()).endObject();
+                    builder.startObject()
+                            .field("id", r.id())
+                            .array("box", b.x(), b.y(), b.width(), b.height())
+                            .field("relevant", b.relevant())
+                            .endObject();
                 }
                 builder.endArray();
             }
@@ -306,7 +330,9 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         List<Region> regions = List.of();
         double regionFactor = Afs.DEFAULT_REGION_FACTOR;
         String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+        for (XContentParser.Token t = parser.nextToken();
+                t != XContentParser.Token.END_OBJECT;
+                t = parser.nextToken()) {
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
                 continue;
@@ -326,35 +352,47 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                 case "non_relevant" -> nonRelevant = parseIds(parser, current);
                 case "mode" -> {
                     if (withMode == false) {
-                        throw new ParsingException(parser.getTokenLocation(), "[feedback.mode] does not apply to the rescorer, which always re-ranks the first pass");
+                        throw new ParsingException(
+                                parser.getTokenLocation(),
+                                "[feedback.mode] does not apply to the rescorer, which always re-ranks the first pass");
                     }
                     mode = parseEnum(parser, Mode.class, current);
                 }
-                case "image_tokens_field" -> imageTokensField = RequestValues.string(parser, "feedback.image_tokens_field");
-                case "caption_tokens_field" -> captionTokensField = RequestValues.string(parser, "feedback.caption_tokens_field");
+                case "image_tokens_field" ->
+                    imageTokensField = RequestValues.string(parser, "feedback.image_tokens_field");
+                case "caption_tokens_field" ->
+                    captionTokensField = RequestValues.string(parser, "feedback.caption_tokens_field");
                 case "saliency" -> saliency = RequestValues.bool(parser, "feedback.saliency");
                 case "regions" -> regions = parseRegions(parser);
                 case "region_factor" -> regionFactor = RequestValues.number(parser, "feedback.region_factor");
                 case "text" -> texts = parseTexts(parser);
-                default -> throw new ParsingException(parser.getTokenLocation(), "[feedback] unknown field [" + current + "]");
+                default ->
+                    throw new ParsingException(parser.getTokenLocation(), "[feedback] unknown field [" + current + "]");
             }
         }
         if (strategy == null) {
-            throw new ParsingException(parser.getTokenLocation(), "[feedback.strategy] is required (none, prf, grf, explicit, afs, afs_prf)");
+            throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[feedback.strategy] is required (none, prf, grf, explicit, afs, afs_prf)");
         }
         try {
             Rocchio.Params params = new Rocchio.Params(alpha, beta, gamma, temperature);
             int w = window != null ? window : Math.max(DEFAULT_WINDOW, topK);
             Afs afs = new Afs(imageTokensField, captionTokensField, saliency, regions, regionFactor);
-            return new FeedbackSpec(strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, texts, mode, afs);
+            return new FeedbackSpec(
+                    strategy, topK, rounds, rocchio, params, w, captionField, relevant, nonRelevant, texts, mode, afs);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             // Rocchio.Params names bare parameters ("[alpha] ..."); say where they sit in the request.
-            throw new ParsingException(parser.getTokenLocation(), m.startsWith("[") && m.startsWith("[feedback") == false ? "[feedback." + m.substring(1) : m, e);
+            throw new ParsingException(
+                    parser.getTokenLocation(),
+                    m.startsWith("[") && m.startsWith("[feedback") == false ? "[feedback." + m.substring(1) : m,
+                    e);
         }
     }
 
-    private static <E extends Enum<E>> E parseEnum(XContentParser parser, Class<E> type, String name) throws IOException {
+    private static <E extends Enum<E>> E parseEnum(XContentParser parser, Class<E> type, String name)
+            throws IOException {
         String value = RequestValues.string(parser, "feedback." + name);
         try {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
@@ -363,13 +401,16 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             for (E c : type.getEnumConstants()) {
                 allowed.add(c.name().toLowerCase(Locale.ROOT));
             }
-            throw new ParsingException(parser.getTokenLocation(), "[feedback." + name + "] must be one of " + allowed + ", got [" + value + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[feedback." + name + "] must be one of " + allowed + ", got [" + value + "]");
         }
     }
 
     private static List<String> parseIds(XContentParser parser, String name) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-            throw new ParsingException(parser.getTokenLocation(), "[feedback." + name + "] must be an array of document ids");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[feedback." + name + "] must be an array of document ids");
         }
         List<String> ids = new ArrayList<>();
         while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
@@ -393,7 +434,8 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     /** [{"id": "doc", "box": [x, y, w, h], "relevant": true}, ...]; a bad box names its position in the array. */
     private static List<Region> parseRegions(XContentParser parser) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-            throw new ParsingException(parser.getTokenLocation(), "[feedback.regions] must be an array of {id, box, relevant} objects");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[feedback.regions] must be an array of {id, box, relevant} objects");
         }
         List<Region> regions = new ArrayList<>();
         while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
@@ -406,7 +448,9 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             List<Double> box = new ArrayList<>();
             boolean relevant = true;
             String field = null;
-            for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+            for (XContentParser.Token t = parser.nextToken();
+                    t != XContentParser.Token.END_OBJECT;
+                    t = parser.nextToken()) {
                 if (t == XContentParser.Token.FIELD_NAME) {
                     field = parser.currentName();
                 } else if ("id".equals(field)) {
@@ -415,7 +459,8 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                     relevant = RequestValues.bool(parser, name + ".relevant");
                 } else if ("box".equals(field)) {
                     if (t != XContentParser.Token.START_ARRAY) {
-                        throw new ParsingException(parser.getTokenLocation(), where + ".box must be an array [x, y, width, height]");
+                        throw new ParsingException(
+                                parser.getTokenLocation(), where + ".box must be an array [x, y, width, height]");
                     }
                     while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
                         box.add(RequestValues.number(parser, name + ".box"));
@@ -425,10 +470,12 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
                 }
             }
             if (id == null || box.size() != 4) {
-                throw new ParsingException(parser.getTokenLocation(), where + " needs [id] and [box]: [x, y, width, height] in [0, 1]");
+                throw new ParsingException(
+                        parser.getTokenLocation(), where + " needs [id] and [box]: [x, y, width, height] in [0, 1]");
             }
             try {
-                regions.add(new Region(id, new AttentiveFeedback.Box(box.get(0), box.get(1), box.get(2), box.get(3), relevant)));
+                regions.add(new Region(
+                        id, new AttentiveFeedback.Box(box.get(0), box.get(1), box.get(2), box.get(3), relevant)));
             } catch (IllegalArgumentException e) {
                 throw new ParsingException(parser.getTokenLocation(), where + ".box: " + e.getMessage(), e);
             }
@@ -496,21 +543,22 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
         if (o instanceof FeedbackSpec == false) return false;
         FeedbackSpec f = (FeedbackSpec) o;
         return strategy == f.strategy
-            && topK == f.topK
-            && rounds == f.rounds
-            && rocchio == f.rocchio
-            && params.equals(f.params)
-            && window == f.window
-            && Objects.equals(captionField, f.captionField)
-            && relevant.equals(f.relevant)
-            && nonRelevant.equals(f.nonRelevant)
-            && texts.equals(f.texts)
-            && mode == f.mode
-            && afs.equals(f.afs);
+                && topK == f.topK
+                && rounds == f.rounds
+                && rocchio == f.rocchio
+                && params.equals(f.params)
+                && window == f.window
+                && Objects.equals(captionField, f.captionField)
+                && relevant.equals(f.relevant)
+                && nonRelevant.equals(f.nonRelevant)
+                && texts.equals(f.texts)
+                && mode == f.mode
+                && afs.equals(f.afs);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, texts, mode, afs);
+        return Objects.hash(
+                strategy, topK, rounds, rocchio, params, window, captionField, relevant, nonRelevant, texts, mode, afs);
     }
 }

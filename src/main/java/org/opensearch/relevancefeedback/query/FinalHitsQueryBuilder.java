@@ -1,5 +1,11 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.apache.lucene.queries.function.FunctionScoreQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
@@ -16,13 +22,6 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 
 /**
  * {@code rf_scored_docs}: the resolved form of a coordinator-side search: matches exactly the listed
@@ -132,11 +131,18 @@ public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQ
         builder.field("description", description);
         builder.startArray(DOCS.getPreferredName());
         for (FinalHit d : docs) {
-            builder.startObject().field("_index", d.index).field("_shard", d.shard).field("_id", d.id).field("score", d.score);
+            builder.startObject()
+                    .field("_index", d.index)
+                    .field("_shard", d.shard)
+                    .field("_id", d.id)
+                    .field("score", d.score);
             if (d.notes.isEmpty() == false) {
                 builder.startArray("notes");
                 for (Note n : d.notes) {
-                    builder.startObject().field("value", n.value).field("description", n.description).endObject();
+                    builder.startObject()
+                            .field("value", n.value)
+                            .field("description", n.description)
+                            .endObject();
                 }
                 builder.endArray();
             }
@@ -158,7 +164,9 @@ public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQ
         float boost = DEFAULT_BOOST;
         String queryName = null;
         String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+        for (XContentParser.Token t = parser.nextToken();
+                t != XContentParser.Token.END_OBJECT;
+                t = parser.nextToken()) {
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
             } else if (DOCS.match(current, parser.getDeprecationHandler()) && t == XContentParser.Token.START_ARRAY) {
@@ -180,15 +188,20 @@ public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQ
             }
         }
         if ((vectorField == null) != (vector == null)) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector_field] and [vector] go together");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + NAME + "] [vector_field] and [vector] go together");
         }
         VectorScoring scoring = vector == null ? null : new VectorScoring(vectorField, vector);
-        return new FinalHitsQueryBuilder(docs, description, scoring).boost(boost).queryName(queryName);
+        return new FinalHitsQueryBuilder(docs, description, scoring)
+                .boost(boost)
+                .queryName(queryName);
     }
 
     private static FinalHit parseDoc(XContentParser parser) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each of [hits] must be an object, got [" + parser.currentToken() + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[" + NAME + "] each of [hits] must be an object, got [" + parser.currentToken() + "]");
         }
         String index = null;
         Integer shard = null;
@@ -196,7 +209,9 @@ public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQ
         Float score = null;
         List<Note> notes = new ArrayList<>();
         String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+        for (XContentParser.Token t = parser.nextToken();
+                t != XContentParser.Token.END_OBJECT;
+                t = parser.nextToken()) {
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
                 continue;
@@ -208,28 +223,39 @@ public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQ
                 case "score" -> score = (float) RequestValues.number(parser, "hits.score");
                 case "notes" -> {
                     if (t != XContentParser.Token.START_ARRAY) {
-                        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [notes] must be an array");
+                        throw new ParsingException(
+                                parser.getTokenLocation(), "[" + NAME + "] [notes] must be an array");
                     }
                     while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
-                        Map<String, Object> n = parser.currentToken() == XContentParser.Token.START_OBJECT ? parser.map() : Map.of();
-                        if (n.get("value") instanceof Number value && n.get("description") instanceof String description) {
+                        Map<String, Object> n =
+                                parser.currentToken() == XContentParser.Token.START_OBJECT ? parser.map() : Map.of();
+                        if (n.get("value") instanceof Number value
+                                && n.get("description") instanceof String description) {
                             notes.add(new Note(value.floatValue(), description));
                         } else {
-                            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each of [notes] needs a numeric [value] and a string [description]");
+                            throw new ParsingException(
+                                    parser.getTokenLocation(),
+                                    "[" + NAME
+                                            + "] each of [notes] needs a numeric [value] and a string [description]");
                         }
                     }
                 }
-                default -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] unknown doc field [" + current + "]");
+                default ->
+                    throw new ParsingException(
+                            parser.getTokenLocation(), "[" + NAME + "] unknown doc field [" + current + "]");
             }
         }
         if (index == null || shard == null || id == null || score == null) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] each doc needs [_index], [_shard], [_id] and [score]");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + NAME + "] each doc needs [_index], [_shard], [_id] and [score]");
         }
         return new FinalHit(index, shard, id, score, notes);
     }
 
     private List<FinalHit> docsOf(String index, int shard) {
-        return docs.stream().filter(d -> d.shard == shard && d.index.equals(index)).toList();
+        return docs.stream()
+                .filter(d -> d.shard == shard && d.index.equals(index))
+                .toList();
     }
 
     @Override
@@ -252,13 +278,19 @@ public final class FinalHitsQueryBuilder extends AbstractQueryBuilder<FinalHitsQ
         if (scoring == null) {
             return ids;
         }
-        RfVectorFieldMapper.RfVectorFieldType type = VectorSimilaritySource.vectorField(context, scoring.field, scoring.vector, NAME);
-        return new FunctionScoreQuery(ids, new VectorSimilaritySource(type.name(), type.asIndexed(scoring.vector), "rescored by similarity to the refined query"));
+        RfVectorFieldMapper.RfVectorFieldType type =
+                VectorSimilaritySource.vectorField(context, scoring.field, scoring.vector, NAME);
+        return new FunctionScoreQuery(
+                ids,
+                new VectorSimilaritySource(
+                        type.name(), type.asIndexed(scoring.vector), "rescored by similarity to the refined query"));
     }
 
     @Override
     protected boolean doEquals(FinalHitsQueryBuilder other) {
-        return docs.equals(other.docs) && description.equals(other.description) && Objects.equals(scoring, other.scoring);
+        return docs.equals(other.docs)
+                && description.equals(other.description)
+                && Objects.equals(scoring, other.scoring);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.util.Arrays;
+import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
@@ -10,9 +12,6 @@ import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
-
-import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * Matches a fixed set of documents (global doc ids of one reader) with fixed scores: the result of a kNN
@@ -47,7 +46,10 @@ final class FixedScoresQuery extends Query {
                 if (i < 0) {
                     return Explanation.noMatch("not among the " + docs.length + " hits of " + description);
                 }
-                return Explanation.match(scores[i] * boost, "score of " + description + (boost == 1f ? "" : " times boost " + boost), details == null ? new Explanation[0] : details[i]);
+                return Explanation.match(
+                        scores[i] * boost,
+                        "score of " + description + (boost == 1f ? "" : " times boost " + boost),
+                        details == null ? new Explanation[0] : details[i]);
             }
 
             @Override

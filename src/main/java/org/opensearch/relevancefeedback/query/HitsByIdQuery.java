@@ -1,5 +1,10 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Terms;
@@ -12,12 +17,6 @@ import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.util.Bits;
 import org.opensearch.index.mapper.IdFieldMapper;
 import org.opensearch.index.mapper.Uid;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Objects;
 
 /** Finds documents by {@code _id} on one shard and rewrites to a query that gives each its listed score. */
 final class HitsByIdQuery extends Query {
@@ -46,9 +45,12 @@ final class HitsByIdQuery extends Query {
         Explanation[][] details = new Explanation[ids.length][];
         for (int i = 0; i < ids.length; i++) {
             scores[i] = found.get(i).score();
-            details[i] = found.get(i).notes().stream().map(n -> Explanation.match(n.value(), n.description())).toArray(Explanation[]::new);
+            details[i] = found.get(i).notes().stream()
+                    .map(n -> Explanation.match(n.value(), n.description()))
+                    .toArray(Explanation[]::new);
         }
-        return new FixedScoresQuery(ids, scores, details, searcher.getIndexReader().getContext().id(), description);
+        return new FixedScoresQuery(
+                ids, scores, details, searcher.getIndexReader().getContext().id(), description);
     }
 
     /** The global doc id of the live document with this _id, or NO_MORE_DOCS if it was deleted meanwhile. */

@@ -1,5 +1,6 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
 import org.apache.lucene.search.Query;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -10,8 +11,6 @@ import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-
-import java.io.IOException;
 
 /**
  * {@code rf_knn}: approximate kNN on one shard at a time; each shard contributes its own top k (like the
@@ -61,7 +60,9 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         KnnSpec rewritten = spec.rewrite(context);
-        return rewritten == spec ? this : new KnnQueryBuilder(rewritten).boost(boost).queryName(queryName);
+        return rewritten == spec
+                ? this
+                : new KnnQueryBuilder(rewritten).boost(boost).queryName(queryName);
     }
 
     @Override

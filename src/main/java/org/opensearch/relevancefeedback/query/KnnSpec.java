@@ -1,5 +1,8 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.opensearch.core.ParseField;
@@ -16,10 +19,6 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
-
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * What one approximate kNN search asks for: field, query vector, k, the HNSW candidate list size, and an
@@ -50,14 +49,16 @@ public final class KnnSpec {
         }
         for (int i = 0; vector != null && i < vector.length; i++) {
             if (Float.isFinite(vector[i]) == false) {
-                throw new IllegalArgumentException("[vector] has a non-finite value [" + vector[i] + "] at position [" + i + "]");
+                throw new IllegalArgumentException(
+                        "[vector] has a non-finite value [" + vector[i] + "] at position [" + i + "]");
             }
         }
         if (k < 1) {
             throw new IllegalArgumentException("[k] must be >= 1, got [" + k + "]");
         }
         if (numCandidates != null && numCandidates < k) {
-            throw new IllegalArgumentException("[num_candidates] must be >= [k] (" + k + "), got [" + numCandidates + "]");
+            throw new IllegalArgumentException(
+                    "[num_candidates] must be >= [k] (" + k + "), got [" + numCandidates + "]");
         }
         this.field = field;
         this.vector = vector;
@@ -68,12 +69,11 @@ public final class KnnSpec {
 
     KnnSpec(StreamInput in) throws IOException {
         this(
-            in.readString(),
-            in.readBoolean() ? in.readFloatArray() : null,
-            in.readVInt(),
-            in.readOptionalVInt(),
-            in.readOptionalNamedWriteable(QueryBuilder.class)
-        );
+                in.readString(),
+                in.readBoolean() ? in.readFloatArray() : null,
+                in.readVInt(),
+                in.readOptionalVInt(),
+                in.readOptionalNamedWriteable(QueryBuilder.class));
     }
 
     void writeTo(StreamOutput out) throws IOException {
@@ -143,24 +143,27 @@ public final class KnnSpec {
      */
     Query toLuceneQuery(QueryShardContext context, String queryName) throws IOException {
         if (vector == null) {
-            throw new QueryShardException(context, "[" + queryName + "] has no [vector]: its [text], [image] or [like] is turned into one on the coordinating node of a search");
+            throw new QueryShardException(
+                    context,
+                    "[" + queryName
+                            + "] has no [vector]: its [text], [image] or [like] is turned into one on the coordinating node of a search");
         }
-        float[] searched = VectorSimilaritySource.vectorField(context, field, vector, queryName).asIndexed(vector);
+        float[] searched = VectorSimilaritySource.vectorField(context, field, vector, queryName)
+                .asIndexed(vector);
         int maxK = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_K);
         if (k > maxK) {
             throw new QueryShardException(
-                context,
-                "[" + queryName + "] [k] must be <= " + maxK + " (index setting [" + RelevanceFeedbackSettings.MAX_K.getKey() + "]), got [" + k + "]"
-            );
+                    context,
+                    "[" + queryName + "] [k] must be <= " + maxK + " (index setting ["
+                            + RelevanceFeedbackSettings.MAX_K.getKey() + "]), got [" + k + "]");
         }
         int candidates = effectiveNumCandidates();
         int maxCandidates = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_NUM_CANDIDATES);
         if (candidates > maxCandidates) {
             throw new QueryShardException(
-                context,
-                "[" + queryName + "] [num_candidates] must be <= " + maxCandidates + " (index setting ["
-                    + RelevanceFeedbackSettings.MAX_NUM_CANDIDATES.getKey() + "]), got [" + candidates + "]"
-            );
+                    context,
+                    "[" + queryName + "] [num_candidates] must be <= " + maxCandidates + " (index setting ["
+                            + RelevanceFeedbackSettings.MAX_NUM_CANDIDATES.getKey() + "]), got [" + candidates + "]");
         }
         Query filterQuery = filter == null ? null : filter.toQuery(context);
         return new TopKnnQuery(new KnnFloatVectorQuery(field, searched, candidates, filterQuery), k);
@@ -212,7 +215,9 @@ public final class KnnSpec {
             float boost = AbstractQueryBuilder.DEFAULT_BOOST;
             String name = null;
             String current = null;
-            for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+            for (XContentParser.Token t = parser.nextToken();
+                    t != XContentParser.Token.END_OBJECT;
+                    t = parser.nextToken()) {
                 if (t == XContentParser.Token.FIELD_NAME) {
                     current = parser.currentName();
                 } else if (knn.parse(current, parser, queryName) || extra.parse(current, parser)) {
@@ -222,7 +227,8 @@ public final class KnnSpec {
                 } else if (AbstractQueryBuilder.NAME_FIELD.match(current, parser.getDeprecationHandler())) {
                     name = RequestValues.string(parser, AbstractQueryBuilder.NAME_FIELD.getPreferredName());
                 } else {
-                    throw new ParsingException(parser.getTokenLocation(), "[" + queryName + "] unknown field [" + current + "]");
+                    throw new ParsingException(
+                            parser.getTokenLocation(), "[" + queryName + "] unknown field [" + current + "]");
                 }
             }
             return new Parsed(knn.build(parser, queryName), boost, name);
@@ -246,10 +252,10 @@ public final class KnnSpec {
         if (o instanceof KnnSpec == false) return false;
         KnnSpec other = (KnnSpec) o;
         return k == other.k
-            && field.equals(other.field)
-            && Arrays.equals(vector, other.vector)
-            && Objects.equals(numCandidates, other.numCandidates)
-            && Objects.equals(filter, other.filter);
+                && field.equals(other.field)
+                && Arrays.equals(vector, other.vector)
+                && Objects.equals(numCandidates, other.numCandidates)
+                && Objects.equals(filter, other.filter);
     }
 
     @Override

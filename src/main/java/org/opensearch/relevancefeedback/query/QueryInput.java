@@ -1,15 +1,14 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * What a {@code relevance_feedback} query searches for when it does not carry a raw {@code vector}: {@code text}
@@ -18,9 +17,9 @@ import java.util.List;
  * the query being unit(w * reference + (1 - w) * text) with w = {@code reference_weight}. {@code model} names the
  * model that encodes the text and image and runs the summarizer (null: the field's bound model, else the node's default).
  */
-public record QueryInput(String text, String image, List<Example> like, Boolean includeLike, Float referenceWeight, String model)
-    implements
-        Writeable {
+public record QueryInput(
+        String text, String image, List<Example> like, Boolean includeLike, Float referenceWeight, String model)
+        implements Writeable {
 
     /**
      * The default weight of the reference in a composed query, chosen on the selection part of the composed eval task
@@ -40,13 +39,12 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
 
     QueryInput(StreamInput in) throws IOException {
         this(
-            in.readOptionalString(),
-            in.readOptionalString(),
-            in.readBoolean() ? in.readList(i -> new Example(i.readOptionalString(), i.readString())) : null,
-            in.readOptionalBoolean(),
-            in.readOptionalFloat(),
-            in.readOptionalString()
-        );
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readBoolean() ? in.readList(i -> new Example(i.readOptionalString(), i.readString())) : null,
+                in.readOptionalBoolean(),
+                in.readOptionalFloat(),
+                in.readOptionalString());
     }
 
     @Override
@@ -78,7 +76,10 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
                 if (e.index() == null) {
                     builder.value(e.id());
                 } else {
-                    builder.startObject().field("_index", e.index()).field("_id", e.id()).endObject();
+                    builder.startObject()
+                            .field("_index", e.index())
+                            .field("_id", e.id())
+                            .endObject();
                 }
             }
             builder.endArray();
@@ -127,7 +128,9 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
         private static List<Example> examples(XContentParser parser) throws IOException {
             List<Example> out = new ArrayList<>();
             if (parser.currentToken() == XContentParser.Token.START_ARRAY) {
-                for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
+                for (XContentParser.Token t = parser.nextToken();
+                        t != XContentParser.Token.END_ARRAY;
+                        t = parser.nextToken()) {
                     out.add(example(parser, "like[" + out.size() + "]"));
                 }
             } else {
@@ -142,16 +145,19 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
             }
             String index = null;
             String id = null;
-            for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+            for (XContentParser.Token t = parser.nextToken();
+                    t != XContentParser.Token.END_OBJECT;
+                    t = parser.nextToken()) {
                 String field = parser.currentName();
                 parser.nextToken();
                 switch (field) {
                     case "_index" -> index = RequestValues.text(parser, name + "._index");
                     case "_id" -> id = RequestValues.text(parser, name + "._id");
-                    default -> throw new ParsingException(
-                        parser.getTokenLocation(),
-                        "[" + name + "] unknown field [" + field + "]: an example is an id or {\"_index\", \"_id\"}"
-                    );
+                    default ->
+                        throw new ParsingException(
+                                parser.getTokenLocation(),
+                                "[" + name + "] unknown field [" + field
+                                        + "]: an example is an id or {\"_index\", \"_id\"}");
                 }
             }
             if (id == null) {
@@ -180,16 +186,19 @@ public record QueryInput(String text, String image, List<Example> like, Boolean 
             throw new IllegalArgumentException("[like] must list at least one document id");
         }
         if (hasVector && (text != null || image != null || like != null)) {
-            throw new IllegalArgumentException("[vector] cannot be combined with [text], [image] or [like]: give one query input");
+            throw new IllegalArgumentException(
+                    "[vector] cannot be combined with [text], [image] or [like]: give one query input");
         }
         if (image != null && like != null) {
-            throw new IllegalArgumentException("[image] and [like] cannot be combined: give one reference, optionally with [text]");
+            throw new IllegalArgumentException(
+                    "[image] and [like] cannot be combined: give one reference, optionally with [text]");
         }
         if (hasVector == false && text == null && image == null && like == null) {
             throw new IllegalArgumentException("[vector] is required unless [text], [image] or [like] is given");
         }
         if (referenceWeight != null && composed() == false) {
-            throw new IllegalArgumentException("[reference_weight] applies to a composed query only: [image] or [like] together with [text]");
+            throw new IllegalArgumentException(
+                    "[reference_weight] applies to a composed query only: [image] or [like] together with [text]");
         }
         if (referenceWeight != null && (referenceWeight >= 0 && referenceWeight <= 1) == false) {
             throw new IllegalArgumentException("[reference_weight] must be in [0, 1], got [" + referenceWeight + "]");

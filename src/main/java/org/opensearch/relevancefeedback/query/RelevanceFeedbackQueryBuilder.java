@@ -1,5 +1,12 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.action.search.SearchRequest;
@@ -24,14 +31,6 @@ import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.Client;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.Objects;
-import java.util.function.Supplier;
-
 /**
  * {@code relevance_feedback}: kNN search whose result is the GLOBAL top k over all target shards, optionally
  * refined by relevance feedback over one or more rounds.
@@ -49,6 +48,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     private final KnnSpec knn;
     /** Text, image, example documents or a composed pair, resolved to a vector on the coordinating node; NONE with a vector. */
     private final QueryInput input;
+
     private final FeedbackSpec feedback;
     /** The node's model (text encoder, feedback summarizer; null in unit tests: then [text] cannot be used); never serialized. */
     private final Inference encoder;
@@ -72,12 +72,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     private RelevanceFeedbackQueryBuilder(
-        KnnSpec knn,
-        QueryInput input,
-        FeedbackSpec feedback,
-        Inference encoder,
-        Supplier<QueryBuilder> resolved
-    ) {
+            KnnSpec knn, QueryInput input, FeedbackSpec feedback, Inference encoder, Supplier<QueryBuilder> resolved) {
         input.validate(knn.vector() != null);
         this.knn = knn;
         this.input = input;
@@ -130,7 +125,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     public static RelevanceFeedbackQueryBuilder fromXContent(XContentParser parser, Inference encoder)
-        throws IOException {
+            throws IOException {
         SetOnce<FeedbackSpec> feedback = new SetOnce<>();
         QueryInput.Parser input = new QueryInput.Parser();
         KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME, (name, p) -> {
@@ -146,14 +141,18 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         } catch (IllegalArgumentException e) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + e.getMessage());
         }
-        if (feedback.get() != null && feedback.get().mode() == FeedbackSpec.Mode.RESCORE && parsed.spec().k() < feedback.get().topK()) {
+        if (feedback.get() != null
+                && feedback.get().mode() == FeedbackSpec.Mode.RESCORE
+                && parsed.spec().k() < feedback.get().topK()) {
             throw new ParsingException(
-                parser.getTokenLocation(),
-                "[" + NAME + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (" + feedback.get().topK() + ") must be <= [k] (" + parsed.spec().k() + ")"
-            );
+                    parser.getTokenLocation(),
+                    "[" + NAME + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] ("
+                            + feedback.get().topK() + ") must be <= [k] ("
+                            + parsed.spec().k() + ")");
         }
-        return new RelevanceFeedbackQueryBuilder(parsed.spec(), query, feedback.get(), encoder).boost(parsed.boost())
-            .queryName(parsed.queryName());
+        return new RelevanceFeedbackQueryBuilder(parsed.spec(), query, feedback.get(), encoder)
+                .boost(parsed.boost())
+                .queryName(parsed.queryName());
     }
 
     private boolean hasFeedback() {
@@ -162,7 +161,11 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     /** A query vector and nothing else: no text, image or example documents to turn into one, no feedback. */
     private boolean isPlainVectorQuery() {
-        return input.text() == null && input.image() == null && input.like() == null && (feedback == null || (hasFeedback() == false && feedback.texts().isEmpty()));
+        return input.text() == null
+                && input.image() == null
+                && input.like() == null
+                && (feedback == null
+                        || (hasFeedback() == false && feedback.texts().isEmpty()));
     }
 
     @Override
@@ -173,25 +176,36 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
         KnnSpec rewritten = knn.rewrite(context);
         if (rewritten != knn) {
-            return new RelevanceFeedbackQueryBuilder(rewritten, input, feedback, encoder, null).boost(boost).queryName(queryName);
+            return new RelevanceFeedbackQueryBuilder(rewritten, input, feedback, encoder, null)
+                    .boost(boost)
+                    .queryName(queryName);
         }
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
         if (coordinator == null || coordinator.getSearchRequest() instanceof SearchRequest == false) {
             return this;
         }
         SearchRequest request = (SearchRequest) coordinator.getSearchRequest();
-        boolean explain = request.source() != null && Boolean.TRUE.equals(request.source().explain());
+        boolean explain =
+                request.source() != null && Boolean.TRUE.equals(request.source().explain());
         boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request, knn.k());
         if (outerFinalPass && isPlainVectorQuery()) {
             return finalKnn(knn.vector()); // nothing to encode or feed back: no async round
         }
         SetOnce<QueryBuilder> result = new SetOnce<>();
-        context.registerAsyncAction((client, listener) -> search(client, request, outerFinalPass, ActionListener.wrap(r -> {
-            r.warnings().forEach(HeaderWarning::addWarning);
-            result.set(r.hits() == null ? finalKnn(r.vector()) : finalHits(r, explain));
-            listener.onResponse(null);
-        }, listener::onFailure)));
-        return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get).boost(boost).queryName(queryName);
+        context.registerAsyncAction((client, listener) -> search(
+                client,
+                request,
+                outerFinalPass,
+                ActionListener.wrap(
+                        r -> {
+                            r.warnings().forEach(HeaderWarning::addWarning);
+                            result.set(r.hits() == null ? finalKnn(r.vector()) : finalHits(r, explain));
+                            listener.onResponse(null);
+                        },
+                        listener::onFailure)));
+        return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get)
+                .boost(boost)
+                .queryName(queryName);
     }
 
     /**
@@ -203,19 +217,21 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      */
     static boolean outerSearchIsGlobalTopK(SearchRequest request, int k) {
         SearchSourceBuilder source = request.source();
-        if (source == null || source.query() instanceof RelevanceFeedbackQueryBuilder == false || request.scroll() != null) {
+        if (source == null
+                || source.query() instanceof RelevanceFeedbackQueryBuilder == false
+                || request.scroll() != null) {
             return false;
         }
         int from = Math.max(0, source.from());
         int size = source.size() < 0 ? 10 : source.size();
         return from + size <= k
-            && source.aggregations() == null
-            && source.postFilter() == null
-            && source.collapse() == null
-            && (source.rescores() == null || source.rescores().isEmpty())
-            && (source.sorts() == null || source.sorts().isEmpty())
-            && source.searchAfter() == null
-            && source.pointInTimeBuilder() == null;
+                && source.aggregations() == null
+                && source.postFilter() == null
+                && source.collapse() == null
+                && (source.rescores() == null || source.rescores().isEmpty())
+                && (source.sorts() == null || source.sorts().isEmpty())
+                && source.searchAfter() == null
+                && source.pointInTimeBuilder() == null;
     }
 
     /** The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards. */
@@ -225,7 +241,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     /** This query's kNN with a resolved vector; a query by example documents leaves them out of the hits. */
     private KnnSpec withVector(float[] vector) {
-        return new KnnSpec(knn.field(), vector, knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
+        return new KnnSpec(
+                knn.field(), vector, knn.k(), knn.numCandidates(), LikeDocuments.excluding(knn.filter(), input));
     }
 
     /**
@@ -241,31 +258,55 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      * @param outerFinalPass the caller's own search will be the last kNN pass: a retrieve-mode run stops at q' (see
      *        {@link FeedbackSearch.Result#hits()})
      */
-    private void search(Client client, SearchRequest request, boolean outerFinalPass, ActionListener<FeedbackSearch.Result> listener) {
-        resolve(client, request, ActionListener.wrap(q -> {
-            ActionListener<FeedbackSearch.Result> timed = ActionListener.map(listener, r -> r.withEncodeNanos(q.encodeNanos()));
-            if (hasFeedback() == false && outerFinalPass) {
-                timed.onResponse(FeedbackSearch.Result.unranked(q.knn().vector()));
-            } else if (hasFeedback() == false) {
-                KnnQueryBuilder firstPass = new KnnQueryBuilder(q.knn());
-                new FeedbackSearch(client, request, null, knn.field(), firstPass, knn.k(), null, false, null).firstPassOnly(q.knn().vector(), timed);
-            } else {
-                feedbackSearch(q, client, request, outerFinalPass, timed);
-            }
-        }, listener::onFailure));
+    private void search(
+            Client client,
+            SearchRequest request,
+            boolean outerFinalPass,
+            ActionListener<FeedbackSearch.Result> listener) {
+        resolve(
+                client,
+                request,
+                ActionListener.wrap(
+                        q -> {
+                            ActionListener<FeedbackSearch.Result> timed =
+                                    ActionListener.map(listener, r -> r.withEncodeNanos(q.encodeNanos()));
+                            if (hasFeedback() == false && outerFinalPass) {
+                                timed.onResponse(
+                                        FeedbackSearch.Result.unranked(q.knn().vector()));
+                            } else if (hasFeedback() == false) {
+                                KnnQueryBuilder firstPass = new KnnQueryBuilder(q.knn());
+                                new FeedbackSearch(
+                                                client,
+                                                request,
+                                                null,
+                                                knn.field(),
+                                                firstPass,
+                                                knn.k(),
+                                                null,
+                                                false,
+                                                null)
+                                        .firstPassOnly(q.knn().vector(), timed);
+                            } else {
+                                feedbackSearch(q, client, request, outerFinalPass, timed);
+                            }
+                        },
+                        listener::onFailure));
     }
 
     /**
      * The query as a kNN spec with its vector, plus what feedback needs from the encoder: the model that encoded it, the
      * feedback texts' vectors and the query text's word tokens (none without text).
      */
-    private record Resolved(KnnSpec knn, String model, float[][] feedbackTexts, float[][] queryTokens, long encodeNanos) {}
+    private record Resolved(
+            KnnSpec knn, String model, float[][] feedbackTexts, float[][] queryTokens, long encodeNanos) {}
 
     /** Checks the limits once, picks the model, then encodes the input and composes the query vector. */
     private void resolve(Client client, SearchRequest request, ActionListener<Resolved> listener) {
         boolean runsModel = input.text() != null
-            || input.image() != null
-            || (feedback != null && (feedback.texts().isEmpty() == false || feedback.strategy().attentive()));
+                || input.image() != null
+                || (feedback != null
+                        && (feedback.texts().isEmpty() == false
+                                || feedback.strategy().attentive()));
         String model = input.model();
         try {
             if (encoder != null && runsModel) {
@@ -290,25 +331,35 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             texts.addAll(feedback.texts());
         }
         if (encoder == null && (texts.isEmpty() == false || input.image() != null)) {
-            listener.onFailure(new IllegalArgumentException("[" + NAME + "] [text] and [image] need the model, which is not available here"));
+            listener.onFailure(new IllegalArgumentException(
+                    "[" + NAME + "] [text] and [image] need the model, which is not available here"));
             return;
         }
         long start = System.nanoTime();
         String chosen = model;
-        ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(encoded -> reference(client, request, chosen, ActionListener.wrap(reference -> {
-            int words = input.text() == null ? 0 : 1;
-            float[][] vectors = encoded == null ? new float[0][] : encoded.embeds();
-            float[] q = knn.vector();
-            if (reference != null) {
-                q = words == 0 ? reference : Rocchio.mix(reference, vectors[0], input.weight());
-            } else if (words == 1) {
-                q = vectors[0];
-            }
-            KnnSpec spec = withVector(q);
-            float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
-            float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
-            listener.onResponse(new Resolved(spec, chosen, feedbackTexts, queryTokens, System.nanoTime() - start));
-        }, listener::onFailure)), listener::onFailure);
+        ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(
+                encoded -> reference(
+                        client,
+                        request,
+                        chosen,
+                        ActionListener.wrap(
+                                reference -> {
+                                    int words = input.text() == null ? 0 : 1;
+                                    float[][] vectors = encoded == null ? new float[0][] : encoded.embeds();
+                                    float[] q = knn.vector();
+                                    if (reference != null) {
+                                        q = words == 0 ? reference : Rocchio.mix(reference, vectors[0], input.weight());
+                                    } else if (words == 1) {
+                                        q = vectors[0];
+                                    }
+                                    KnnSpec spec = withVector(q);
+                                    float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
+                                    float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
+                                    listener.onResponse(new Resolved(
+                                            spec, chosen, feedbackTexts, queryTokens, System.nanoTime() - start));
+                                },
+                                listener::onFailure)),
+                listener::onFailure);
         if (texts.isEmpty()) {
             encodedTexts.onResponse(null);
         } else {
@@ -320,13 +371,14 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     private void reference(Client client, SearchRequest request, String model, ActionListener<float[]> listener) {
         if (input.image() != null) {
             encoder.encodeImage(
-                model,
-                input.image(),
-                ActionListener.wrap(
-                    listener::onResponse,
-                    e -> listener.onFailure(e instanceof IllegalArgumentException ? new IllegalArgumentException("[image] " + e.getMessage(), e) : e)
-                )
-            );
+                    model,
+                    input.image(),
+                    ActionListener.wrap(
+                            listener::onResponse,
+                            e -> listener.onFailure(
+                                    e instanceof IllegalArgumentException
+                                            ? new IllegalArgumentException("[image] " + e.getMessage(), e)
+                                            : e)));
         } else if (input.like() != null) {
             LikeDocuments.vector(client, request, knn.field(), input.like(), listener);
         } else {
@@ -334,7 +386,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         }
     }
 
-    private void feedbackSearch(Resolved q, Client client, SearchRequest request, boolean outerFinalPass, ActionListener<FeedbackSearch.Result> listener) {
+    private void feedbackSearch(
+            Resolved q,
+            Client client,
+            SearchRequest request,
+            boolean outerFinalPass,
+            ActionListener<FeedbackSearch.Result> listener) {
         KnnSpec knn = q.knn();
         boolean pseudo = feedback.strategy() != FeedbackSpec.Strategy.EXPLICIT;
         boolean retrieve = feedback.mode() == FeedbackSpec.Mode.RETRIEVE;
@@ -343,12 +400,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive() ? new FeedbackSearch.SummarizerInput(encoder, q.model(), q.queryTokens()) : null;
+        FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive()
+                ? new FeedbackSearch.SummarizerInput(encoder, q.model(), q.queryTokens())
+                : null;
         KnnSpec last = retrieve ? knn : null;
-        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer).run(
-            ExplicitFeedback.withTexts(knn.vector(), q.feedbackTexts()),
-            listener
-        );
+        new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer)
+                .run(ExplicitFeedback.withTexts(knn.vector(), q.feedbackTexts()), listener);
     }
 
     /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */
@@ -358,9 +415,11 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             hits = hits.stream().map(h -> h.withNotes(notes(result, h))).toList();
         }
         FinalHitsQueryBuilder.VectorScoring scoring = hasFeedback() && feedback.mode() == FeedbackSpec.Mode.RESCORE
-            ? new FinalHitsQueryBuilder.VectorScoring(knn.field(), result.vector())
-            : null;
-        return new FinalHitsQueryBuilder(hits, description(), scoring).boost(boost).queryName(queryName);
+                ? new FinalHitsQueryBuilder.VectorScoring(knn.field(), result.vector())
+                : null;
+        return new FinalHitsQueryBuilder(hits, description(), scoring)
+                .boost(boost)
+                .queryName(queryName);
     }
 
     private String description() {
@@ -369,28 +428,35 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             return base;
         }
         return String.format(
-            Locale.ROOT,
-            "%s after %d round(s) of %s feedback (%s Rocchio, %s)",
-            base,
-            feedback.rounds(),
-            feedback.strategy().label(),
-            feedback.rocchio() == Rocchio.Variant.EXTENDED ? "extended" : "original",
-            feedback.mode().name().toLowerCase(Locale.ROOT)
-        );
+                Locale.ROOT,
+                "%s after %d round(s) of %s feedback (%s Rocchio, %s)",
+                base,
+                feedback.rounds(),
+                feedback.strategy().label(),
+                feedback.rocchio() == Rocchio.Variant.EXTENDED ? "extended" : "original",
+                feedback.mode().name().toLowerCase(Locale.ROOT));
     }
 
-    private static List<FinalHitsQueryBuilder.Note> notes(FeedbackSearch.Result result, FinalHitsQueryBuilder.FinalHit hit) {
+    private static List<FinalHitsQueryBuilder.Note> notes(
+            FeedbackSearch.Result result, FinalHitsQueryBuilder.FinalHit hit) {
         List<FinalHitsQueryBuilder.Note> notes = new ArrayList<>();
         String key = FeedbackSearch.key(hit.index(), hit.id());
         Float first = result.firstPassScores().get(key);
-        notes.add(first == null ? new FinalHitsQueryBuilder.Note(0, "not in the first pass") : new FinalHitsQueryBuilder.Note(first, "first-pass score"));
+        notes.add(
+                first == null
+                        ? new FinalHitsQueryBuilder.Note(0, "not in the first pass")
+                        : new FinalHitsQueryBuilder.Note(first, "first-pass score"));
         for (int r = 0; r < result.rounds().size(); r++) {
             for (HitWeight w : result.rounds().get(r)) {
                 if (FeedbackSearch.key(w.index(), w.id()).equals(key)) {
-                    notes.add(new FinalHitsQueryBuilder.Note((float) w.positive(), "positive feedback weight in round " + (r + 1)));
-                    notes.add(new FinalHitsQueryBuilder.Note((float) w.negative(), "negative feedback weight in round " + (r + 1)));
+                    notes.add(new FinalHitsQueryBuilder.Note(
+                            (float) w.positive(), "positive feedback weight in round " + (r + 1)));
+                    notes.add(new FinalHitsQueryBuilder.Note(
+                            (float) w.negative(), "negative feedback weight in round " + (r + 1)));
                     if (w.patches() != null) {
-                        notes.add(new FinalHitsQueryBuilder.Note((float) w.positive(), "summarizer saliency in round " + (r + 1) + ": " + w.saliencyText()));
+                        notes.add(new FinalHitsQueryBuilder.Note(
+                                (float) w.positive(),
+                                "summarizer saliency in round " + (r + 1) + ": " + w.saliencyText()));
                     }
                 }
             }
@@ -405,7 +471,10 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     @Override
     protected boolean doEquals(RelevanceFeedbackQueryBuilder other) {
-        return knn.equals(other.knn) && input.equals(other.input) && Objects.equals(feedback, other.feedback) && resolved == other.resolved;
+        return knn.equals(other.knn)
+                && input.equals(other.input)
+                && Objects.equals(feedback, other.feedback)
+                && resolved == other.resolved;
     }
 
     @Override

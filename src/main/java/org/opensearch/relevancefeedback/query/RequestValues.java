@@ -1,9 +1,8 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.xcontent.XContentParser;
-
-import java.io.IOException;
 
 /**
  * Typed reads of request values that fail with a 400 naming the parameter: the parser's own accessors answer a null,
@@ -34,7 +33,8 @@ public final class RequestValues {
         try {
             return parser.intValue();
         } catch (IllegalArgumentException | IOException e) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + name + "] must be an integer, got [" + parser.text() + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + name + "] must be an integer, got [" + parser.text() + "]");
         }
     }
 
@@ -43,19 +43,22 @@ public final class RequestValues {
         try {
             return parser.doubleValue();
         } catch (IllegalArgumentException | IOException e) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + name + "] must be a number, got [" + parser.text() + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + name + "] must be a number, got [" + parser.text() + "]");
         }
     }
 
     public static boolean bool(XContentParser parser, String name) throws IOException {
         XContentParser.Token t = parser.currentToken();
         if (t != XContentParser.Token.VALUE_BOOLEAN && t != XContentParser.Token.VALUE_STRING) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + name + "] must be true or false, got [" + t + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + name + "] must be true or false, got [" + t + "]");
         }
         try {
             return parser.booleanValue();
         } catch (IllegalArgumentException e) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + name + "] must be true or false, got [" + parser.text() + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + name + "] must be true or false, got [" + parser.text() + "]");
         }
     }
 
@@ -63,7 +66,8 @@ public final class RequestValues {
     private static void requireNumber(XContentParser parser, String name, String what) throws IOException {
         XContentParser.Token t = parser.currentToken();
         if (t != XContentParser.Token.VALUE_NUMBER && t != XContentParser.Token.VALUE_STRING) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + name + "] must be " + what + ", got [" + t + "]");
+            throw new ParsingException(
+                    parser.getTokenLocation(), "[" + name + "] must be " + what + ", got [" + t + "]");
         }
     }
 

@@ -1,5 +1,10 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
@@ -9,12 +14,6 @@ import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.Weight;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * Runs an HNSW search with a candidate list of {@code num_candidates} and keeps the best {@code k} of it,
@@ -56,7 +55,12 @@ final class TopKnnQuery extends Query {
             topDocs[i] = top.get(i).doc;
             topScores[i] = top.get(i).score;
         }
-        return new FixedScoresQuery(topDocs, topScores, null, searcher.getIndexReader().getContext().id(), "kNN top " + k + " on [" + knn.getField() + "]");
+        return new FixedScoresQuery(
+                topDocs,
+                topScores,
+                null,
+                searcher.getIndexReader().getContext().id(),
+                "kNN top " + k + " on [" + knn.getField() + "]");
     }
 
     private record Hit(int doc, float score) {}

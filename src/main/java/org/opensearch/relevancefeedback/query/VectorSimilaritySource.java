@@ -1,5 +1,8 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DoubleValues;
@@ -10,10 +13,6 @@ import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
-
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * Exact similarity of each document's stored vector to a query vector, on the same scale as the kNN score
@@ -36,16 +35,18 @@ public final class VectorSimilaritySource extends DoubleValuesSource {
      * The field's type, after checking that it is an rf_vector field that accepts {@code vector}: the one check of
      * every query that scores by a vector field (kNN passes, rescore mode, the rescorer).
      */
-    public static RfVectorFieldMapper.RfVectorFieldType vectorField(QueryShardContext context, String field, float[] vector, String queryName) {
+    public static RfVectorFieldMapper.RfVectorFieldType vectorField(
+            QueryShardContext context, String field, float[] vector, String queryName) {
         MappedFieldType type = context.fieldMapper(field);
         if (type == null) {
-            throw new QueryShardException(context, "[" + queryName + "] field [" + field + "] does not exist in the mapping");
+            throw new QueryShardException(
+                    context, "[" + queryName + "] field [" + field + "] does not exist in the mapping");
         }
         if (type instanceof RfVectorFieldMapper.RfVectorFieldType == false) {
             throw new QueryShardException(
-                context,
-                "[" + queryName + "] field [" + field + "] is of type [" + type.typeName() + "], expected [" + RfVectorFieldMapper.CONTENT_TYPE + "]"
-            );
+                    context,
+                    "[" + queryName + "] field [" + field + "] is of type [" + type.typeName() + "], expected ["
+                            + RfVectorFieldMapper.CONTENT_TYPE + "]");
         }
         RfVectorFieldMapper.RfVectorFieldType vectorType = (RfVectorFieldMapper.RfVectorFieldType) type;
         String problem = vectorType.validate(vector);

@@ -1,5 +1,11 @@
 package org.opensearch.relevancefeedback.rescore;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.lucene.queries.function.FunctionScoreQuery;
 import org.apache.lucene.search.FieldExistsQuery;
 import org.apache.lucene.util.SetOnce;
@@ -28,13 +34,6 @@ import org.opensearch.search.rescore.QueryRescoreMode;
 import org.opensearch.search.rescore.QueryRescorer;
 import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.RescorerBuilder;
-
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * The {@code relevance_feedback} rescorer: follows any first-pass query. On the coordinating node the GLOBAL top
@@ -65,6 +64,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     private final Inference inference;
     /** The model whose summarizer reads [text] (null: the field's bound model, else the node's default). */
     private String model;
+
     private float queryWeight = 1f;
     private float rescoreQueryWeight = 1f;
     private QueryRescoreMode scoreMode = QueryRescoreMode.Total;
@@ -77,7 +77,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         this(field, vector, feedback, null, null);
     }
 
-    public RelevanceFeedbackRescorerBuilder(String field, float[] vector, FeedbackSpec feedback, String text, Inference inference) {
+    public RelevanceFeedbackRescorerBuilder(
+            String field, float[] vector, FeedbackSpec feedback, String text, Inference inference) {
         if (field == null || vector == null || feedback == null) {
             throw new IllegalArgumentException("[" + NAME + "] rescorer needs [field], [vector] and [feedback]");
         }
@@ -85,15 +86,17 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
             throw new IllegalArgumentException("[" + NAME + "] rescorer needs a feedback strategy other than [none]");
         }
         if (feedback.mode() != FeedbackSpec.Mode.RETRIEVE) {
-            throw new IllegalArgumentException("[feedback.mode] does not apply to the rescorer, which always re-ranks the first pass");
+            throw new IllegalArgumentException(
+                    "[feedback.mode] does not apply to the rescorer, which always re-ranks the first pass");
         }
         if (feedback.texts().isEmpty() == false) {
-            throw new IllegalArgumentException("[" + NAME + "] rescorer takes explicit feedback by document ids; [feedback.text] is for the query");
+            throw new IllegalArgumentException("[" + NAME
+                    + "] rescorer takes explicit feedback by document ids; [feedback.text] is for the query");
         }
         if (feedback.strategy().attentive() != (text != null)) {
             throw new IllegalArgumentException(
-                "[" + NAME + "] rescorer: [text] (the query's words, read by the summarizer) is required for strategies [afs] and [afs_prf], and only for them"
-            );
+                    "[" + NAME
+                            + "] rescorer: [text] (the query's words, read by the summarizer) is required for strategies [afs] and [afs_prf], and only for them");
         }
         this.field = field;
         this.vector = vector;
@@ -139,7 +142,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     @Override
     public RelevanceFeedbackRescorerBuilder windowSize(int windowSize) {
         if (windowSize < 0) {
-            throw new IllegalArgumentException("[" + NAME + "] rescorer: [window_size] must be >= 0, got [" + windowSize + "]");
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] rescorer: [window_size] must be >= 0, got [" + windowSize + "]");
         }
         return super.windowSize(windowSize);
     }
@@ -162,7 +166,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     /** The model whose summarizer runs; only with [text] (strategies afs and afs_prf), the one place a model runs here. */
     public RelevanceFeedbackRescorerBuilder model(String model) {
         if (model != null && text == null) {
-            throw new IllegalArgumentException("[" + NAME + "] rescorer: [model] applies to strategies [afs] and [afs_prf], which run the model's summarizer");
+            throw new IllegalArgumentException(
+                    "[" + NAME
+                            + "] rescorer: [model] applies to strategies [afs] and [afs_prf], which run the model's summarizer");
         }
         this.model = model;
         return this;
@@ -173,10 +179,12 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
     }
 
     private RelevanceFeedbackRescorerBuilder copy() {
-        RelevanceFeedbackRescorerBuilder c = new RelevanceFeedbackRescorerBuilder(field, vector, feedback, text, inference).queryWeight(queryWeight)
-            .rescoreQueryWeight(rescoreQueryWeight)
-            .scoreMode(scoreMode)
-            .model(model);
+        RelevanceFeedbackRescorerBuilder c = new RelevanceFeedbackRescorerBuilder(
+                        field, vector, feedback, text, inference)
+                .queryWeight(queryWeight)
+                .rescoreQueryWeight(rescoreQueryWeight)
+                .scoreMode(scoreMode)
+                .model(model);
         if (windowSize != null) {
             c.windowSize(windowSize);
         }
@@ -204,7 +212,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         builder.endObject();
     }
 
-    public static RelevanceFeedbackRescorerBuilder fromXContent(XContentParser parser, Inference inference) throws IOException {
+    public static RelevanceFeedbackRescorerBuilder fromXContent(XContentParser parser, Inference inference)
+            throws IOException {
         String field = null;
         String text = null;
         String model = null;
@@ -215,7 +224,9 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         Float rescoreQueryWeight = null;
         QueryRescoreMode scoreMode = null;
         String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+        for (XContentParser.Token t = parser.nextToken();
+                t != XContentParser.Token.END_OBJECT;
+                t = parser.nextToken()) {
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
             } else if (FIELD.match(current, parser.getDeprecationHandler())) {
@@ -236,12 +247,14 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 rescoreQueryWeight = (float) RequestValues.number(parser, RESCORE_QUERY_WEIGHT.getPreferredName());
             } else if (SCORE_MODE.match(current, parser.getDeprecationHandler())) {
                 try {
-                    scoreMode = QueryRescoreMode.fromString(RequestValues.string(parser, SCORE_MODE.getPreferredName()));
+                    scoreMode =
+                            QueryRescoreMode.fromString(RequestValues.string(parser, SCORE_MODE.getPreferredName()));
                 } catch (IllegalArgumentException e) {
                     throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + e.getMessage());
                 }
             } else {
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] rescorer: unknown field [" + current + "]");
+                throw new ParsingException(
+                        parser.getTokenLocation(), "[" + NAME + "] rescorer: unknown field [" + current + "]");
             }
         }
         RelevanceFeedbackRescorerBuilder builder;
@@ -285,8 +298,8 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         }
         SearchRequest request = (SearchRequest) coordinator.getSearchRequest();
         QueryBuilder firstPass = request.source() == null || request.source().query() == null
-            ? QueryBuilders.matchAllQuery()
-            : request.source().query();
+                ? QueryBuilders.matchAllQuery()
+                : request.source().query();
         SetOnce<float[]> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
             String chosen;
@@ -297,20 +310,49 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 listener.onFailure(e);
                 return;
             }
-            ActionListener<FeedbackSearch.Result> done = ActionListener.wrap(r -> {
-                r.warnings().forEach(HeaderWarning::addWarning);
-                result.set(r.vector());
-                listener.onResponse(null);
-            }, listener::onFailure);
+            ActionListener<FeedbackSearch.Result> done = ActionListener.wrap(
+                    r -> {
+                        r.warnings().forEach(HeaderWarning::addWarning);
+                        result.set(r.vector());
+                        listener.onResponse(null);
+                    },
+                    listener::onFailure);
             if (text == null) {
-                new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, false, null).run(vector, done);
+                new FeedbackSearch(
+                                client,
+                                request,
+                                feedback,
+                                field,
+                                firstPass,
+                                feedback.feedbackDepth(),
+                                null,
+                                false,
+                                null)
+                        .run(vector, done);
             } else if (inference == null) {
-                listener.onFailure(new IllegalArgumentException("[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
+                listener.onFailure(new IllegalArgumentException(
+                        "[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
             } else {
-                inference.encodeTexts(chosen, List.of(text), ActionListener.wrap(encoded -> {
-                    FeedbackSearch.SummarizerInput summarizer = new FeedbackSearch.SummarizerInput(inference, chosen, encoded.tokens()[0]);
-                    new FeedbackSearch(client, request, feedback, field, firstPass, feedback.feedbackDepth(), null, false, summarizer).run(vector, done);
-                }, listener::onFailure));
+                inference.encodeTexts(
+                        chosen,
+                        List.of(text),
+                        ActionListener.wrap(
+                                encoded -> {
+                                    FeedbackSearch.SummarizerInput summarizer =
+                                            new FeedbackSearch.SummarizerInput(inference, chosen, encoded.tokens()[0]);
+                                    new FeedbackSearch(
+                                                    client,
+                                                    request,
+                                                    feedback,
+                                                    field,
+                                                    firstPass,
+                                                    feedback.feedbackDepth(),
+                                                    null,
+                                                    false,
+                                                    summarizer)
+                                            .run(vector, done);
+                                },
+                                listener::onFailure));
             }
         });
         RelevanceFeedbackRescorerBuilder waiting = copy();
@@ -325,9 +367,10 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         }
         RfVectorFieldMapper.RfVectorFieldType type = VectorSimilaritySource.vectorField(context, field, refined, NAME);
         QueryRescorer.QueryRescoreContext rescore = new QueryRescorer.QueryRescoreContext(windowSize);
-        rescore.setParsedQuery(
-            new ParsedQuery(new FunctionScoreQuery(new FieldExistsQuery(type.name()), new VectorSimilaritySource(type.name(), type.asIndexed(refined), "similarity to the feedback-refined query")))
-        );
+        rescore.setParsedQuery(new ParsedQuery(new FunctionScoreQuery(
+                new FieldExistsQuery(type.name()),
+                new VectorSimilaritySource(
+                        type.name(), type.asIndexed(refined), "similarity to the feedback-refined query"))));
         rescore.setQueryWeight(queryWeight);
         rescore.setRescoreQueryWeight(rescoreQueryWeight);
         rescore.setScoreMode(scoreMode);
@@ -344,19 +387,29 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         if (super.equals(o) == false) return false;
         RelevanceFeedbackRescorerBuilder other = (RelevanceFeedbackRescorerBuilder) o;
         return field.equals(other.field)
-            && Arrays.equals(vector, other.vector)
-            && Objects.equals(text, other.text)
-            && Objects.equals(model, other.model)
-            && feedback.equals(other.feedback)
-            && queryWeight == other.queryWeight
-            && rescoreQueryWeight == other.rescoreQueryWeight
-            && scoreMode == other.scoreMode
-            && Arrays.equals(refined, other.refined)
-            && pending == other.pending;
+                && Arrays.equals(vector, other.vector)
+                && Objects.equals(text, other.text)
+                && Objects.equals(model, other.model)
+                && feedback.equals(other.feedback)
+                && queryWeight == other.queryWeight
+                && rescoreQueryWeight == other.rescoreQueryWeight
+                && scoreMode == other.scoreMode
+                && Arrays.equals(refined, other.refined)
+                && pending == other.pending;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), field, Arrays.hashCode(vector), text, model, feedback, queryWeight, rescoreQueryWeight, scoreMode, Arrays.hashCode(refined));
+        return Objects.hash(
+                super.hashCode(),
+                field,
+                Arrays.hashCode(vector),
+                text,
+                model,
+                feedback,
+                queryWeight,
+                rescoreQueryWeight,
+                scoreMode,
+                Arrays.hashCode(refined));
     }
 }

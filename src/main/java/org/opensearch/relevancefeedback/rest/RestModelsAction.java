@@ -1,5 +1,10 @@
 package org.opensearch.relevancefeedback.rest;
 
+import static org.opensearch.rest.RestRequest.Method.GET;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.relevancefeedback.inference.ModelService;
@@ -7,12 +12,6 @@ import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.transport.client.node.NodeClient;
-
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-
-import static org.opensearch.rest.RestRequest.Method.GET;
 
 /**
  * {@code GET /_plugins/relevance_feedback/models}: this node's models (the shipped one and each config folder): name,

@@ -1,5 +1,11 @@
 package org.opensearch.relevancefeedback.rest;
 
+import static org.opensearch.rest.RestRequest.Method.GET;
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.common.logging.HeaderWarning;
 import org.opensearch.core.action.ActionListener;
@@ -15,13 +21,6 @@ import org.opensearch.rest.RestChannel;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.node.NodeClient;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.List;
-
-import static org.opensearch.rest.RestRequest.Method.GET;
-import static org.opensearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST /{index}/_plugins/relevance_feedback/_search}: a search whose query is a top-level
@@ -39,11 +38,10 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
     @Override
     public List<Route> routes() {
         return List.of(
-            new Route(GET, "/_plugins/relevance_feedback/_search"),
-            new Route(POST, "/_plugins/relevance_feedback/_search"),
-            new Route(GET, "/{index}/_plugins/relevance_feedback/_search"),
-            new Route(POST, "/{index}/_plugins/relevance_feedback/_search")
-        );
+                new Route(GET, "/_plugins/relevance_feedback/_search"),
+                new Route(POST, "/_plugins/relevance_feedback/_search"),
+                new Route(GET, "/{index}/_plugins/relevance_feedback/_search"),
+                new Route(POST, "/{index}/_plugins/relevance_feedback/_search"));
     }
 
     @Override
@@ -59,24 +57,35 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
             throw new IllegalArgumentException("[query] must be a top-level [relevance_feedback] query");
         }
         RelevanceFeedbackQueryBuilder query = (RelevanceFeedbackQueryBuilder) source.query();
-        SearchRequest search = new SearchRequest(Strings.splitStringByCommaToArray(request.param("index"))).source(source)
-            .routing(request.param("routing"))
-            .preference(request.param("preference"));
+        SearchRequest search = new SearchRequest(Strings.splitStringByCommaToArray(request.param("index")))
+                .source(source)
+                .routing(request.param("routing"))
+                .preference(request.param("preference"));
         boolean explain = Boolean.TRUE.equals(source.explain());
-        return channel -> query.search(client, search, ActionListener.wrap(result -> {
-            result.warnings().forEach(HeaderWarning::addWarning);
-            SearchRequest last = new SearchRequest(search.indices()).source(source.shallowCopy().query(query.finalHits(result, explain)))
-                .routing(search.routing())
-                .preference(search.preference());
-            client.search(last, ActionListener.wrap(response -> {
-                XContentBuilder builder = channel.newBuilder();
-                builder.startObject();
-                response.innerToXContent(builder, request);
-                writeFeedback(builder, result);
-                builder.endObject();
-                channel.sendResponse(new BytesRestResponse(response.status(), builder));
-            }, e -> sendFailure(channel, e)));
-        }, e -> sendFailure(channel, e)));
+        return channel -> query.search(
+                client,
+                search,
+                ActionListener.wrap(
+                        result -> {
+                            result.warnings().forEach(HeaderWarning::addWarning);
+                            SearchRequest last = new SearchRequest(search.indices())
+                                    .source(source.shallowCopy().query(query.finalHits(result, explain)))
+                                    .routing(search.routing())
+                                    .preference(search.preference());
+                            client.search(
+                                    last,
+                                    ActionListener.wrap(
+                                            response -> {
+                                                XContentBuilder builder = channel.newBuilder();
+                                                builder.startObject();
+                                                response.innerToXContent(builder, request);
+                                                writeFeedback(builder, result);
+                                                builder.endObject();
+                                                channel.sendResponse(new BytesRestResponse(response.status(), builder));
+                                            },
+                                            e -> sendFailure(channel, e)));
+                        },
+                        e -> sendFailure(channel, e)));
     }
 
     private static void sendFailure(RestChannel channel, Exception e) {
@@ -114,10 +123,10 @@ public final class RestRelevanceFeedbackSearchAction extends BaseRestHandler {
             builder.startObject().field("round", r + 1).startArray("feedback");
             for (HitWeight w : result.rounds().get(r)) {
                 builder.startObject()
-                    .field("_index", w.index())
-                    .field("_id", w.id())
-                    .field("positive_weight", w.positive())
-                    .field("negative_weight", w.negative());
+                        .field("_index", w.index())
+                        .field("_id", w.id())
+                        .field("positive_weight", w.positive())
+                        .field("negative_weight", w.negative());
                 if (w.patches() != null) {
                     writeSaliency(builder, w);
                 }

@@ -1,5 +1,13 @@
 package org.opensearch.relevancefeedback.rest;
 
+import static org.opensearch.rest.RestRequest.Method.GET;
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
@@ -10,15 +18,6 @@ import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.transport.client.node.NodeClient;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
-
-import static org.opensearch.rest.RestRequest.Method.GET;
-import static org.opensearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST /_plugins/relevance_feedback/_tokenize {"text": ["red heart"]}}: the model's BPE tokens of each text,
@@ -40,7 +39,9 @@ public final class RestTokenizeAction extends BaseRestHandler {
 
     @Override
     public List<Route> routes() {
-        return List.of(new Route(GET, "/_plugins/relevance_feedback/_tokenize"), new Route(POST, "/_plugins/relevance_feedback/_tokenize"));
+        return List.of(
+                new Route(GET, "/_plugins/relevance_feedback/_tokenize"),
+                new Route(POST, "/_plugins/relevance_feedback/_tokenize"));
     }
 
     @Override
@@ -88,9 +89,8 @@ public final class RestTokenizeAction extends BaseRestHandler {
             throw new IllegalArgumentException("[text] is required: a string or an array of strings");
         }
         if (values.size() > limits.maxWindow()) {
-            throw new IllegalArgumentException(
-                "[text] has " + values.size() + " items, more than " + limits.maxWindow() + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])"
-            );
+            throw new IllegalArgumentException("[text] has " + values.size() + " items, more than " + limits.maxWindow()
+                    + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])");
         }
         List<String> texts = new ArrayList<>(values.size());
         for (Object v : values) {

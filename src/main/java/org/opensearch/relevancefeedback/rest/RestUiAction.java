@@ -1,10 +1,6 @@
 package org.opensearch.relevancefeedback.rest;
 
-import org.opensearch.core.rest.RestStatus;
-import org.opensearch.rest.BaseRestHandler;
-import org.opensearch.rest.BytesRestResponse;
-import org.opensearch.rest.RestRequest;
-import org.opensearch.transport.client.node.NodeClient;
+import static org.opensearch.rest.RestRequest.Method.GET;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,8 +8,11 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
-import static org.opensearch.rest.RestRequest.Method.GET;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.BytesRestResponse;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.transport.client.node.NodeClient;
 
 /**
  * {@code GET /_plugins/relevance_feedback/ui/}: the web UI, three static files packed in the plugin jar (no CDN,
@@ -26,22 +25,23 @@ public final class RestUiAction extends BaseRestHandler {
      * Scripts and styles only from these files (no inline code, no eval), requests only to this node, images also
      * from data: URLs (base64 thumbnails) and http(s) (thumbnail fields holding URLs: an image cannot run code).
      */
-    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
-        + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    static final String CSP =
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
+                    + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static final String BASE = "/_plugins/relevance_feedback/ui";
 
     private static final Map<String, String> TYPES = Map.of(
-        "index.html",
-        "text/html; charset=UTF-8",
-        "app.js",
-        "text/javascript; charset=UTF-8",
-        "style.css",
-        "text/css; charset=UTF-8"
-    );
+            "index.html",
+            "text/html; charset=UTF-8",
+            "app.js",
+            "text/javascript; charset=UTF-8",
+            "style.css",
+            "text/css; charset=UTF-8");
 
     /** Each file's bytes, read from the jar once, when the node registers the handler. */
-    private final Map<String, byte[]> files = TYPES.keySet().stream().collect(Collectors.toUnmodifiableMap(name -> name, RestUiAction::read));
+    private final Map<String, byte[]> files =
+            TYPES.keySet().stream().collect(Collectors.toUnmodifiableMap(name -> name, RestUiAction::read));
 
     private static byte[] read(String name) {
         try (InputStream in = RestUiAction.class.getResourceAsStream("/ui/" + name)) {
@@ -73,8 +73,9 @@ public final class RestUiAction extends BaseRestHandler {
         return channel -> {
             byte[] body = files.get(name);
             BytesRestResponse response = body == null
-                ? new BytesRestResponse(RestStatus.NOT_FOUND, "text/plain; charset=UTF-8", "no UI file [" + name + "]")
-                : new BytesRestResponse(RestStatus.OK, TYPES.get(name), body);
+                    ? new BytesRestResponse(
+                            RestStatus.NOT_FOUND, "text/plain; charset=UTF-8", "no UI file [" + name + "]")
+                    : new BytesRestResponse(RestStatus.OK, TYPES.get(name), body);
             response.addHeader("Content-Security-Policy", CSP);
             response.addHeader("X-Content-Type-Options", "nosniff");
             response.addHeader("Referrer-Policy", "no-referrer");

@@ -1,5 +1,17 @@
 package org.opensearch.relevancefeedback.cluster;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.lessThan;
+import static org.opensearch.test.hamcrest.OpenSearchAssertions.assertAcked;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 import org.opensearch.ExceptionsHelper;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.search.SearchPhaseExecutionException;
@@ -20,19 +32,6 @@ import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
 import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
 import org.opensearch.search.SearchHit;
 import org.opensearch.test.OpenSearchIntegTestCase;
-
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.function.IntPredicate;
-import java.util.stream.IntStream;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.lessThan;
-import static org.opensearch.test.hamcrest.OpenSearchAssertions.assertAcked;
 
 /** The coordinator-side rewrite on a real (in-JVM) multi-node cluster: global top k, shard invariant. */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 2)
@@ -55,27 +54,33 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
      * @param derivedSource {@code index.relevance_feedback.derived_source}
      */
     private float[][] indexVectors(String index, int shards, boolean vectorsOutOfSource, boolean derivedSource) {
-        String mapping = "{\"_source\":{\"excludes\":" + (vectorsOutOfSource ? "[\"vec\",\"cap\"]" : "[]") + "},\"properties\":{"
-            + "\"vec\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},\"cap\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},"
-            + "\"color\":{\"type\":\"keyword\"},\"text\":{\"type\":\"text\"}}}";
-        assertAcked(
-            prepareCreate(index).setSettings(
-                Settings.builder()
-                    .put("index.number_of_shards", shards)
-                    .put("index.number_of_replicas", 0)
-                    .put("index.relevance_feedback.derived_source", derivedSource)
-            ).setMapping(mapping)
-        );
+        String mapping =
+                "{\"_source\":{\"excludes\":" + (vectorsOutOfSource ? "[\"vec\",\"cap\"]" : "[]") + "},\"properties\":{"
+                        + "\"vec\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS
+                        + "},\"cap\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + "},"
+                        + "\"color\":{\"type\":\"keyword\"},\"text\":{\"type\":\"text\"}}}";
+        assertAcked(prepareCreate(index)
+                .setSettings(Settings.builder()
+                        .put("index.number_of_shards", shards)
+                        .put("index.number_of_replicas", 0)
+                        .put("index.relevance_feedback.derived_source", derivedSource))
+                .setMapping(mapping));
         float[][] vectors = vectors(1234);
         float[][] captions = vectors(5678);
         BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         for (int i = 0; i < N; i++) {
             String color = i % 3 == 0 ? "red" : "blue";
-            bulk.add(
-                client().prepareIndex(index)
+            bulk.add(client().prepareIndex(index)
                     .setId(Integer.toString(i))
-                    .setSource("vec", vectors[i], "cap", captions[i], "color", color, "text", color + " item " + (i % 7 == 0 ? "star" : "plain"))
-            );
+                    .setSource(
+                            "vec",
+                            vectors[i],
+                            "cap",
+                            captions[i],
+                            "color",
+                            color,
+                            "text",
+                            color + " item " + (i % 7 == 0 ? "star" : "plain")));
         }
         assertFalse(bulk.get().hasFailures());
         ensureGreen(index);
@@ -96,7 +101,10 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     }
 
     private SearchResponse search(String index, KnnSpec spec, int size) {
-        return client().prepareSearch(index).setQuery(new RelevanceFeedbackQueryBuilder(spec)).setSize(size).get();
+        return client().prepareSearch(index)
+                .setQuery(new RelevanceFeedbackQueryBuilder(spec))
+                .setSize(size)
+                .get();
     }
 
     public void testGlobalTopKIsShardInvariantAndExact() {
@@ -123,9 +131,16 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                 assertArrayEquals("one pass on " + index, scores(one), scores(single), 1e-6f);
                 // one pass: each shard matched its own top k (the two-phase path matches exactly k in all)
                 int shards = index.equals("one") ? 1 : index.equals("three") ? 3 : 5;
-                assertEquals("hits.total counts each shard's top k", (long) shards * k, single.getHits().getTotalHits().value());
+                assertEquals(
+                        "hits.total counts each shard's top k",
+                        (long) shards * k,
+                        single.getHits().getTotalHits().value());
                 int from = random.nextInt(k);
-                SearchResponse page = client().prepareSearch(index).setQuery(new RelevanceFeedbackQueryBuilder(spec)).setFrom(from).setSize(k - from).get();
+                SearchResponse page = client().prepareSearch(index)
+                        .setQuery(new RelevanceFeedbackQueryBuilder(spec))
+                        .setFrom(from)
+                        .setSize(k - from)
+                        .get();
                 assertArrayEquals(Arrays.copyOfRange(ids(one), from, k), ids(page));
             }
         }
@@ -140,25 +155,56 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         internalCluster().ensureAtLeastNumDataNodes(2);
         float[][] vectors = indexVectors("derived", 2);
         indexVectors("plain", 2, false, false);
-        assertAcked(client().admin().indices().prepareUpdateSettings("derived").setSettings(Settings.builder().put("index.number_of_replicas", 1)));
+        assertAcked(client().admin()
+                .indices()
+                .prepareUpdateSettings("derived")
+                .setSettings(Settings.builder().put("index.number_of_replicas", 1)));
         ensureGreen("derived");
-        client().prepareUpdate("derived", "3").setDoc("color", "green").setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE).get();
+        client().prepareUpdate("derived", "3")
+                .setDoc("color", "green")
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                .get();
         for (String index : List.of("derived", "plain")) {
-            client().admin().indices().prepareForceMerge(index).setMaxNumSegments(1).setFlush(true).get();
+            client().admin()
+                    .indices()
+                    .prepareForceMerge(index)
+                    .setMaxNumSegments(1)
+                    .setFlush(true)
+                    .get();
         }
         client().admin().indices().prepareRefresh("derived").get();
         for (String preference : List.of("_primary", "_replica")) {
-            SearchResponse response = client().prepareSearch("derived").setPreference(preference).setSize(N).get();
+            SearchResponse response = client().prepareSearch("derived")
+                    .setPreference(preference)
+                    .setSize(N)
+                    .get();
             assertEquals(N, response.getHits().getHits().length);
             for (SearchHit hit : response.getHits().getHits()) {
-                assertVector(vectors[Integer.parseInt(hit.getId())], hit.getSourceAsMap().get("vec"));
+                assertVector(
+                        vectors[Integer.parseInt(hit.getId())],
+                        hit.getSourceAsMap().get("vec"));
             }
         }
-        Map<String, Object> updated = client().prepareGet("derived", "3").setRealtime(false).get().getSourceAsMap();
+        Map<String, Object> updated =
+                client().prepareGet("derived", "3").setRealtime(false).get().getSourceAsMap();
         assertEquals("green", updated.get("color"));
         assertVector(vectors[3], updated.get("vec"));
-        long derived = client().admin().indices().prepareStats("derived").setStore(true).get().getPrimaries().getStore().sizeInBytes();
-        long plain = client().admin().indices().prepareStats("plain").setStore(true).get().getPrimaries().getStore().sizeInBytes();
+        long derived = client().admin()
+                .indices()
+                .prepareStats("derived")
+                .setStore(true)
+                .get()
+                .getPrimaries()
+                .getStore()
+                .sizeInBytes();
+        long plain = client().admin()
+                .indices()
+                .prepareStats("plain")
+                .setStore(true)
+                .get()
+                .getPrimaries()
+                .getStore()
+                .sizeInBytes();
         assertThat("derived " + derived + " bytes vs stored " + plain, derived, lessThan(plain));
     }
 
@@ -173,7 +219,10 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     /** Vectors left out of _source are still returned by the fields option, read from the index. */
     public void testVectorsOutOfSourceComeFromTheIndex() {
         float[][] vectors = indexVectors("nosource", 2, true, true);
-        SearchResponse response = client().prepareSearch("nosource").setQuery(QueryBuilders.idsQuery().addIds("3", "41")).addFetchField("vec").get();
+        SearchResponse response = client().prepareSearch("nosource")
+                .setQuery(QueryBuilders.idsQuery().addIds("3", "41"))
+                .addFetchField("vec")
+                .get();
         assertEquals(2, response.getHits().getHits().length);
         for (SearchHit hit : response.getHits().getHits()) {
             assertFalse(hit.getSourceAsMap().containsKey("vec"));
@@ -201,11 +250,12 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     public void testBadQueryIsAClientError() {
         indexVectors("errors", 3);
         SearchPhaseExecutionException e = expectThrows(
-            SearchPhaseExecutionException.class,
-            () -> search("errors", new KnnSpec("vec", new float[DIMS + 1], 5, null, null), 10)
-        );
+                SearchPhaseExecutionException.class,
+                () -> search("errors", new KnnSpec("vec", new float[DIMS + 1], 5, null, null), 10));
         assertEquals(RestStatus.BAD_REQUEST, e.status());
-        assertThat(e.getDetailedMessage(), containsString("vector has [17] dimensions but field [vec] has dimension [16]"));
+        assertThat(
+                e.getDetailedMessage(),
+                containsString("vector has [17] dimensions but field [vec] has dimension [16]"));
     }
 
     public void testFeedbackIsShardInvariantAndMatchesTheJavaReference() {
@@ -215,38 +265,48 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         indexVectors("fb5", 5, true, true);
         Random random = new Random(7);
         int changed = 0;
-        for (FeedbackSpec.Strategy strategy : List.of(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT)) {
+        for (FeedbackSpec.Strategy strategy :
+                List.of(FeedbackSpec.Strategy.PRF, FeedbackSpec.Strategy.GRF, FeedbackSpec.Strategy.EXPLICIT)) {
             for (Rocchio.Variant variant : Rocchio.Variant.values()) {
                 for (FeedbackSpec.Mode mode : FeedbackSpec.Mode.values()) {
                     float[] q = vectors[random.nextInt(N)].clone();
                     q[1] += 0.7f;
                     int k = 10;
                     FeedbackSpec feedback = new FeedbackSpec(
-                        strategy,
-                        3,
-                        1 + random.nextInt(3),
-                        variant,
-                        new Rocchio.Params(0.6, 0.3, 0.1, 0.05),
-                        mode == FeedbackSpec.Mode.RESCORE ? k : 20,
-                        strategy == FeedbackSpec.Strategy.GRF ? "cap" : null,
-                        strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("5", "17") : List.of(),
-                        strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("3") : List.of(),
-                        mode
-                    );
-                    RelevanceFeedbackQueryBuilder query = new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", q, k, N, null), feedback);
+                            strategy,
+                            3,
+                            1 + random.nextInt(3),
+                            variant,
+                            new Rocchio.Params(0.6, 0.3, 0.1, 0.05),
+                            mode == FeedbackSpec.Mode.RESCORE ? k : 20,
+                            strategy == FeedbackSpec.Strategy.GRF ? "cap" : null,
+                            strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("5", "17") : List.of(),
+                            strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("3") : List.of(),
+                            mode);
+                    RelevanceFeedbackQueryBuilder query =
+                            new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", q, k, N, null), feedback);
                     String what = strategy + "/" + variant + "/" + mode + " rounds " + feedback.rounds();
-                    SearchResponse one = client().prepareSearch("fb1").setQuery(query).setSize(100).get();
+                    SearchResponse one = client().prepareSearch("fb1")
+                            .setQuery(query)
+                            .setSize(100)
+                            .get();
                     assertEquals(what, k, one.getHits().getHits().length);
                     assertArrayEquals(what, expectedFeedbackTopK(vectors, captions, q, k, feedback), ids(one));
                     if (Arrays.equals(ids(one), exactTopK(vectors, q, k, i -> true)) == false) {
                         changed++;
                     }
                     for (String index : List.of("fb1", "fb3", "fb5")) {
-                        SearchResponse other = client().prepareSearch(index).setQuery(query).setSize(100).get();
+                        SearchResponse other = client().prepareSearch(index)
+                                .setQuery(query)
+                                .setSize(100)
+                                .get();
                         assertArrayEquals(what + " on " + index, ids(one), ids(other));
                         assertArrayEquals(what + " on " + index, scores(one), scores(other), 1e-6f);
                         // size k: retrieve mode's final kNN pass is the search itself
-                        SearchResponse single = client().prepareSearch(index).setQuery(query).setSize(k).get();
+                        SearchResponse single = client().prepareSearch(index)
+                                .setQuery(query)
+                                .setSize(k)
+                                .get();
                         assertArrayEquals(what + " in one pass on " + index, ids(one), ids(single));
                         assertArrayEquals(what + " in one pass on " + index, scores(one), scores(single), 1e-6f);
                     }
@@ -257,7 +317,8 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     }
 
     /** The feedback loop by brute force in plain Java: exact rankings, the plugin's feedback math. */
-    private static String[] expectedFeedbackTopK(float[][] vectors, float[][] captions, float[] q, int k, FeedbackSpec f) {
+    private static String[] expectedFeedbackTopK(
+            float[][] vectors, float[][] captions, float[] q, int k, FeedbackSpec f) {
         IntPredicate all = i -> true;
         List<Integer> candidates = exactTop(vectors, q, k, all);
         float[] current = q;
@@ -269,23 +330,31 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                 ranked = exactTop(vectors, current, f.feedbackDepth(), all);
             }
             if (f.strategy() == FeedbackSpec.Strategy.EXPLICIT) {
-                float[][] pos = f.relevant().stream().map(id -> vectors[Integer.parseInt(id)]).toArray(float[][]::new);
-                float[][] neg = f.nonRelevant().stream().map(id -> vectors[Integer.parseInt(id)]).toArray(float[][]::new);
-                current = Rocchio.refine(f.rocchio(), current, pos, neg, f.params()).vector();
+                float[][] pos = f.relevant().stream()
+                        .map(id -> vectors[Integer.parseInt(id)])
+                        .toArray(float[][]::new);
+                float[][] neg = f.nonRelevant().stream()
+                        .map(id -> vectors[Integer.parseInt(id)])
+                        .toArray(float[][]::new);
+                current = Rocchio.refine(f.rocchio(), current, pos, neg, f.params())
+                        .vector();
             } else {
                 float[][] source = f.strategy() == FeedbackSpec.Strategy.GRF ? captions : vectors;
                 List<float[]> items = ranked.stream().map(i -> source[i]).toList();
-                current = PseudoFeedback.refine(f.rocchio(), current, items, f.topK(), f.window(), f.params()).vector();
+                current = PseudoFeedback.refine(f.rocchio(), current, items, f.topK(), f.window(), f.params())
+                        .vector();
             }
         }
         List<Integer> last = f.mode() == FeedbackSpec.Mode.RESCORE
-            ? exactTop(vectors, current, k, candidates::contains)
-            : exactTop(vectors, current, k, all);
+                ? exactTop(vectors, current, k, candidates::contains)
+                : exactTop(vectors, current, k, all);
         return last.stream().map(i -> Integer.toString(i)).toArray(String[]::new);
     }
 
     private static List<Integer> exactTop(float[][] vectors, float[] q, int k, IntPredicate filter) {
-        return Arrays.stream(exactTopK(vectors, q, k, filter)).map(Integer::parseInt).toList();
+        return Arrays.stream(exactTopK(vectors, q, k, filter))
+                .map(Integer::parseInt)
+                .toList();
     }
 
     private static float[] scores(SearchResponse response) {
@@ -300,19 +369,38 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
         float[][] vectors = indexVectors("bm25", 1);
         float[] q = vectors[42].clone();
         FeedbackSpec prf = new FeedbackSpec(
-            FeedbackSpec.Strategy.PRF, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
-        );
+                FeedbackSpec.Strategy.PRF,
+                5,
+                1,
+                Rocchio.Variant.EXTENDED,
+                Rocchio.Params.DEFAULTS,
+                100,
+                null,
+                List.of(),
+                List.of(),
+                FeedbackSpec.Mode.RETRIEVE);
         QueryBuilder bm25 = QueryBuilders.matchQuery("text", "red star");
-        SearchResponse firstPass = client().prepareSearch("bm25").setQuery(bm25).setSize(5).setFetchSource(false).get();
-        float[][] top = Arrays.stream(firstPass.getHits().getHits()).map(h -> vectors[Integer.parseInt(h.getId())]).toArray(float[][]::new);
-        float[] refined = Rocchio.refine(Rocchio.Variant.EXTENDED, q, top, top, Rocchio.Params.DEFAULTS).vector();
+        SearchResponse firstPass = client().prepareSearch("bm25")
+                .setQuery(bm25)
+                .setSize(5)
+                .setFetchSource(false)
+                .get();
+        float[][] top = Arrays.stream(firstPass.getHits().getHits())
+                .map(h -> vectors[Integer.parseInt(h.getId())])
+                .toArray(float[][]::new);
+        float[] refined = Rocchio.refine(Rocchio.Variant.EXTENDED, q, top, top, Rocchio.Params.DEFAULTS)
+                .vector();
 
         SearchResponse rescored = client().prepareSearch("bm25")
-            .setQuery(bm25)
-            .setSize(30)
-            .addRescorer(new RelevanceFeedbackRescorerBuilder("vec", q, prf).queryWeight(0f).rescoreQueryWeight(1f), 30)
-            .setExplain(true)
-            .get();
+                .setQuery(bm25)
+                .setSize(30)
+                .addRescorer(
+                        new RelevanceFeedbackRescorerBuilder("vec", q, prf)
+                                .queryWeight(0f)
+                                .rescoreQueryWeight(1f),
+                        30)
+                .setExplain(true)
+                .get();
         SearchHit[] hits = rescored.getHits().getHits();
         assertEquals(30, hits.length);
         for (int i = 1; i < hits.length; i++) {
@@ -328,12 +416,20 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     public void testExplainShowsFirstPassScoreAndFeedbackWeights() {
         float[][] vectors = indexVectors("explain", 3);
         FeedbackSpec prf = new FeedbackSpec(
-            FeedbackSpec.Strategy.PRF, 5, 2, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
-        );
+                FeedbackSpec.Strategy.PRF,
+                5,
+                2,
+                Rocchio.Variant.EXTENDED,
+                Rocchio.Params.DEFAULTS,
+                100,
+                null,
+                List.of(),
+                List.of(),
+                FeedbackSpec.Mode.RETRIEVE);
         SearchResponse response = client().prepareSearch("explain")
-            .setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors[9], 10, N, null), prf))
-            .setExplain(true)
-            .get();
+                .setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors[9], 10, N, null), prf))
+                .setExplain(true)
+                .get();
         String top = response.getHits().getHits()[0].getExplanation().toString();
         assertThat(top, containsString("after 2 round(s) of prf feedback (extended Rocchio, retrieve)"));
         assertThat(top, containsString("first-pass score"));
@@ -344,32 +440,55 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
     public void testFeedbackBadInput() {
         indexVectors("fberrors", 3);
         FeedbackSpec missing = new FeedbackSpec(
-            FeedbackSpec.Strategy.EXPLICIT, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, null, List.of("1", "nope"), List.of(), FeedbackSpec.Mode.RETRIEVE
-        );
+                FeedbackSpec.Strategy.EXPLICIT,
+                5,
+                1,
+                Rocchio.Variant.EXTENDED,
+                Rocchio.Params.DEFAULTS,
+                100,
+                null,
+                List.of("1", "nope"),
+                List.of(),
+                FeedbackSpec.Mode.RETRIEVE);
         Exception e = expectThrows(
-            Exception.class,
-            () -> client().prepareSearch("fberrors").setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors(1)[0], 5, null, null), missing)).get()
-        );
+                Exception.class,
+                () -> client().prepareSearch("fberrors")
+                        .setQuery(new RelevanceFeedbackQueryBuilder(
+                                new KnnSpec("vec", vectors(1)[0], 5, null, null), missing))
+                        .get());
         assertThat(e.getMessage(), containsString("no documents with ids [nope]"));
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
         FeedbackSpec grfOnVectorlessField = new FeedbackSpec(
-            FeedbackSpec.Strategy.GRF, 5, 1, Rocchio.Variant.EXTENDED, Rocchio.Params.DEFAULTS, 100, "color", List.of(), List.of(), FeedbackSpec.Mode.RETRIEVE
-        );
+                FeedbackSpec.Strategy.GRF,
+                5,
+                1,
+                Rocchio.Variant.EXTENDED,
+                Rocchio.Params.DEFAULTS,
+                100,
+                "color",
+                List.of(),
+                List.of(),
+                FeedbackSpec.Mode.RETRIEVE);
         e = expectThrows(
-            Exception.class,
-            () -> client().prepareSearch("fberrors").setQuery(new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", vectors(1)[0], 5, null, null), grfOnVectorlessField)).get()
-        );
-        assertThat(e.getMessage(), containsString("none of the top [5] hits has a vector in [feedback.caption_field] = [color]"));
+                Exception.class,
+                () -> client().prepareSearch("fberrors")
+                        .setQuery(new RelevanceFeedbackQueryBuilder(
+                                new KnnSpec("vec", vectors(1)[0], 5, null, null), grfOnVectorlessField))
+                        .get());
+        assertThat(
+                e.getMessage(),
+                containsString("none of the top [5] hits has a vector in [feedback.caption_field] = [color]"));
         assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(e));
     }
 
     private static String[] exactTopK(float[][] vectors, float[] q, int k, IntPredicate filter) {
         return IntStream.range(0, vectors.length)
-            .filter(filter)
-            .boxed()
-            .sorted(Comparator.comparingDouble((Integer i) -> -TestVectors.cosine(q, vectors[i])).thenComparing(i -> Integer.toString(i)))
-            .limit(k)
-            .map(i -> Integer.toString(i))
-            .toArray(String[]::new);
+                .filter(filter)
+                .boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> -TestVectors.cosine(q, vectors[i]))
+                        .thenComparing(i -> Integer.toString(i)))
+                .limit(k)
+                .map(i -> Integer.toString(i))
+                .toArray(String[]::new);
     }
 }

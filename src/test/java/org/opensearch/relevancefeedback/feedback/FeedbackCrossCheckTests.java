@@ -1,12 +1,5 @@
 package org.opensearch.relevancefeedback.feedback;
 
-import org.apache.lucene.tests.util.LuceneTestCase;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.relevancefeedback.EmojiEmbeddings;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -16,6 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.lucene.tests.util.LuceneTestCase;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.EmojiEmbeddings;
 
 /**
  * The round loop and the feedback math in Java vs the NumPy reference ({@code tools/feedback_ref.py} via
@@ -29,17 +28,20 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
     @SuppressWarnings("unchecked")
     public void testMatchesTheNumpyReference() throws IOException {
         Map<String, Object> fixture;
-        try (
-            InputStream in = getClass().getResourceAsStream("/feedback_crosscheck.json");
-            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
-        ) {
+        try (InputStream in = getClass().getResourceAsStream("/feedback_crosscheck.json");
+                XContentParser parser = JsonXContent.jsonXContent.createParser(
+                        NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)) {
             fixture = parser.map();
         }
         int n = ((Number) fixture.get("gallery")).intValue();
         int topK = ((Number) fixture.get("top_k")).intValue();
         int window = ((Number) fixture.get("window")).intValue();
         Map<String, Number> p = (Map<String, Number>) fixture.get("params");
-        Rocchio.Params params = new Rocchio.Params(p.get("alpha").doubleValue(), p.get("beta").doubleValue(), p.get("gamma").doubleValue(), p.get("temperature").doubleValue());
+        Rocchio.Params params = new Rocchio.Params(
+                p.get("alpha").doubleValue(),
+                p.get("beta").doubleValue(),
+                p.get("gamma").doubleValue(),
+                p.get("temperature").doubleValue());
         float[][] images = EmojiEmbeddings.load("images", n);
         float[][] captions = EmojiEmbeddings.load("captions", n);
         float[][] queries = EmojiEmbeddings.load("queries", Integer.MAX_VALUE);
@@ -52,20 +54,34 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
             float[] q0 = queries[((Number) c.get("query")).intValue()];
             List<FeedbackLoop.Hit> relevant = hits((List<Number>) c.get("relevant"), images, captions);
             List<FeedbackLoop.Hit> nonRelevant = hits((List<Number>) c.get("non_relevant"), images, captions);
-            PseudoStrategy pseudo = new PseudoStrategy(strategy, strategy.equals("grf") ? "captions" : "images", "field", variant, topK, window, params);
+            PseudoStrategy pseudo = new PseudoStrategy(
+                    strategy, strategy.equals("grf") ? "captions" : "images", "field", variant, topK, window, params);
             List<Map<String, Object>> rounds = (List<Map<String, Object>>) c.get("rounds");
             assertEquals(5, rounds.size());
             for (int r = 0; r < rounds.size(); r++) {
                 String where = strategy + "/" + variant + " query " + c.get("query") + " round " + (r + 1);
                 float[] q;
                 if (strategy.equals("explicit")) {
-                    q = ExplicitFeedback.rounds(q0, relevant, nonRelevant, "images", r + 1, variant, params).vector();
+                    q = ExplicitFeedback.rounds(q0, relevant, nonRelevant, "images", r + 1, variant, params)
+                            .vector();
                 } else {
-                    FeedbackLoop.Ranking exact = (v, size, then) -> then.onResponse(hits(Arrays.stream(ranking(images, v)).limit(size).boxed().toList(), images, captions));
+                    FeedbackLoop.Ranking exact = (v, size, then) -> then.onResponse(hits(
+                            Arrays.stream(ranking(images, v))
+                                    .limit(size)
+                                    .boxed()
+                                    .toList(),
+                            images,
+                            captions));
                     float[][] out = new float[1][];
-                    FeedbackLoop.run(q0, first(exact, q0, pseudo.depth()), r + 1, pseudo, exact, FeedbackLoop.Callback.of(o -> out[0] = o.vector(), e -> {
-                        throw new AssertionError(where, e);
-                    }));
+                    FeedbackLoop.run(
+                            q0,
+                            first(exact, q0, pseudo.depth()),
+                            r + 1,
+                            pseudo,
+                            exact,
+                            FeedbackLoop.Callback.of(o -> out[0] = o.vector(), e -> {
+                                throw new AssertionError(where, e);
+                            }));
                     q = out[0];
                 }
                 List<Number> expected = (List<Number>) rounds.get(r).get("vector");
@@ -75,7 +91,11 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
                     assertTrue(where + " dim " + d + " differs by " + diff, diff <= 1e-5);
                 }
                 int[] top = Arrays.stream(ranking(images, q)).limit(10).toArray();
-                assertArrayEquals(where, ((List<Number>) rounds.get(r).get("top")).stream().mapToInt(Number::intValue).toArray(), top);
+                assertArrayEquals(
+                        where,
+                        ((List<Number>) rounds.get(r).get("top"))
+                                .stream().mapToInt(Number::intValue).toArray(),
+                        top);
             }
         }
         assertTrue("worst difference " + worst, worst < 1e-6);
@@ -105,7 +125,9 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
     }
 
     private static List<FeedbackLoop.Hit> hits(List<? extends Number> indexes, float[][] images, float[][] captions) {
-        return indexes.stream().<FeedbackLoop.Hit>map(i -> new GalleryHit(i.intValue(), images, captions)).toList();
+        return indexes.stream()
+                .<FeedbackLoop.Hit>map(i -> new GalleryHit(i.intValue(), images, captions))
+                .toList();
     }
 
     private static List<FeedbackLoop.Hit> first(FeedbackLoop.Ranking ranking, float[] q, int size) {
@@ -120,6 +142,10 @@ public class FeedbackCrossCheckTests extends LuceneTestCase {
         for (int i = 0; i < gallery.length; i++) {
             scores[i] = Rocchio.cosine(q, gallery[i]);
         }
-        return IntStream.range(0, gallery.length).boxed().sorted(Comparator.comparingDouble((Integer i) -> -scores[i]).thenComparingInt(i -> i)).mapToInt(Integer::intValue).toArray();
+        return IntStream.range(0, gallery.length)
+                .boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> -scores[i]).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 }

@@ -1,18 +1,17 @@
 package org.opensearch.relevancefeedback.inference;
 
-import org.apache.lucene.tests.util.LuceneTestCase;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.core.xcontent.XContentParser;
+import static org.hamcrest.Matchers.containsString;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
+import org.apache.lucene.tests.util.LuceneTestCase;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 /**
  * Java (DJL + ONNX Runtime, Pillow-exact preprocessing) vs the PyTorch reference outputs committed with the model
@@ -29,15 +28,22 @@ public class ClipEncoderTests extends LuceneTestCase {
     @SuppressWarnings("unchecked")
     public void testMatchesThePyTorchReference() throws Exception {
         Map<String, Object> fixture = json(MODEL.resolve("fixtures/reference_outputs.json"));
-        Map<String, Object> vision = (Map<String, Object>) json(MODEL.resolve("config.json")).get("vision_config");
+        Map<String, Object> vision =
+                (Map<String, Object>) json(MODEL.resolve("config.json")).get("vision_config");
         int grid = ((Number) vision.get("image_size")).intValue() / ((Number) vision.get("patch_size")).intValue();
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "auto", 2)) {
-            assertEquals(((List<?>) ((List<Map<String, Object>>) fixture.get("texts")).get(0).get("text_embeds")).size(), encoder.dimension());
+            assertEquals(
+                    ((List<?>) ((List<Map<String, Object>>) fixture.get("texts"))
+                                    .get(0)
+                                    .get("text_embeds"))
+                            .size(),
+                    encoder.dimension());
             assertFalse("no GPU here", encoder.device().gpu());
             double worst = 0;
             for (Map<String, Object> t : (List<Map<String, Object>>) fixture.get("texts")) {
                 String text = (String) t.get("text");
-                long[] expectedIds = ((List<Number>) t.get("input_ids")).stream().mapToLong(Number::longValue).toArray();
+                long[] expectedIds = ((List<Number>) t.get("input_ids"))
+                        .stream().mapToLong(Number::longValue).toArray();
                 assertArrayEquals(text, expectedIds, encoder.tokenizer().encode(text));
                 ClipEncoder.Encoded encoded = encoder.encodeTextsWithTokens(List.of(text));
                 worst = Math.max(worst, assertClose(text, (List<Number>) t.get("text_embeds"), encoded.embeds()[0]));
@@ -55,14 +61,23 @@ public class ClipEncoderTests extends LuceneTestCase {
                     continue; // a corpus image: needs scripts/fetch_corpus.sh
                 }
                 byte[] bytes = Files.readAllBytes(path);
-                float[] pixels = encoder.preprocessor().pixelValues(bytes, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image());
+                float[] pixels = encoder.preprocessor()
+                        .pixelValues(bytes, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image());
                 double sum = 0;
                 for (float p : pixels) {
                     sum += p;
                 }
                 assertEquals(file, ((Number) image.get("pixel_values_sum")).doubleValue(), sum, 1e-2);
-                worst = Math.max(worst, assertClose(file, (List<Number>) image.get("image_embeds"), encoder.encodeImages(List.of(bytes), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image())[0]));
-                float[][] tokens = encoder.encodePixelValuesWithTokens(pixels, 1).tokens()[0];
+                worst = Math.max(
+                        worst,
+                        assertClose(
+                                file,
+                                (List<Number>) image.get("image_embeds"),
+                                encoder.encodeImages(
+                                                List.of(bytes),
+                                                RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image())[0]));
+                float[][] tokens =
+                        encoder.encodePixelValuesWithTokens(pixels, 1).tokens()[0];
                 assertEquals("CLS + the patches", 1 + grid * grid, tokens.length);
                 List<List<Number>> rows = (List<List<Number>>) image.get("last_hidden_state_first_rows");
                 for (int r = 0; r < rows.size(); r++) {
@@ -77,7 +92,10 @@ public class ClipEncoderTests extends LuceneTestCase {
                 pattern[i] = (float) Math.sin(0.01 * i);
             }
             Map<String, Object> p = (Map<String, Object>) fixture.get("vision_pattern");
-            worst = Math.max(worst, assertClose("pattern", (List<Number>) p.get("image_embeds"), encoder.encodePixelValues(pattern, 1)[0]));
+            worst = Math.max(
+                    worst,
+                    assertClose(
+                            "pattern", (List<Number>) p.get("image_embeds"), encoder.encodePixelValues(pattern, 1)[0]));
             // batched = one by one
             float[][] batch = encoder.encodeTexts(List.of("a photo of a cat", "grinning face"));
             assertArrayEquals(encoder.encodeTexts(List.of("grinning face"))[0], batch[1], 1e-5f);
@@ -86,13 +104,10 @@ public class ClipEncoderTests extends LuceneTestCase {
     }
 
     private static Map<String, Object> json(Path file) throws Exception {
-        try (
-            XContentParser parser = JsonXContent.jsonXContent.createParser(
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(
                 NamedXContentRegistry.EMPTY,
                 DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                Files.newInputStream(file)
-            )
-        ) {
+                Files.newInputStream(file))) {
             return parser.map();
         }
     }
@@ -111,28 +126,38 @@ public class ClipEncoderTests extends LuceneTestCase {
     public void testBadInput() throws Exception {
         Path empty = createTempDir();
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> ClipEncoder.load(empty, "cpu", 1)).getMessage(),
-            containsString("lacks [text_model.onnx]")
-        );
+                expectThrows(IllegalArgumentException.class, () -> ClipEncoder.load(empty, "cpu", 1))
+                        .getMessage(),
+                containsString("lacks [text_model.onnx]"));
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> ClipEncoder.load(MODEL, "cuda", 1)).getMessage(),
-            containsString("device [cuda] requested but not usable")
-        );
+                expectThrows(IllegalArgumentException.class, () -> ClipEncoder.load(MODEL, "cuda", 1))
+                        .getMessage(),
+                containsString("device [cuda] requested but not usable"));
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             assertThat(
-                expectThrows(IllegalArgumentException.class, () -> encoder.preprocessor().pixelValues(new byte[] { 1, 2, 3 }, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image())).getMessage(),
-                containsString("not a decodable PNG or JPEG image")
-            );
+                    expectThrows(
+                                    IllegalArgumentException.class,
+                                    () -> encoder.preprocessor()
+                                            .pixelValues(
+                                                    new byte[] {1, 2, 3},
+                                                    RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()))
+                            .getMessage(),
+                    containsString("not a decodable PNG or JPEG image"));
         }
     }
 
     public void testDeviceChoice() {
         assertTrue(DeviceChoice.select("auto", 1, true).gpu());
-        assertFalse("no CUDA provider in the CPU build: falls back", DeviceChoice.select("auto", 1, false).gpu());
+        assertFalse(
+                "no CUDA provider in the CPU build: falls back",
+                DeviceChoice.select("auto", 1, false).gpu());
         assertFalse("no GPU: falls back", DeviceChoice.select("auto", 0, true).gpu());
         assertFalse(DeviceChoice.select("cpu", 4, true).gpu());
         assertTrue(DeviceChoice.select("CUDA", 1, true).gpu());
         expectThrows(IllegalArgumentException.class, () -> DeviceChoice.select("cuda", 0, true));
-        assertThat(expectThrows(IllegalArgumentException.class, () -> DeviceChoice.select("tpu", 0, false)).getMessage(), containsString("[auto, cpu, cuda]"));
+        assertThat(
+                expectThrows(IllegalArgumentException.class, () -> DeviceChoice.select("tpu", 0, false))
+                        .getMessage(),
+                containsString("[auto, cpu, cuda]"));
     }
 }

@@ -1,8 +1,7 @@
 package org.opensearch.relevancefeedback.inference;
 
-import org.apache.lucene.tests.util.LuceneTestCase;
-
 import java.nio.file.Path;
+import org.apache.lucene.tests.util.LuceneTestCase;
 
 public class ClipTokenizerTests extends LuceneTestCase {
 
@@ -10,7 +9,7 @@ public class ClipTokenizerTests extends LuceneTestCase {
 
     public void testClipReferenceAndTruncation() throws Exception {
         try (ClipTokenizer tok = new ClipTokenizer(MODEL.resolve("tokenizer.json"), 77)) {
-            assertArrayEquals(new long[] { 49406, 320, 1125, 539, 320, 2368, 49407 }, tok.encode("a photo of a cat"));
+            assertArrayEquals(new long[] {49406, 320, 1125, 539, 320, 2368, 49407}, tok.encode("a photo of a cat"));
             assertArrayEquals(tok.encode("a photo of a cat"), tok.encode("  A   PHOTO of a\tcat "));
             long[] ids = tok.encode("heart ".repeat(100));
             assertEquals(77, ids.length);

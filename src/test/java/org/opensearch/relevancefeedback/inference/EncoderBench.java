@@ -3,8 +3,6 @@ package org.opensearch.relevancefeedback.inference;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
-
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -16,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 /**
  * Encoder benchmark (scripts/bench_encoder.sh): the plugin's ClipEncoder (DJL + ONNX Runtime, tokenizer and
@@ -51,33 +50,42 @@ public final class EncoderBench {
         ClipEncoder loaded = ClipEncoder.load(model, "cpu", threads);
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
         long[] after = memory();
-        try (ClipEncoder encoder = loaded; OrtEnvironment env = OrtEnvironment.getEnvironment()) {
+        try (ClipEncoder encoder = loaded;
+                OrtEnvironment env = OrtEnvironment.getEnvironment()) {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
-            try (
-                OrtSession text = env.createSession(model.resolve("text_model.onnx").toString(), options);
-                OrtSession vision = env.createSession(model.resolve("vision_model.onnx").toString(), options)
-            ) {
-                System.out.printf(Locale.ROOT, "%s: %d texts, %d images, intra-op threads %d%n", model, texts.size(), images.size(), threads);
+            try (OrtSession text =
+                            env.createSession(model.resolve("text_model.onnx").toString(), options);
+                    OrtSession vision =
+                            env.createSession(model.resolve("vision_model.onnx").toString(), options)) {
                 System.out.printf(
-                    Locale.ROOT,
-                    "loading the model (towers%s): %.1f s, heap %+.0f MB, native %+.0f MB (resident set %+.0f MB)%n%n",
-                    encoder.summarizer() == null ? "" : " and summarizer",
-                    loadSeconds,
-                    (after[0] - before[0]) / 1e6,
-                    ((after[1] - before[1]) - (after[0] - before[0])) / 1e6,
-                    (after[1] - before[1]) / 1e6
-                );
+                        Locale.ROOT,
+                        "%s: %d texts, %d images, intra-op threads %d%n",
+                        model,
+                        texts.size(),
+                        images.size(),
+                        threads);
+                System.out.printf(
+                        Locale.ROOT,
+                        "loading the model (towers%s): %.1f s, heap %+.0f MB, native %+.0f MB (resident set %+.0f MB)%n%n",
+                        encoder.summarizer() == null ? "" : " and summarizer",
+                        loadSeconds,
+                        (after[0] - before[0]) / 1e6,
+                        ((after[1] - before[1]) - (after[0] - before[0])) / 1e6,
+                        (after[1] - before[1]) / 1e6);
                 System.out.println("| what | path | p50 ms | p99 ms | per second | p50 plugin / bare |");
                 System.out.println("|---|---|---|---|---|---|");
-                double[] bareText = time(i -> bareText(env, text, encoder.tokenizer().encode(texts.get(i % texts.size()))));
+                double[] bareText =
+                        time(i -> bareText(env, text, encoder.tokenizer().encode(texts.get(i % texts.size()))));
                 double[] pluginText = time(i -> encoder.encodeTexts(List.of(texts.get(i % texts.size()))));
                 row("text, batch 1", "bare ONNX Runtime", bareText, 1, Double.NaN);
                 row("text, batch 1", "plugin ClipEncoder", pluginText, 1, pluginText[0] / bareText[0]);
-                for (int batch : new int[] { 1, 32 }) {
+                for (int batch : new int[] {1, 32}) {
                     double[] bare = time(i -> bareImages(env, vision, encoder, images, i * batch, batch));
-                    double[] plugin = time(i -> encoder.encodeImages(slice(images, i * batch, batch), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()));
+                    double[] plugin = time(i -> encoder.encodeImages(
+                            slice(images, i * batch, batch),
+                            RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()));
                     row("images, batch " + batch, "bare ONNX Runtime", bare, batch, Double.NaN);
                     row("images, batch " + batch, "plugin ClipEncoder", plugin, batch, plugin[0] / bare[0]);
                 }
@@ -92,13 +100,13 @@ public final class EncoderBench {
      * The bare row runs the same inputs (afs) through an OrtSession of the same file.
      */
     private static void summarizer(
-        OrtEnvironment env,
-        Path model,
-        OrtSession.SessionOptions options,
-        ClipEncoder encoder,
-        List<String> texts,
-        List<byte[]> images
-    ) throws Exception {
+            OrtEnvironment env,
+            Path model,
+            OrtSession.SessionOptions options,
+            ClipEncoder encoder,
+            List<String> texts,
+            List<byte[]> images)
+            throws Exception {
         FeedbackSummarizer afs = encoder.summarizer();
         if (afs == null) {
             return;
@@ -109,34 +117,55 @@ public final class EncoderBench {
         List<float[][]> captionTokens = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             queryTokens.add(encoder.encodeTextsWithTokens(List.of(texts.get(i))).tokens()[0]);
-            float[][] patches = encoder.encodePixelValuesWithTokens(encoder.preprocessor().pixelValues(images.get(i), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()), 1).tokens()[0];
+            float[][] patches = encoder.encodePixelValuesWithTokens(
+                            encoder.preprocessor()
+                                    .pixelValues(
+                                            images.get(i), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()),
+                            1)
+                    .tokens()[0];
             imageTokens.add(TokenCodec.decode(TokenCodec.encode(patches)));
             captionTokens.add(TokenCodec.decode(TokenCodec.encode(queryTokens.get(i))));
         }
-        try (OrtSession session = env.createSession(model.resolve(FeedbackSummarizer.FILE).toString(), options)) {
-            double[] bare = time(i -> bareSummarizer(env, session, queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5)));
-            double[] withCaptions = time(i -> afs.summarize(queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5), null));
-            double[] imagesOnly = time(i -> afs.summarize(queryTokens.get(i % n), null, slice(imageTokens, i + 1, 5), null));
+        try (OrtSession session =
+                env.createSession(model.resolve(FeedbackSummarizer.FILE).toString(), options)) {
+            double[] bare = time(i -> bareSummarizer(
+                    env, session, queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5)));
+            double[] withCaptions = time(i -> afs.summarize(
+                    queryTokens.get(i % n), slice(captionTokens, i, 5), slice(imageTokens, i + 1, 5), null));
+            double[] imagesOnly =
+                    time(i -> afs.summarize(queryTokens.get(i % n), null, slice(imageTokens, i + 1, 5), null));
             row("summarizer, K 5, afs", "bare ONNX Runtime", bare, 1, Double.NaN);
             row("summarizer, K 5, afs", "plugin FeedbackSummarizer", withCaptions, 1, withCaptions[0] / bare[0]);
             row("summarizer, K 5, afs_prf", "plugin FeedbackSummarizer", imagesOnly, 1, Double.NaN);
         }
     }
 
-    private static void bareSummarizer(OrtEnvironment env, OrtSession session, float[][] query, List<float[][]> captions, List<float[][]> images)
-        throws Exception {
+    private static void bareSummarizer(
+            OrtEnvironment env, OrtSession session, float[][] query, List<float[][]> captions, List<float[][]> images)
+            throws Exception {
         float[][] caps = captions.stream().flatMap(Arrays::stream).toArray(float[][]::new);
         float[][] imgs = images.stream().flatMap(Arrays::stream).toArray(float[][]::new);
         long[] mask = new long[query.length];
         Arrays.fill(mask, 1);
-        try (
-            OnnxTensor q = tokens(env, query);
-            OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] { 1, mask.length });
-            OnnxTensor c = tokens(env, caps);
-            OnnxTensor i = tokens(env, imgs);
-            OnnxTensor b = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[caps.length + imgs.length]), new long[] { 1, caps.length + imgs.length });
-            OrtSession.Result r = session.run(Map.of("query_tokens", q, "query_mask", m, "caption_tokens", c, "image_tokens", i, "relevance_bias", b))
-        ) {
+        try (OnnxTensor q = tokens(env, query);
+                OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, mask.length});
+                OnnxTensor c = tokens(env, caps);
+                OnnxTensor i = tokens(env, imgs);
+                OnnxTensor b = OnnxTensor.createTensor(
+                        env,
+                        FloatBuffer.wrap(new float[caps.length + imgs.length]),
+                        new long[] {1, caps.length + imgs.length});
+                OrtSession.Result r = session.run(Map.of(
+                        "query_tokens",
+                        q,
+                        "query_mask",
+                        m,
+                        "caption_tokens",
+                        c,
+                        "image_tokens",
+                        i,
+                        "relevance_bias",
+                        b))) {
             ((OnnxTensor) r.get("positive").get()).getFloatBuffer();
         }
     }
@@ -147,7 +176,7 @@ public final class EncoderBench {
         for (int t = 0; t < tokens.length; t++) {
             System.arraycopy(tokens[t], 0, flat, t * dims, dims);
         }
-        return OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), new long[] { 1, tokens.length, dims });
+        return OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), new long[] {1, tokens.length, dims});
     }
 
     /** {heap bytes in use after a GC, resident set bytes of the process}. */
@@ -161,7 +190,7 @@ public final class EncoderBench {
                 rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         }
-        return new long[] { heap, rss };
+        return new long[] {heap, rss};
     }
 
     private interface Call {
@@ -187,21 +216,20 @@ public final class EncoderBench {
         }
         double mean = Arrays.stream(ms).average().orElse(0);
         Arrays.sort(ms);
-        return new double[] { ms[calls / 2], ms[(int) Math.min(calls - 1, Math.ceil(calls * 0.99) - 1)], mean };
+        return new double[] {ms[calls / 2], ms[(int) Math.min(calls - 1, Math.ceil(calls * 0.99) - 1)], mean};
     }
 
     private static void row(String what, String path, double[] t, int batch, double ratio) {
         System.out.printf(
-            Locale.ROOT,
-            "| %s | %s | %.3f | %.3f | %.0f %s | %s |%n",
-            what,
-            path,
-            t[0],
-            t[1],
-            batch * 1000 / t[2],
-            batch == 1 && what.startsWith("images") == false ? "queries" : "images",
-            Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio)
-        );
+                Locale.ROOT,
+                "| %s | %s | %.3f | %.3f | %.0f %s | %s |%n",
+                what,
+                path,
+                t[0],
+                t[1],
+                batch * 1000 / t[2],
+                batch == 1 && what.startsWith("images") == false ? "queries" : "images",
+                Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio));
     }
 
     private static <T> List<T> slice(List<T> all, int from, int n) {
@@ -215,29 +243,32 @@ public final class EncoderBench {
     private static void bareText(OrtEnvironment env, OrtSession session, long[] ids) throws Exception {
         long[] mask = new long[ids.length];
         Arrays.fill(mask, 1);
-        long[] shape = { 1, ids.length };
-        try (
-            OnnxTensor idTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-            OnnxTensor maskTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-            OrtSession.Result r = session.run(Map.of("input_ids", idTensor, "attention_mask", maskTensor))
-        ) {
+        long[] shape = {1, ids.length};
+        try (OnnxTensor idTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+                OnnxTensor maskTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                OrtSession.Result r = session.run(Map.of("input_ids", idTensor, "attention_mask", maskTensor))) {
             ((OnnxTensor) r.get("text_embeds").get()).getFloatBuffer();
         }
     }
 
-    private static void bareImages(OrtEnvironment env, OrtSession session, ClipEncoder encoder, List<byte[]> images, int from, int n)
-        throws Exception {
+    private static void bareImages(
+            OrtEnvironment env, OrtSession session, ClipEncoder encoder, List<byte[]> images, int from, int n)
+            throws Exception {
         int size = encoder.preprocessor().size();
         int pixels = 3 * size * size;
         float[] batch = new float[n * pixels];
         List<byte[]> slice = slice(images, from, n);
         for (int i = 0; i < n; i++) {
-            System.arraycopy(encoder.preprocessor().pixelValues(slice.get(i), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()), 0, batch, i * pixels, pixels);
+            System.arraycopy(
+                    encoder.preprocessor()
+                            .pixelValues(slice.get(i), RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS.image()),
+                    0,
+                    batch,
+                    i * pixels,
+                    pixels);
         }
-        try (
-            OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] { n, 3, size, size });
-            OrtSession.Result r = session.run(Map.of("pixel_values", tensor))
-        ) {
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(batch), new long[] {n, 3, size, size});
+                OrtSession.Result r = session.run(Map.of("pixel_values", tensor))) {
             ((OnnxTensor) r.get("image_embeds").get()).getFloatBuffer();
         }
     }

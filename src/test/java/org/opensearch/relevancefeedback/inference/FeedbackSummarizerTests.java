@@ -1,5 +1,13 @@
 package org.opensearch.relevancefeedback.inference;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
@@ -9,15 +17,6 @@ import org.opensearch.relevancefeedback.feedback.AttentiveStrategy;
 import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.test.OpenSearchTestCase;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The shipped summarizer (afs_model.onnx in ONNX Runtime) against PyTorch on committed fixtures
@@ -30,22 +29,27 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
 
     private static final Path MODEL = Path.of("models/emoji-clip");
 
-    private record Case(String name, float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> bias,
-        Map<String, float[]> arrays, List<List<AttentiveFeedback.Box>> boxes, double factor) {}
+    private record Case(
+            String name,
+            float[][] query,
+            List<float[][]> captions,
+            List<float[][]> images,
+            List<float[]> bias,
+            Map<String, float[]> arrays,
+            List<List<AttentiveFeedback.Box>> boxes,
+            double factor) {}
 
     @SuppressWarnings("unchecked")
     private static List<Case> cases() throws Exception {
         Map<String, Object> meta;
-        try (
-            XContentParser parser = JsonXContent.jsonXContent.createParser(
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(
                 NamedXContentRegistry.EMPTY,
                 DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                Files.newInputStream(MODEL.resolve("fixtures/afs_cases.json"))
-            )
-        ) {
+                Files.newInputStream(MODEL.resolve("fixtures/afs_cases.json")))) {
             meta = parser.map();
         }
-        ByteBuffer blob = ByteBuffer.wrap(Files.readAllBytes(MODEL.resolve("fixtures/afs_cases.bin"))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer blob = ByteBuffer.wrap(Files.readAllBytes(MODEL.resolve("fixtures/afs_cases.bin")))
+                .order(ByteOrder.LITTLE_ENDIAN);
         List<Case> out = new ArrayList<>();
         for (Map<String, Object> c : (List<Map<String, Object>>) meta.get("cases")) {
             Map<String, float[]> arrays = new java.util.HashMap<>();
@@ -61,27 +65,40 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
             int dims = arrays.get("query_tokens").length / Math.max(1, queryTokens); // no words: one placeholder row
             int perImage = ((Number) c.get("image_tokens")).intValue();
             int k = ((List<?>) c.get("top")).size();
-            List<Integer> captionLengths = ((List<Number>) c.get("caption_lengths")).stream().map(Number::intValue).toList();
+            List<Integer> captionLengths = ((List<Number>) c.get("caption_lengths"))
+                    .stream().map(Number::intValue).toList();
             boolean withCaptions = (Boolean) c.get("with_captions");
             List<float[][]> captions = withCaptions ? split(arrays.get("caption_tokens"), captionLengths, dims) : null;
-            List<float[][]> images = split(arrays.get("image_tokens"), java.util.Collections.nCopies(k, perImage), dims);
-            int captionPart = withCaptions ? captionLengths.stream().mapToInt(Integer::intValue).sum() : 1;
+            List<float[][]> images =
+                    split(arrays.get("image_tokens"), java.util.Collections.nCopies(k, perImage), dims);
+            int captionPart = withCaptions
+                    ? captionLengths.stream().mapToInt(Integer::intValue).sum()
+                    : 1;
             Map<String, List<List<Object>>> boxSpec = (Map<String, List<List<Object>>>) c.get("boxes");
             List<List<AttentiveFeedback.Box>> boxes = new ArrayList<>();
             List<float[]> bias = new ArrayList<>();
             for (int i = 0; i < k; i++) {
                 List<AttentiveFeedback.Box> mine = new ArrayList<>();
                 for (List<Object> b : boxSpec.getOrDefault(Integer.toString(i), List.of())) {
-                    mine.add(new AttentiveFeedback.Box(num(b.get(0)), num(b.get(1)), num(b.get(2)), num(b.get(3)), (Boolean) b.get(4)));
+                    mine.add(new AttentiveFeedback.Box(
+                            num(b.get(0)), num(b.get(1)), num(b.get(2)), num(b.get(3)), (Boolean) b.get(4)));
                 }
                 boxes.add(mine);
                 int from = captionPart + i * perImage;
                 bias.add(Arrays.copyOfRange(arrays.get("relevance_bias"), from, from + perImage));
             }
-            out.add(
-                new Case((String) c.get("name"), queryTokens == 0 ? new float[0][] : split(arrays.get("query_tokens"), List.of(queryTokens), dims).get(0), captions, images,
-                    boxSpec.isEmpty() ? null : bias, arrays, boxes, num(c.get("region_factor")))
-            );
+            out.add(new Case(
+                    (String) c.get("name"),
+                    queryTokens == 0
+                            ? new float[0][]
+                            : split(arrays.get("query_tokens"), List.of(queryTokens), dims)
+                                    .get(0),
+                    captions,
+                    images,
+                    boxSpec.isEmpty() ? null : bias,
+                    arrays,
+                    boxes,
+                    num(c.get("region_factor"))));
         }
         return out;
     }
@@ -125,15 +142,22 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
             double worst = 0;
             for (Case c : cases) {
                 for (int i = 0; i < c.images().size(); i++) {
-                    float[] mine = AttentiveFeedback.regionBias(c.images().get(i).length, c.boxes().get(i), c.factor());
-                    assertArrayEquals(c.name() + " region bias of item " + i, c.bias() == null ? new float[mine.length] : c.bias().get(i), mine, 1e-6f);
+                    float[] mine = AttentiveFeedback.regionBias(
+                            c.images().get(i).length, c.boxes().get(i), c.factor());
+                    assertArrayEquals(
+                            c.name() + " region bias of item " + i,
+                            c.bias() == null ? new float[mine.length] : c.bias().get(i),
+                            mine,
+                            1e-6f);
                 }
                 FeedbackSummarizer.Output out = summarizer.summarize(c.query(), c.captions(), c.images(), c.bias());
                 assertArrayEquals(c.name() + " positive", c.arrays().get("positive"), out.positive(), 1e-4f);
                 float[] expected = c.arrays().get("attention");
                 float[] actual = new float[expected.length];
                 int at = c.captions() == null ? 1 : 0; // afs_prf: the masked placeholder gets exactly no attention
-                for (float[][] part : new float[][][] { c.captions() == null ? new float[0][] : out.captionAttention(), out.imageAttention() }) {
+                for (float[][] part : new float[][][] {
+                    c.captions() == null ? new float[0][] : out.captionAttention(), out.imageAttention()
+                }) {
                     for (float[] item : part) {
                         System.arraycopy(item, 0, actual, at, item.length);
                         at += item.length;
@@ -143,14 +167,13 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                 assertArrayEquals(c.name() + " attention", expected, actual, 1e-4f);
                 int k = c.images().size();
                 AttentiveFeedback.Round r = AttentiveFeedback.refine(
-                    c.arrays().get("query"),
-                    out.positive(),
-                    out.imageAttention(),
-                    rows(c.arrays().get("images"), k),
-                    out.captionAttention(),
-                    c.captions() == null ? null : rows(c.arrays().get("captions"), k),
-                    Rocchio.Params.DEFAULTS
-                );
+                        c.arrays().get("query"),
+                        out.positive(),
+                        out.imageAttention(),
+                        rows(c.arrays().get("images"), k),
+                        out.captionAttention(),
+                        c.captions() == null ? null : rows(c.arrays().get("captions"), k),
+                        Rocchio.Params.DEFAULTS);
                 assertArrayEquals(c.name() + " q'", c.arrays().get("refined"), r.vector(), 1e-4f);
                 worst = Math.max(worst, maxDiff(c.arrays().get("positive"), out.positive()));
                 worst = Math.max(worst, maxDiff(expected, actual));
@@ -161,7 +184,8 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
     }
 
     /** A fixture hit as the round loop reads it: its stored token blocks and vectors. */
-    private record StoredHit(String id, byte[] imageBlock, byte[] captionBlock, float[] image, float[] caption) implements FeedbackLoop.Hit {
+    private record StoredHit(String id, byte[] imageBlock, byte[] captionBlock, float[] image, float[] caption)
+            implements FeedbackLoop.Hit {
         @Override
         public String index() {
             return "emoji";
@@ -186,8 +210,8 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
     public void testARoundOfTheStrategyMatchesPyTorch() throws Exception {
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             FeedbackSummarizer summarizer = encoder.summarizer();
-            long[] held = { 0 };
-            long[] peak = { 0 };
+            long[] held = {0};
+            long[] peak = {0};
             AttentiveStrategy.Model model = new AttentiveStrategy.Model() {
                 @Override
                 public Runnable reserve(long bytes, String what) {
@@ -198,12 +222,11 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
 
                 @Override
                 public void summarize(
-                    float[][] query,
-                    List<float[][]> captions,
-                    List<float[][]> images,
-                    List<float[]> imageBias,
-                    FeedbackLoop.Callback<FeedbackSummarizer.Output> then
-                ) {
+                        float[][] query,
+                        List<float[][]> captions,
+                        List<float[][]> images,
+                        List<float[]> imageBias,
+                        FeedbackLoop.Callback<FeedbackSummarizer.Output> then) {
                     then.onResponse(summarizer.summarize(query, captions, images, imageBias));
                 }
             };
@@ -215,39 +238,44 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                 List<FeedbackLoop.Hit> hits = new ArrayList<>();
                 Map<String, List<AttentiveFeedback.Box>> regions = new java.util.LinkedHashMap<>();
                 for (int i = 0; i < k; i++) {
-                    hits.add(
-                        new StoredHit(
+                    hits.add(new StoredHit(
                             "d" + i,
                             TokenCodec.encode(c.images().get(i)),
                             captions ? TokenCodec.encode(c.captions().get(i)) : null,
                             images[i],
-                            captions ? captionVectors[i] : null
-                        )
-                    );
+                            captions ? captionVectors[i] : null));
                     if (c.boxes().get(i).isEmpty() == false) {
                         regions.put("d" + i, c.boxes().get(i));
                     }
                 }
                 AttentiveStrategy strategy = new AttentiveStrategy(
-                    model,
-                    "image",
-                    "image_tokens",
-                    captions ? "caption" : null,
-                    captions ? "caption_tokens" : null,
-                    k,
-                    Rocchio.Params.DEFAULTS,
-                    c.query(),
-                    regions,
-                    c.factor(),
-                    true
-                );
+                        model,
+                        "image",
+                        "image_tokens",
+                        captions ? "caption" : null,
+                        captions ? "caption_tokens" : null,
+                        k,
+                        Rocchio.Params.DEFAULTS,
+                        c.query(),
+                        regions,
+                        c.factor(),
+                        true);
                 List<FeedbackLoop.Round> rounds = new ArrayList<>();
-                strategy.refine(1, c.arrays().get("query"), hits, FeedbackLoop.Callback.of(rounds::add, e -> { throw new AssertionError(c.name(), e); }));
+                strategy.refine(1, c.arrays().get("query"), hits, FeedbackLoop.Callback.of(rounds::add, e -> {
+                    throw new AssertionError(c.name(), e);
+                }));
                 assertEquals(c.name(), 1, rounds.size());
-                assertArrayEquals(c.name() + " q'", c.arrays().get("refined"), rounds.get(0).vector(), 1e-4f);
+                assertArrayEquals(
+                        c.name() + " q'",
+                        c.arrays().get("refined"),
+                        rounds.get(0).vector(),
+                        1e-4f);
                 assertEquals(c.name(), k, rounds.get(0).weights().size());
-                assertTrue(c.name() + " warnings " + rounds.get(0).warnings(), rounds.get(0).warnings().isEmpty());
-                assertNotNull(c.name() + " saliency", rounds.get(0).weights().get(0).patches());
+                assertTrue(
+                        c.name() + " warnings " + rounds.get(0).warnings(),
+                        rounds.get(0).warnings().isEmpty());
+                assertNotNull(
+                        c.name() + " saliency", rounds.get(0).weights().get(0).patches());
                 assertEquals(c.name() + " bytes given back", 0, held[0]);
             }
             assertTrue("the blocks were reserved", peak[0] >= AttentiveStrategy.HEAP_PER_TOKEN_BYTE * 5L * 12_748);
@@ -263,13 +291,17 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
             FeedbackSummarizer.Output boxed = summarizer.summarize(c.query(), c.captions(), c.images(), c.bias());
             assertTrue("item 0 has a relevant box", c.boxes().get(0).get(0).relevant());
             assertFalse("item 2 has a not-relevant box", c.boxes().get(2).get(0).relevant());
-            for (int item : new int[] { 0, 2 }) {
+            for (int item : new int[] {0, 2}) {
                 float[] bias = c.bias().get(item);
                 for (int t = 0; t < bias.length; t++) {
                     if (bias[t] > 0) {
-                        assertTrue("patch " + t + " of item 0 gains", boxed.imageAttention()[item][t] > plain.imageAttention()[item][t]);
+                        assertTrue(
+                                "patch " + t + " of item 0 gains",
+                                boxed.imageAttention()[item][t] > plain.imageAttention()[item][t]);
                     } else if (bias[t] < 0) {
-                        assertTrue("patch " + t + " of item 2 loses", boxed.imageAttention()[item][t] < plain.imageAttention()[item][t]);
+                        assertTrue(
+                                "patch " + t + " of item 2 loses",
+                                boxed.imageAttention()[item][t] < plain.imageAttention()[item][t]);
                     }
                 }
             }
@@ -277,11 +309,31 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
             float[][] images = rows(c.arrays().get("images"), k);
             float[][] captions = rows(c.arrays().get("captions"), k);
             float[] q = c.arrays().get("query");
-            AttentiveFeedback.Round before = AttentiveFeedback.refine(q, plain.positive(), plain.imageAttention(), images, plain.captionAttention(), captions, Rocchio.Params.DEFAULTS);
-            AttentiveFeedback.Round after = AttentiveFeedback.refine(q, boxed.positive(), boxed.imageAttention(), images, boxed.captionAttention(), captions, Rocchio.Params.DEFAULTS);
-            assertTrue("item 0 weighs less in the negative vector", after.negativeWeights()[0] < before.negativeWeights()[0]);
-            assertTrue("item 2 weighs more in the negative vector", after.negativeWeights()[2] > before.negativeWeights()[2]);
-            assertTrue("item 0 gets a larger share of the attention", after.positiveShares()[0] > before.positiveShares()[0]);
+            AttentiveFeedback.Round before = AttentiveFeedback.refine(
+                    q,
+                    plain.positive(),
+                    plain.imageAttention(),
+                    images,
+                    plain.captionAttention(),
+                    captions,
+                    Rocchio.Params.DEFAULTS);
+            AttentiveFeedback.Round after = AttentiveFeedback.refine(
+                    q,
+                    boxed.positive(),
+                    boxed.imageAttention(),
+                    images,
+                    boxed.captionAttention(),
+                    captions,
+                    Rocchio.Params.DEFAULTS);
+            assertTrue(
+                    "item 0 weighs less in the negative vector",
+                    after.negativeWeights()[0] < before.negativeWeights()[0]);
+            assertTrue(
+                    "item 2 weighs more in the negative vector",
+                    after.negativeWeights()[2] > before.negativeWeights()[2]);
+            assertTrue(
+                    "item 0 gets a larger share of the attention",
+                    after.positiveShares()[0] > before.positiveShares()[0]);
         }
     }
 }

@@ -1,19 +1,19 @@
 package org.opensearch.relevancefeedback.inference;
 
-import org.apache.lucene.tests.util.LuceneTestCase;
-import org.opensearch.relevancefeedback.TestImages;
+import static org.hamcrest.Matchers.containsString;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
-
-import static org.hamcrest.Matchers.containsString;
+import javax.imageio.ImageIO;
+import org.apache.lucene.tests.util.LuceneTestCase;
+import org.opensearch.relevancefeedback.TestImages;
 
 public class ImagePreprocessorTests extends LuceneTestCase {
 
-    private static final ImagePreprocessor CLIP64 = new ImagePreprocessor(64, 64, new float[] { 0.5f, 0.5f, 0.5f }, new float[] { 0.5f, 0.5f, 0.5f });
+    private static final ImagePreprocessor CLIP64 =
+            new ImagePreprocessor(64, 64, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f});
     private static final ImagePreprocessor.Limits LIMITS = new ImagePreprocessor.Limits(4096 * 4096, 20);
 
     /** Computing only a window of the resized image gives exactly the same pixels as the full resize cropped. */
@@ -34,7 +34,8 @@ public class ImagePreprocessorTests extends LuceneTestCase {
             int ch = 1 + random().nextInt(nh - top);
             int[] window = ImagePreprocessor.resizeBicubicWindow(rgb, w, h, nw, nh, left, top, cw, ch);
             for (int y = 0; y < ch; y++) {
-                int[] expected = Arrays.copyOfRange(full, ((top + y) * nw + left) * 3, ((top + y) * nw + left + cw) * 3);
+                int[] expected =
+                        Arrays.copyOfRange(full, ((top + y) * nw + left) * 3, ((top + y) * nw + left + cw) * 3);
                 int[] actual = Arrays.copyOfRange(window, y * cw * 3, (y + 1) * cw * 3);
                 assertArrayEquals(w + "x" + h + " -> " + nw + "x" + nh + " row " + y, expected, actual);
             }
@@ -46,18 +47,20 @@ public class ImagePreprocessorTests extends LuceneTestCase {
         byte[] tiny = TestImages.greyPng(1, 20000);
         assertEquals("the 118-byte PNG of the hardening issue", 118, tiny.length);
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(tiny, LIMITS)).getMessage(),
-            containsString("image is 1x20000, an aspect ratio over 20:1 (setting [plugins.relevance_feedback.max_image_aspect_ratio])")
-        );
+                expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(tiny, LIMITS))
+                        .getMessage(),
+                containsString(
+                        "image is 1x20000, an aspect ratio over 20:1 (setting [plugins.relevance_feedback.max_image_aspect_ratio])"));
         byte[] big = TestImages.greyPng(10000, 10000);
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(big, LIMITS)).getMessage(),
-            containsString("image is 10000x10000 = 100000000 pixels, more than 16777216 (setting [plugins.relevance_feedback.max_image_pixels])")
-        );
+                expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(big, LIMITS))
+                        .getMessage(),
+                containsString(
+                        "image is 10000x10000 = 100000000 pixels, more than 16777216 (setting [plugins.relevance_feedback.max_image_pixels])"));
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> ImagePreprocessor.checkSize(30000, 30000, LIMITS)).getMessage(),
-            containsString("image is 30000x30000 = 900000000 pixels")
-        );
+                expectThrows(IllegalArgumentException.class, () -> ImagePreprocessor.checkSize(30000, 30000, LIMITS))
+                        .getMessage(),
+                containsString("image is 30000x30000 = 900000000 pixels"));
     }
 
     /** A thin image within the aspect limit is upscaled to the model's short edge: only the crop is computed. */
@@ -81,13 +84,13 @@ public class ImagePreprocessorTests extends LuceneTestCase {
         ByteArrayOutputStream bmp = new ByteArrayOutputStream();
         ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "bmp", bmp);
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(bmp.toByteArray(), LIMITS)).getMessage(),
-            containsString("not a decodable PNG or JPEG image")
-        );
+                expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(bmp.toByteArray(), LIMITS))
+                        .getMessage(),
+                containsString("not a decodable PNG or JPEG image"));
         byte[] truncated = Arrays.copyOf(TestImages.greyPng(64, 64), 40);
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(truncated, LIMITS)).getMessage(),
-            containsString("not a decodable PNG or JPEG image")
-        );
+                expectThrows(IllegalArgumentException.class, () -> CLIP64.pixelValues(truncated, LIMITS))
+                        .getMessage(),
+                containsString("not a decodable PNG or JPEG image"));
     }
 }

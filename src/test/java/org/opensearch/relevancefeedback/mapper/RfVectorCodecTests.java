@@ -1,5 +1,13 @@
 package org.opensearch.relevancefeedback.mapper;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Random;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.hnsw.HnswGraphProvider;
@@ -21,15 +29,6 @@ import org.opensearch.plugins.Plugin;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
 import org.opensearch.relevancefeedback.TestVectors;
 
-import java.io.IOException;
-import java.util.Collection;
-import java.util.List;
-import java.util.Random;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
-
 /** The mapping's HNSW parameters really shape the graph Lucene writes, and the dimension limit is 4096. */
 public class RfVectorCodecTests extends MapperServiceTestCase {
 
@@ -40,9 +39,9 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
 
     private MapperService service(int dims, int m) throws IOException {
         return createMapperService(
-            "_doc",
-            "{\"_doc\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":" + dims + ",\"hnsw\":{\"m\":" + m + ",\"ef_construction\":64}}}}}"
-        );
+                "_doc",
+                "{\"_doc\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":" + dims + ",\"hnsw\":{\"m\":"
+                        + m + ",\"ef_construction\":64}}}}}");
     }
 
     public void testMaxConnectionsFollowMapping() throws IOException {
@@ -56,19 +55,22 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
     private int maxLevel0Degree(int m) throws IOException {
         Random random = new Random(42);
         try (Directory dir = new ByteBuffersDirectory()) {
-            IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(16, m), false));
+            IndexWriterConfig config =
+                    new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(16, m), false));
             try (IndexWriter writer = new IndexWriter(dir, config)) {
                 for (int i = 0; i < 2000; i++) {
                     Document doc = new Document();
-                    doc.add(new KnnFloatVectorField("v", TestVectors.gaussian(random, 16), VectorSimilarityFunction.COSINE));
+                    doc.add(new KnnFloatVectorField(
+                            "v", TestVectors.gaussian(random, 16), VectorSimilarityFunction.COSINE));
                     writer.addDocument(doc);
                 }
                 writer.forceMerge(1);
             }
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 LeafReaderContext leaf = reader.leaves().get(0);
-                KnnVectorsReader vectors = ((PerFieldKnnVectorsFormat.FieldsReader) ((CodecReader) leaf.reader()).getVectorReader())
-                    .getFieldReader("v");
+                KnnVectorsReader vectors = ((PerFieldKnnVectorsFormat.FieldsReader)
+                                ((CodecReader) leaf.reader()).getVectorReader())
+                        .getFieldReader("v");
                 HnswGraph graph = ((HnswGraphProvider) vectors).getGraph("v");
                 int max = 0;
                 for (int node = 0; node < graph.size(); node++) {
@@ -84,7 +86,8 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
         Random random = new Random(7);
         float[] vector = TestVectors.gaussian(random, 2048);
         try (Directory dir = new ByteBuffersDirectory()) {
-            IndexWriterConfig config = new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(2048, 16), false));
+            IndexWriterConfig config =
+                    new IndexWriterConfig().setCodec(new RfVectorCodec(Codec.getDefault(), service(2048, 16), false));
             try (IndexWriter writer = new IndexWriter(dir, config)) {
                 Document doc = new Document();
                 doc.add(new KnnFloatVectorField("v", vector, VectorSimilarityFunction.COSINE));
@@ -92,10 +95,18 @@ public class RfVectorCodecTests extends MapperServiceTestCase {
             }
             // Written as plain Lucene99HnswVectorsFormat: stock Lucene reads it back.
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
-                assertArrayEquals(vector, reader.leaves().get(0).reader().getFloatVectorValues("v").vectorValue(0), 0f);
+                assertArrayEquals(
+                        vector,
+                        reader.leaves()
+                                .get(0)
+                                .reader()
+                                .getFloatVectorValues("v")
+                                .vectorValue(0),
+                        0f);
             }
         }
-        try (Directory dir = new ByteBuffersDirectory(); IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
+        try (Directory dir = new ByteBuffersDirectory();
+                IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
             Document doc = new Document();
             doc.add(new KnnFloatVectorField("v", vector, VectorSimilarityFunction.COSINE));
             Exception e = expectThrows(IllegalArgumentException.class, () -> writer.addDocument(doc));

@@ -1,5 +1,11 @@
 package org.opensearch.relevancefeedback.query;
 
+import static org.hamcrest.Matchers.either;
+import static org.hamcrest.Matchers.instanceOf;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.opensearch.index.query.QueryShardContext;
@@ -7,13 +13,6 @@ import org.opensearch.plugins.Plugin;
 import org.opensearch.relevancefeedback.RelevanceFeedbackPlugin;
 import org.opensearch.test.AbstractQueryTestCase;
 import org.opensearch.test.TestGeoShapeFieldMapperPlugin;
-
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
-
-import static org.hamcrest.Matchers.either;
-import static org.hamcrest.Matchers.instanceOf;
 
 public class FinalHitsQueryBuilderTests extends AbstractQueryTestCase<FinalHitsQueryBuilder> {
 
@@ -36,7 +35,8 @@ public class FinalHitsQueryBuilderTests extends AbstractQueryTestCase<FinalHitsQ
 
     @Override
     protected void doAssertLuceneQuery(FinalHitsQueryBuilder builder, Query query, QueryShardContext context) {
-        boolean mine = builder.docs().stream().anyMatch(d -> d.shard() == 0 && d.index().equals(getIndex().getName()));
+        boolean mine = builder.docs().stream()
+                .anyMatch(d -> d.shard() == 0 && d.index().equals(getIndex().getName()));
         if (mine) {
             assertThat(query, instanceOf(HitsByIdQuery.class));
         } else {

@@ -1,5 +1,11 @@
 package org.opensearch.relevancefeedback.query;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -18,13 +24,6 @@ import org.apache.lucene.store.MMapDirectory;
 import org.opensearch.common.util.io.IOUtils;
 import org.opensearch.relevancefeedback.TestVectors;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.Random;
-
 /**
  * Benchmark (not a test): the plugin's shard-level kNN query ({@link TopKnnQuery}: HNSW with num_candidates,
  * keep top k) against a raw Lucene {@link KnnFloatVectorQuery} with the same candidate count, on the same
@@ -41,8 +40,15 @@ public final class KnnQueryBench {
     private static final int QUERIES = 2000;
 
     public static void main(String[] args) throws IOException {
-        int[] sizes = args.length == 0 ? new int[] { 10_000, 100_000 } : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-        System.out.printf(Locale.ROOT, "%s, %d cores, %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(), "k=10 num_candidates=100 dims=512 cosine m=16 ef_construction=100, 1 segment");
+        int[] sizes = args.length == 0
+                ? new int[] {10_000, 100_000}
+                : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        System.out.printf(
+                Locale.ROOT,
+                "%s, %d cores, %s%n",
+                Runtime.version(),
+                Runtime.getRuntime().availableProcessors(),
+                "k=10 num_candidates=100 dims=512 cosine m=16 ef_construction=100, 1 segment");
         System.out.printf(Locale.ROOT, "%-8s %-22s %10s %10s %10s%n", "vectors", "query", "p50 us", "p99 us", "qps");
         for (int n : sizes) {
             run(n);
@@ -53,23 +59,27 @@ public final class KnnQueryBench {
         Random random = new Random(42);
         Path dir = Files.createTempDirectory("knn-bench");
         try (MMapDirectory directory = new MMapDirectory(dir)) {
-            IndexWriterConfig config = new IndexWriterConfig().setRAMBufferSizeMB(2048).setCodec(new FilterCodec(Codec.getDefault().getName(), Codec.getDefault()) {
-                // the default codec of whichever Lucene the build uses (3.5.0: 10.3, 3.6.0: 10.4), vectors in HNSW m 16 /
-                // ef 100 written per field, so that the segments read back with the default codec itself
-                @Override
-                public KnnVectorsFormat knnVectorsFormat() {
-                    return new PerFieldKnnVectorsFormat() {
+            IndexWriterConfig config = new IndexWriterConfig()
+                    .setRAMBufferSizeMB(2048)
+                    .setCodec(new FilterCodec(Codec.getDefault().getName(), Codec.getDefault()) {
+                        // the default codec of whichever Lucene the build uses (3.5.0: 10.3, 3.6.0: 10.4), vectors in
+                        // HNSW m 16 /
+                        // ef 100 written per field, so that the segments read back with the default codec itself
                         @Override
-                        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                            return new Lucene99HnswVectorsFormat(16, 100);
+                        public KnnVectorsFormat knnVectorsFormat() {
+                            return new PerFieldKnnVectorsFormat() {
+                                @Override
+                                public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                                    return new Lucene99HnswVectorsFormat(16, 100);
+                                }
+                            };
                         }
-                    };
-                }
-            });
+                    });
             try (IndexWriter writer = new IndexWriter(directory, config)) {
                 for (int i = 0; i < n; i++) {
                     Document doc = new Document();
-                    doc.add(new KnnFloatVectorField("v", TestVectors.gaussian(random, DIMS), VectorSimilarityFunction.COSINE));
+                    doc.add(new KnnFloatVectorField(
+                            "v", TestVectors.gaussian(random, DIMS), VectorSimilarityFunction.COSINE));
                     writer.addDocument(doc);
                 }
             }
@@ -95,7 +105,12 @@ public final class KnnQueryBench {
                 }
                 print(n, "lucene KnnFloatVector", raw);
                 print(n, "plugin TopKnnQuery", plugin);
-                System.out.printf(Locale.ROOT, "%-8d ratio plugin/lucene   p50 %.3f  p99 %.3f%n", n, pct(plugin, 50) / pct(raw, 50), pct(plugin, 99) / pct(raw, 99));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-8d ratio plugin/lucene   p50 %.3f  p99 %.3f%n",
+                        n,
+                        pct(plugin, 50) / pct(raw, 50),
+                        pct(plugin, 99) / pct(raw, 99));
             }
         } finally {
             IOUtils.rm(dir);
@@ -118,6 +133,13 @@ public final class KnnQueryBench {
 
     private static void print(int n, String name, long[] nanos) {
         double totalSeconds = Arrays.stream(nanos).sum() / 1e9;
-        System.out.printf(Locale.ROOT, "%-8d %-22s %10.1f %10.1f %10.0f%n", n, name, pct(nanos, 50), pct(nanos, 99), nanos.length / totalSeconds);
+        System.out.printf(
+                Locale.ROOT,
+                "%-8d %-22s %10.1f %10.1f %10.0f%n",
+                n,
+                name,
+                pct(nanos, 50),
+                pct(nanos, 99),
+                nanos.length / totalSeconds);
     }
 }

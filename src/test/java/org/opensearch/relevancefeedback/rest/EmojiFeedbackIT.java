@@ -1,12 +1,6 @@
 package org.opensearch.relevancefeedback.rest;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.RequestOptions;
-import org.opensearch.client.Response;
-import org.opensearch.client.ResponseException;
-import org.opensearch.client.WarningsHandler;
-import org.opensearch.relevancefeedback.EmojiEmbeddings;
-import org.opensearch.relevancefeedback.TestVectors;
+import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,8 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-
-import static org.hamcrest.Matchers.containsString;
+import org.opensearch.client.Request;
+import org.opensearch.client.RequestOptions;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
+import org.opensearch.client.WarningsHandler;
+import org.opensearch.relevancefeedback.EmojiEmbeddings;
+import org.opensearch.relevancefeedback.TestVectors;
 
 /**
  * The emoji test split (3,445 real image embeddings + their GRF caption embeddings, exported by
@@ -32,6 +31,7 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
     private static final int ROUNDS = 5;
     /** Every 20th query of the split: 173 queries x (1 + 4 strategies x 5 rounds) requests. */
     private static final int STRIDE = 20;
+
     private static final int K = 10;
 
     @SuppressWarnings("unchecked")
@@ -43,18 +43,24 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         StringBuilder bulk = new StringBuilder();
         for (int i = 0; i < images.length; i++) {
             bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
-            bulk.append("{\"image\":").append(json(images[i])).append(",\"caption\":").append(json(captions[i])).append("}\n");
+            bulk.append("{\"image\":")
+                    .append(json(images[i]))
+                    .append(",\"caption\":")
+                    .append(json(captions[i]))
+                    .append("}\n");
         }
         bulk(INDEX, bulk.toString());
 
-        Map<String, Object> reference = (Map<String, Object>) resource("/emoji/ranks.json").get("ranks");
+        Map<String, Object> reference =
+                (Map<String, Object>) resource("/emoji/ranks.json").get("ranks");
         Map<String, String> feedback = new LinkedHashMap<>();
         feedback.put("prf", "{\"strategy\":\"prf\"}");
         feedback.put("grf", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}");
         feedback.put("prf_original", "{\"strategy\":\"prf\",\"rocchio\":\"original\"}");
         feedback.put("grf_original", "{\"strategy\":\"grf\",\"rocchio\":\"original\",\"caption_field\":\"caption\"}");
 
-        StringBuilder table = new StringBuilder("strategy round  plugin H@1/H@5/MRR@5  python H@1/H@5/MRR@5  ranks differing (of top-10)\n");
+        StringBuilder table = new StringBuilder(
+                "strategy round  plugin H@1/H@5/MRR@5  python H@1/H@5/MRR@5  ranks differing (of top-10)\n");
         int mismatches = 0;
         int compared = 0;
         List<Integer> sample = new ArrayList<>();
@@ -90,7 +96,13 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                 }
             }
             for (int r = 0; r < ROUNDS; r++) {
-                mismatches += compare(strategy.getKey(), r + 1, sample, perRound.get(r), (Map<String, Object>) reference.get(strategy.getKey()), table);
+                mismatches += compare(
+                        strategy.getKey(),
+                        r + 1,
+                        sample,
+                        perRound.get(r),
+                        (Map<String, Object>) reference.get(strategy.getKey()),
+                        table);
                 compared += sample.size();
             }
         }
@@ -103,9 +115,13 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                 List<String> own = extra.get(qi);
                 StringBuilder words = new StringBuilder("[");
                 for (int i = 0; i < r && own.isEmpty() == false; i++) {
-                    words.append(i == 0 ? "" : ",").append('"').append(escape(own.get(i % own.size()))).append('"');
+                    words.append(i == 0 ? "" : ",")
+                            .append('"')
+                            .append(escape(own.get(i % own.size())))
+                            .append('"');
                 }
-                String byWords = own.isEmpty() ? null : "{\"strategy\":\"explicit\",\"text\":" + words.append(']') + "}";
+                String byWords =
+                        own.isEmpty() ? null : "{\"strategy\":\"explicit\",\"text\":" + words.append(']') + "}";
                 ranks.add(rankOf(qi, search(queries[qi], byWords), K));
             }
             mismatches += compare("explicit", r, sample, ranks, (Map<String, Object>) reference.get("explicit"), table);
@@ -113,14 +129,22 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         }
         logger.info("\n{}", table);
         // float32 scores on the shards vs float64 in NumPy may swap a near-tie; nothing more.
-        assertTrue("ranks differing from the reference: " + mismatches + " of " + compared + "\n" + table, mismatches <= Math.max(1, compared / 500));
+        assertTrue(
+                "ranks differing from the reference: " + mismatches + " of " + compared + "\n" + table,
+                mismatches <= Math.max(1, compared / 500));
     }
 
     /**
      * Appends one table row and returns how many top-10 ranks differ. The metrics must be equal, except that one
      * query whose rank moved by a float32 near-tie may shift them by its own weight (1 / queries).
      */
-    private int compare(String strategy, int round, List<Integer> sample, List<Integer> plugin, Map<String, Object> reference, StringBuilder table) {
+    private int compare(
+            String strategy,
+            int round,
+            List<Integer> sample,
+            List<Integer> plugin,
+            Map<String, Object> reference,
+            StringBuilder table) {
         @SuppressWarnings("unchecked")
         List<Number> all = (List<Number>) reference.get(Integer.toString(round));
         List<Integer> python = new ArrayList<>();
@@ -131,7 +155,14 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
             int expected = p <= K ? p : K + 1;
             if (expected != plugin.get(i)) {
                 differing++;
-                table.append(String.format(Locale.ROOT, "  %s round %d query %d: plugin rank %d, reference %d%n", strategy, round, sample.get(i), plugin.get(i), expected));
+                table.append(String.format(
+                        Locale.ROOT,
+                        "  %s round %d query %d: plugin rank %d, reference %d%n",
+                        strategy,
+                        round,
+                        sample.get(i),
+                        plugin.get(i),
+                        expected));
             }
         }
         String mine = metrics(plugin);
@@ -141,7 +172,8 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
             assertEquals(strategy + " round " + round, theirs, mine);
         }
         // Original Rocchio takes its negatives from the edge of the top-100 window, where near-tied scores among 3,445
-        // images decide; a flip there changes that query's later rounds (2 of 173 at round 5 with the 1,584-step model).
+        // images decide; a flip there changes that query's later rounds (2 of 173 at round 5 with the 1,584-step
+        // model).
         // Near-ties also compound over rounds: with the 2,634-step model GRF round 4 swaps two pairs of neighbours
         // (query 80: rank 1 vs 2, query 180: 2 vs 3) after identical rounds 1-3.
         int allowed = strategy.endsWith("_original") || round >= 4 ? 2 : 1;
@@ -176,10 +208,10 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
 
     private Map<String, Object> search(float[] q, String feedback) throws IOException {
         Request request = new Request("POST", "/" + INDEX + "/_plugins/relevance_feedback/_search");
-        request.setJsonEntity(
-            "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(q) + ",\"k\":" + K
-                + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback) + "}}}"
-        );
+        request.setJsonEntity("{\"size\":" + K
+                + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(q)
+                + ",\"k\":" + K + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback)
+                + "}}}");
         return entityAsMap(client().performRequest(request));
     }
 
@@ -192,7 +224,10 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         for (int i = 0; i < images.length; i++) {
             bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
             // every 4th document has no caption embedding: GRF must skip it and say so
-            bulk.append("{\"image\":").append(json(images[i])).append(i % 4 == 0 ? "" : ",\"caption\":" + json(captions[i])).append("}\n");
+            bulk.append("{\"image\":")
+                    .append(json(images[i]))
+                    .append(i % 4 == 0 ? "" : ",\"caption\":" + json(captions[i]))
+                    .append("}\n");
         }
         bulk("emoji_small", bulk.toString());
         float[] q = EmojiEmbeddings.load("queries", 1)[0];
@@ -227,18 +262,29 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
 
         // explicit feedback in a later turn: the client passes the refined vector and the ids it marked
         Map<String, Object> explicit = feedbackSearch(
-            "emoji_small",
-            loop,
-            "{\"strategy\":\"explicit\",\"relevant\":[\"" + ids(last).get(1) + "\"],\"non_relevant\":[\"" + ids(last).get(0) + "\"]}"
-        );
+                "emoji_small",
+                loop,
+                "{\"strategy\":\"explicit\",\"relevant\":[\"" + ids(last).get(1) + "\"],\"non_relevant\":[\""
+                        + ids(last).get(0) + "\"]}");
         List<String> explicitIds = ids(explicit);
-        assertTrue("the marked relevant hit moves above the marked non-relevant one", explicitIds.indexOf(ids(last).get(1)) < explicitIds.indexOf(ids(last).get(0)) || explicitIds.contains(ids(last).get(0)) == false);
+        assertTrue(
+                "the marked relevant hit moves above the marked non-relevant one",
+                explicitIds.indexOf(ids(last).get(1))
+                                < explicitIds.indexOf(ids(last).get(0))
+                        || explicitIds.contains(ids(last).get(0)) == false);
 
-        assertBadRequest(q, "{\"strategy\":\"explicit\",\"relevant\":[\"missing-doc\"]}", "no documents with ids [missing-doc]");
+        assertBadRequest(
+                q, "{\"strategy\":\"explicit\",\"relevant\":[\"missing-doc\"]}", "no documents with ids [missing-doc]");
         assertBadRequest(q, "{\"strategy\":\"prf\",\"rounds\":11}", "[feedback.rounds] must be <= 10");
         assertBadRequest(q, "{\"strategy\":\"afs\"}", "[feedback.image_tokens_field] is required for strategy [afs]");
-        assertBadRequest(q, "{\"strategy\":\"prf\",\"temperature\":-1}", "[feedback.temperature] must be a number in [1.0E-9, 1.0E9], got [-1.0]");
-        assertBadRequest(q, "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}", "none of the top [5] hits has a vector in [feedback.caption_field] = [nothing_here]");
+        assertBadRequest(
+                q,
+                "{\"strategy\":\"prf\",\"temperature\":-1}",
+                "[feedback.temperature] must be a number in [1.0E-9, 1.0E9], got [-1.0]");
+        assertBadRequest(
+                q,
+                "{\"strategy\":\"grf\",\"caption_field\":\"nothing_here\"}",
+                "none of the top [5] hits has a vector in [feedback.caption_field] = [nothing_here]");
     }
 
     /** The same feedback query on 1, 3 and 5 shards of the real 2-node cluster: identical hits and scores. */
@@ -247,12 +293,16 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         float[][] images = EmojiEmbeddings.load("images", 600);
         float[][] captions = EmojiEmbeddings.load("captions", 600);
         float[][] queries = EmojiEmbeddings.load("queries", 600);
-        for (int shards : new int[] { 1, 3, 5 }) {
+        for (int shards : new int[] {1, 3, 5}) {
             createIndex("emoji_shards_" + shards, shards);
             StringBuilder bulk = new StringBuilder();
             for (int i = 0; i < images.length; i++) {
                 bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
-                bulk.append("{\"image\":").append(json(images[i])).append(",\"caption\":").append(json(captions[i])).append("}\n");
+                bulk.append("{\"image\":")
+                        .append(json(images[i]))
+                        .append(",\"caption\":")
+                        .append(json(captions[i]))
+                        .append("}\n");
             }
             bulk("emoji_shards_" + shards, bulk.toString());
         }
@@ -261,11 +311,12 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
             // the window is the whole index: which hits sit at a default window's edge (100th vs 101st) is decided by
             // the last float bit of near-tied scores, which differs between shard layouts and changes the negatives
             "{\"strategy\":\"grf\",\"caption_field\":\"caption\",\"rounds\":3,\"rocchio\":\"original\",\"window\":600}",
-            "{\"strategy\":\"grf\",\"caption_field\":\"caption\",\"mode\":\"rescore\",\"rounds\":2}" };
+            "{\"strategy\":\"grf\",\"caption_field\":\"caption\",\"mode\":\"rescore\",\"rounds\":2}"
+        };
         for (int qi = 0; qi < 600; qi += 60) {
             for (String feedback : feedbacks) {
                 Map<String, Object> one = feedbackSearch("emoji_shards_1", queries[qi], feedback);
-                for (int shards : new int[] { 3, 5 }) {
+                for (int shards : new int[] {3, 5}) {
                     Map<String, Object> other = feedbackSearch("emoji_shards_" + shards, queries[qi], feedback);
                     String what = feedback + " query " + qi + " on " + shards + " shards";
                     // Same hits with the same scores. Lucene may score a small segment by exact search and a large
@@ -273,7 +324,8 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                     // of a float, and hits with tied scores (identical images) come in shard order.
                     // A hit tied with another at the k-th place may be either of the two (doc 82 or 88 of query 360
                     // with the 1,584-step model): a hit in one answer only must be tied with a hit in the other only.
-                    // Near-duplicate images (embeddings equal to ~6e-8, e.g. docs 68, 96 and 157) score apart only in the
+                    // Near-duplicate images (embeddings equal to ~6e-8, e.g. docs 68, 96 and 157) score apart only in
+                    // the
                     // last float bit, which differs between shard layouts: when one of them takes the other's place in
                     // a round's feedback, q' differs by design and only that swap is checked.
                     if (swappedNearDuplicates(what, images, one, other)) {
@@ -287,9 +339,10 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                             assertEquals(what + " " + e.getKey(), e.getValue(), b.get(e.getKey()), 1e-6);
                         } else {
                             assertTrue(
-                                what + ": " + e.getKey() + " (" + e.getValue() + ") is not tied with a hit of " + b,
-                                b.entrySet().stream().anyMatch(o -> a.containsKey(o.getKey()) == false && Math.abs(o.getValue() - e.getValue()) <= 1e-6)
-                            );
+                                    what + ": " + e.getKey() + " (" + e.getValue() + ") is not tied with a hit of " + b,
+                                    b.entrySet().stream()
+                                            .anyMatch(o -> a.containsKey(o.getKey()) == false
+                                                    && Math.abs(o.getValue() - e.getValue()) <= 1e-6));
                         }
                     }
                 }
@@ -302,7 +355,8 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
      * must be a near-duplicate (cosine >= 1 - 1e-6) of one read by the other only, else the test fails.
      */
     @SuppressWarnings("unchecked")
-    private static boolean swappedNearDuplicates(String what, float[][] images, Map<String, Object> one, Map<String, Object> other) {
+    private static boolean swappedNearDuplicates(
+            String what, float[][] images, Map<String, Object> one, Map<String, Object> other) {
         List<Object> roundsA = (List<Object>) ((Map<String, Object>) one.get("relevance_feedback")).get("rounds");
         List<Object> roundsB = (List<Object>) ((Map<String, Object>) other.get("relevance_feedback")).get("rounds");
         boolean swapped = false;
@@ -314,9 +368,11 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
                     swapped = true;
                     float[] v = images[Integer.parseInt(id)];
                     assertTrue(
-                        what + " round " + (r + 1) + ": feedback document " + id + " is no near-duplicate of one in " + b,
-                        b.stream().filter(o -> a.contains(o) == false).anyMatch(o -> TestVectors.cosine(v, images[Integer.parseInt(o)]) >= 1 - 1e-6)
-                    );
+                            what + " round " + (r + 1) + ": feedback document " + id
+                                    + " is no near-duplicate of one in " + b,
+                            b.stream()
+                                    .filter(o -> a.contains(o) == false)
+                                    .anyMatch(o -> TestVectors.cosine(v, images[Integer.parseInt(o)]) >= 1 - 1e-6));
                 }
             }
         }
@@ -346,15 +402,18 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         ResponseException e = expectThrows(ResponseException.class, () -> feedbackSearch("emoji_small", q, feedback));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         assertThat(e.getMessage(), containsString(expected));
-        assertEquals(200, client().performRequest(new Request("GET", "/_cluster/health")).getStatusLine().getStatusCode());
+        assertEquals(
+                200,
+                client().performRequest(new Request("GET", "/_cluster/health"))
+                        .getStatusLine()
+                        .getStatusCode());
     }
 
     private Map<String, Object> feedbackSearch(String index, float[] q, String feedback) throws IOException {
         Request request = new Request("POST", "/" + index + "/_plugins/relevance_feedback/_search");
         request.setJsonEntity(
-            "{\"size\":10,\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(q)
-                + ",\"k\":10,\"num_candidates\":1000,\"feedback\":" + feedback + "}}}"
-        );
+                "{\"size\":10,\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":"
+                        + json(q) + ",\"k\":10,\"num_candidates\":1000,\"feedback\":" + feedback + "}}}");
         // GRF over hits without captions answers with Warning headers; they are checked in the body here.
         RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
         options.setWarningsHandler(WarningsHandler.PERMISSIVE);
@@ -375,9 +434,9 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
     private void createIndex(String index, int shards) throws IOException {
         Request create = new Request("PUT", "/" + index);
         create.setJsonEntity(
-            "{\"settings\":{\"number_of_shards\":" + shards + ",\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
-                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256}}}}"
-        );
+                "{\"settings\":{\"number_of_shards\":" + shards
+                        + ",\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
+                        + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256}}}}");
         client().performRequest(create);
     }
 

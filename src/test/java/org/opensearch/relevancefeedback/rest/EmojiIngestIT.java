@@ -1,8 +1,6 @@
 package org.opensearch.relevancefeedback.rest;
 
-import org.opensearch.client.Request;
-import org.opensearch.relevancefeedback.EmojiEmbeddings;
-import org.opensearch.relevancefeedback.inference.TokenCodec;
+import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,8 +9,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
+import org.opensearch.client.Request;
+import org.opensearch.relevancefeedback.EmojiEmbeddings;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 /**
  * The emoji test split's PNGs (data/cache, from scripts/fetch_corpus.sh) through the {@code rf_encode} ingest
@@ -39,12 +38,18 @@ public class EmojiIngestIT extends RealClusterTestCase {
                 Map<String, Object> r = records.get(i);
                 String png = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of((String) r.get("path"))));
                 bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
-                bulk.append("{\"image_b64\":\"").append(png).append("\",\"caption_text\":\"").append(escape(grfCaption(r))).append("\"}\n");
+                bulk.append("{\"image_b64\":\"")
+                        .append(png)
+                        .append("\",\"caption_text\":\"")
+                        .append(escape(grfCaption(r)))
+                        .append("\"}\n");
             }
             if (from == 0) {
                 // bad documents fail alone; the rest of the bulk goes in
-                bulk.append("{\"index\":{\"_id\":\"bad-base64\"}}\n{\"image_b64\":\"not base64 !\",\"caption_text\":\"x\"}\n");
-                bulk.append("{\"index\":{\"_id\":\"bad-image\"}}\n{\"image_b64\":\"aGVsbG8=\",\"caption_text\":\"x\"}\n");
+                bulk.append(
+                        "{\"index\":{\"_id\":\"bad-base64\"}}\n{\"image_b64\":\"not base64 !\",\"caption_text\":\"x\"}\n");
+                bulk.append(
+                        "{\"index\":{\"_id\":\"bad-image\"}}\n{\"image_b64\":\"aGVsbG8=\",\"caption_text\":\"x\"}\n");
                 bulk.append("{\"index\":{\"_id\":\"bad-missing\"}}\n{\"caption_text\":\"x\"}\n");
             }
             Request request = new Request("POST", "/" + INDEX + "/_bulk");
@@ -68,8 +73,16 @@ public class EmojiIngestIT extends RealClusterTestCase {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         client().performRequest(new Request("POST", "/" + INDEX + "/_refresh"));
-        assertEquals(records.size(), ((Number) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_count"))).get("count")).intValue());
-        logger.info("ingested {} images through rf_encode in {} s ({} images/s, 2 nodes, 3 shards)", records.size(), String.format(Locale.ROOT, "%.1f", seconds), String.format(Locale.ROOT, "%.0f", records.size() / seconds));
+        assertEquals(
+                records.size(),
+                ((Number) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_count")))
+                                .get("count"))
+                        .intValue());
+        logger.info(
+                "ingested {} images through rf_encode in {} s ({} images/s, 2 nodes, 3 shards)",
+                records.size(),
+                String.format(Locale.ROOT, "%.1f", seconds),
+                String.format(Locale.ROOT, "%.0f", records.size() / seconds));
 
         // every stored embedding is the Python one (RGBA, gray + alpha and palette PNGs alike)
         float[][] images = EmojiEmbeddings.load("images", records.size());
@@ -81,32 +94,40 @@ public class EmojiIngestIT extends RealClusterTestCase {
             }
             Request mget = new Request("POST", "/" + INDEX + "/_mget");
             mget.setJsonEntity(ids.append("]}").toString());
-            for (Object d : (List<Object>) entityAsMap(client().performRequest(mget)).get("docs")) {
+            for (Object d :
+                    (List<Object>) entityAsMap(client().performRequest(mget)).get("docs")) {
                 Map<String, Object> doc = (Map<String, Object>) d;
                 int i = Integer.parseInt((String) doc.get("_id"));
                 Map<String, Object> source = (Map<String, Object>) doc.get("_source");
                 assertNull("the base64 image is dropped after encoding", source.get("image_b64"));
-                assertClose("image " + i + " " + records.get(i).get("path"), images[i], (List<Number>) source.get("image"));
+                assertClose(
+                        "image " + i + " " + records.get(i).get("path"), images[i], (List<Number>) source.get("image"));
                 assertClose("caption " + i, captions[i], (List<Number>) source.get("caption"));
                 if (i % 500 == 0) {
                     // the AFS token blocks: CLS + 64 patches of 192, and one state per caption token
-                    float[][] patches = TokenCodec.decode(Base64.getDecoder().decode((String) source.get("image_tokens")));
+                    float[][] patches =
+                            TokenCodec.decode(Base64.getDecoder().decode((String) source.get("image_tokens")));
                     assertEquals(65, patches.length);
                     assertEquals(192, patches[0].length);
-                    assertTrue(TokenCodec.decode(Base64.getDecoder().decode((String) source.get("caption_tokens"))).length >= 3);
+                    assertTrue(
+                            TokenCodec.decode(Base64.getDecoder().decode((String) source.get("caption_tokens"))).length
+                                    >= 3);
                 }
             }
         }
 
-        Map<String, Object> reference = new java.util.HashMap<>((Map<String, Object>) resource("/emoji/ranks.json").get("ranks"));
-        reference.putAll((Map<String, Object>) parse(Files.readString(Path.of("models/emoji-clip/afs_eval.json"))).get("ranks"));
+        Map<String, Object> reference = new java.util.HashMap<>(
+                (Map<String, Object>) resource("/emoji/ranks.json").get("ranks"));
+        reference.putAll((Map<String, Object>) parse(Files.readString(Path.of("models/emoji-clip/afs_eval.json")))
+                .get("ranks"));
         // none: every query of the split; GRF / AFS round 1: every 20th; AFS round 3: every 40th
         String[][] runs = {
-            { "none", "0", null, "1" },
-            { "grf", "1", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}", "20" },
-            { "afs", "1", afs("afs", 1), "20" },
-            { "afs_prf", "1", afs("afs_prf", 1), "20" },
-            { "afs", "3", afs("afs", 3), "40" } };
+            {"none", "0", null, "1"},
+            {"grf", "1", "{\"strategy\":\"grf\",\"caption_field\":\"caption\"}", "20"},
+            {"afs", "1", afs("afs", 1), "20"},
+            {"afs_prf", "1", afs("afs_prf", 1), "20"},
+            {"afs", "3", afs("afs", 3), "40"}
+        };
         for (String[] run : runs) {
             List<Number> expected = (List<Number>) ((Map<String, Object>) reference.get(run[0])).get(run[1]);
             int differing = 0;
@@ -123,9 +144,17 @@ public class EmojiIngestIT extends RealClusterTestCase {
             }
             String m = String.format(Locale.ROOT, "%.3f/%.3f/%.3f", mine[0] / n, mine[1] / n, mine[2] / n);
             String t = String.format(Locale.ROOT, "%.3f/%.3f/%.3f", theirs[0] / n, theirs[1] / n, theirs[2] / n);
-            logger.info("{} round {} by text over rf_encode vectors: plugin {} python {} ({} of {} top-10 ranks differ)", run[0], run[1], m, t, differing, n);
+            logger.info(
+                    "{} round {} by text over rf_encode vectors: plugin {} python {} ({} of {} top-10 ranks differ)",
+                    run[0],
+                    run[1],
+                    m,
+                    t,
+                    differing,
+                    n);
             // A rank may flip where two images score within float noise of each other (ONNX Runtime vs PyTorch
-            // embeddings agree to ~1e-5): 8 of 3,445 with the 1,584-step model, whose metrics still agree to 3 decimals.
+            // embeddings agree to ~1e-5): 8 of 3,445 with the 1,584-step model, whose metrics still agree to 3
+            // decimals.
             assertTrue(run[0] + ": " + differing + " ranks differ", differing <= Math.max(1, n / 250));
             assertEquals(run[0] + " MRR@5", theirs[2] / n, mine[2] / n, 0.002);
             if (differing == 0) {
@@ -137,7 +166,10 @@ public class EmojiIngestIT extends RealClusterTestCase {
 
     private static String afs(String strategy, int rounds) {
         return "{\"strategy\":\"" + strategy + "\",\"rounds\":" + rounds + ",\"image_tokens_field\":\"image_tokens\""
-            + ("afs".equals(strategy) ? ",\"caption_field\":\"caption\",\"caption_tokens_field\":\"caption_tokens\"" : "") + "}";
+                + ("afs".equals(strategy)
+                        ? ",\"caption_field\":\"caption\",\"caption_tokens_field\":\"caption_tokens\""
+                        : "")
+                + "}";
     }
 
     /**
@@ -165,51 +197,62 @@ public class EmojiIngestIT extends RealClusterTestCase {
             assertEquals(1, max, 1e-6);
             List<Number> words = (List<Number>) saliency.get("caption_tokens");
             assertTrue(words.size() >= 3);
-            assertEquals(1, words.stream().mapToDouble(Number::doubleValue).max().getAsDouble(), 1e-6);
+            assertEquals(
+                    1, words.stream().mapToDouble(Number::doubleValue).max().getAsDouble(), 1e-6);
         }
         String first = (String) plain.get(0).get("_id");
         String second = (String) plain.get(1).get("_id");
         List<Map<String, Object>> boxed = feedbackHits(
-            text,
-            ",\"regions\":[{\"id\":\"" + first + "\",\"box\":[0.25,0.25,0.5,0.5]},{\"id\":\"" + second + "\",\"box\":[0,0,1,1],\"relevant\":false}]"
-        );
+                text,
+                ",\"regions\":[{\"id\":\"" + first + "\",\"box\":[0.25,0.25,0.5,0.5]},{\"id\":\"" + second
+                        + "\",\"box\":[0,0,1,1],\"relevant\":false}]");
         assertTrue("relevant box: less negative", weight(boxed, first) < weight(plain, first));
         assertTrue("not-relevant box: more negative", weight(boxed, second) > weight(plain, second));
         // the rescorer after BM25: the summarizer reads the words in its [text], refines its [vector]
         Request plainQuery = new Request("POST", "/" + INDEX + "/_plugins/relevance_feedback/_search");
-        plainQuery.setJsonEntity("{\"size\":1,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text) + "\"}}}");
-        List<Number> q = (List<Number>) ((Map<String, Object>) entityAsMap(client().performRequest(plainQuery)).get("relevance_feedback")).get("vector");
+        plainQuery.setJsonEntity("{\"size\":1,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\""
+                + escape(text) + "\"}}}");
+        List<Number> q = (List<Number>) ((Map<String, Object>)
+                        entityAsMap(client().performRequest(plainQuery)).get("relevance_feedback"))
+                .get("vector");
         Request rescore = new Request("POST", "/" + INDEX + "/_search");
         rescore.setJsonEntity(
-            "{\"size\":5,\"_source\":false,\"query\":{\"match\":{\"caption_text\":\"heart\"}},\"rescore\":{\"window_size\":20,\"relevance_feedback\":"
-                + "{\"field\":\"image\",\"vector\":" + q + ",\"text\":\"" + escape(text) + "\",\"feedback\":" + afs("afs", 1) + "}}}"
-        );
+                "{\"size\":5,\"_source\":false,\"query\":{\"match\":{\"caption_text\":\"heart\"}},\"rescore\":{\"window_size\":20,\"relevance_feedback\":"
+                        + "{\"field\":\"image\",\"vector\":" + q + ",\"text\":\"" + escape(text) + "\",\"feedback\":"
+                        + afs("afs", 1) + "}}}");
         Map<String, Object> rescored = entityAsMap(client().performRequest(rescore));
         assertEquals(5, ((List<?>) ((Map<String, Object>) rescored.get("hits")).get("hits")).size());
         assertBadRequest(
-            "POST",
-            "/" + INDEX + "/_plugins/relevance_feedback/_search",
-            feedbackBody(text, ",\"regions\":[{\"id\":\"not-a-hit\",\"box\":[0,0,1,1]}]"),
-            "[feedback.regions] id [not-a-hit] is not one of the top 5 feedback hits"
-        );
+                "POST",
+                "/" + INDEX + "/_plugins/relevance_feedback/_search",
+                feedbackBody(text, ",\"regions\":[{\"id\":\"not-a-hit\",\"box\":[0,0,1,1]}]"),
+                "[feedback.regions] id [not-a-hit] is not one of the top 5 feedback hits");
     }
 
     private static double weight(List<Map<String, Object>> hits, String id) {
-        return hits.stream().filter(h -> id.equals(h.get("_id"))).mapToDouble(h -> ((Number) h.get("negative_weight")).doubleValue()).findFirst().orElseThrow();
+        return hits.stream()
+                .filter(h -> id.equals(h.get("_id")))
+                .mapToDouble(h -> ((Number) h.get("negative_weight")).doubleValue())
+                .findFirst()
+                .orElseThrow();
     }
 
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> feedbackHits(String text, String extra) throws IOException {
         Request request = new Request("POST", "/" + INDEX + "/_plugins/relevance_feedback/_search");
         request.setJsonEntity(feedbackBody(text, extra));
-        Map<String, Object> feedback = (Map<String, Object>) entityAsMap(client().performRequest(request)).get("relevance_feedback");
-        return (List<Map<String, Object>>) ((List<Map<String, Object>>) feedback.get("rounds")).get(0).get("feedback");
+        Map<String, Object> feedback = (Map<String, Object>)
+                entityAsMap(client().performRequest(request)).get("relevance_feedback");
+        return (List<Map<String, Object>>)
+                ((List<Map<String, Object>>) feedback.get("rounds")).get(0).get("feedback");
     }
 
     private static String feedbackBody(String text, String extra) {
         String afs = afs("afs", 1);
-        return "{\"size\":" + K + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text)
-            + "\",\"k\":" + K + ",\"num_candidates\":2000,\"feedback\":" + afs.substring(0, afs.length() - 1) + ",\"saliency\":true" + extra + "}}}}";
+        return "{\"size\":" + K
+                + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text)
+                + "\",\"k\":" + K + ",\"num_candidates\":2000,\"feedback\":" + afs.substring(0, afs.length() - 1)
+                + ",\"saliency\":true" + extra + "}}}}";
     }
 
     public void testBadRequests() throws IOException {
@@ -220,37 +263,38 @@ public class EmojiIngestIT extends RealClusterTestCase {
         doc.setJsonEntity("{\"image\":" + json(EmojiEmbeddings.load("images", 1)[0]) + "}");
         client().performRequest(doc);
         assertBadRequest(
-            "POST",
-            "/no_tokens/_search",
-            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red heart\",\"feedback\":" + afs("afs_prf", 1) + "}}}",
-            "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens] ([field]"
-        );
+                "POST",
+                "/no_tokens/_search",
+                "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red heart\",\"feedback\":"
+                        + afs("afs_prf", 1) + "}}}",
+                "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens] ([field]");
         assertBadRequest(
-            "POST",
-            "/no_tokens/_search",
-            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":" + json(EmojiEmbeddings.load("images", 1)[0]) + ",\"feedback\":" + afs("afs_prf", 1) + "}}}",
-            "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens]"
-        );
+                "POST",
+                "/no_tokens/_search",
+                "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"vector\":"
+                        + json(EmojiEmbeddings.load("images", 1)[0]) + ",\"feedback\":" + afs("afs_prf", 1) + "}}}",
+                "strategy [afs_prf]: none of the top 5 hits has all of [image, image_tokens]");
         assertBadRequest(
-            "POST",
-            "/no_tokens/_search",
-            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"a\",\"feedback\":{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\","
-                + "\"regions\":[{\"id\":\"1\",\"box\":[0.5,0.5,0.6,0.1]}]}}}}",
-            "[feedback.regions][0].box: a box needs 0 <= x, y and 0 < width, height with x + width <= 1 and y + height <= 1, got [0.5, 0.5, 0.6, 0.1]"
-        );
+                "POST",
+                "/no_tokens/_search",
+                "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"a\",\"feedback\":{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\","
+                        + "\"regions\":[{\"id\":\"1\",\"box\":[0.5,0.5,0.6,0.1]}]}}}}",
+                "[feedback.regions][0].box: a box needs 0 <= x, y and 0 < width, height with x + width <= 1 and y + height <= 1, got [0.5, 0.5, 0.6, 0.1]");
         assertBadRequest(
-            "POST",
-            "/_search",
-            "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + "a".repeat(2001) + "\"}}}",
-            "[text] has 2001 characters, more than 2000 (setting [plugins.relevance_feedback.max_text_chars])"
-        );
-        assertBadRequest("PUT", "/_ingest/pipeline/bad", "{\"processors\":[{\"rf_encode\":{}}]}", "one of [image_field] or [text_field] is required");
+                "POST",
+                "/_search",
+                "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + "a".repeat(2001) + "\"}}}",
+                "[text] has 2001 characters, more than 2000 (setting [plugins.relevance_feedback.max_text_chars])");
         assertBadRequest(
-            "PUT",
-            "/_ingest/pipeline/bad",
-            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"b64\"}}]}",
-            "[image_field] and [image_vector_field] go together"
-        );
+                "PUT",
+                "/_ingest/pipeline/bad",
+                "{\"processors\":[{\"rf_encode\":{}}]}",
+                "one of [image_field] or [text_field] is required");
+        assertBadRequest(
+                "PUT",
+                "/_ingest/pipeline/bad",
+                "{\"processors\":[{\"rf_encode\":{\"image_field\":\"b64\"}}]}",
+                "[image_field] and [image_vector_field] go together");
     }
 
     private static void add(double[] metrics, int rank) {

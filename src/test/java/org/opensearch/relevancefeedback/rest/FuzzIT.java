@@ -1,11 +1,6 @@
 package org.opensearch.relevancefeedback.rest;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.RequestOptions;
-import org.opensearch.client.ResponseException;
-import org.opensearch.client.WarningsHandler;
-import org.opensearch.relevancefeedback.TestImages;
-import org.opensearch.relevancefeedback.inference.TokenCodec;
+import static org.hamcrest.Matchers.lessThan;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,8 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-
-import static org.hamcrest.Matchers.lessThan;
+import org.opensearch.client.Request;
+import org.opensearch.client.RequestOptions;
+import org.opensearch.client.ResponseException;
+import org.opensearch.client.WarningsHandler;
+import org.opensearch.relevancefeedback.TestImages;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 /**
  * Throws generated bad values at every parameter of the query, its feedback object, the rescorer, the feedback
@@ -32,14 +31,47 @@ public class FuzzIT extends RealClusterTestCase {
 
     /** Hostile or malformed values, as raw JSON; "VALID" slots keep a valid value so the bad one is the only problem. */
     private static final String[] BAD = {
-        "null", "true", "false", "0", "-1", "1", "2147483648", "-2147483649", "1e308", "-1e308", "5e-324", "1e-30", "3e38", "0.5",
-        "\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "\"\"", "\" \"", "\"x\"", "\"\\u0000\"", "\"\\ud83d\\udca5\"", "\"1e999\"", "[]", "[null]",
-        "[1]", "[[1]]", "[{}]", "{}", "{\"a\":1}", "{\"a\":{\"b\":[null]}}", "[\"\"]", "\"AAAA\"", "\"not base64!\"" };
+        "null",
+        "true",
+        "false",
+        "0",
+        "-1",
+        "1",
+        "2147483648",
+        "-2147483649",
+        "1e308",
+        "-1e308",
+        "5e-324",
+        "1e-30",
+        "3e38",
+        "0.5",
+        "\"NaN\"",
+        "\"Infinity\"",
+        "\"-Infinity\"",
+        "\"\"",
+        "\" \"",
+        "\"x\"",
+        "\"\\u0000\"",
+        "\"\\ud83d\\udca5\"",
+        "\"1e999\"",
+        "[]",
+        "[null]",
+        "[1]",
+        "[[1]]",
+        "[{}]",
+        "{}",
+        "{\"a\":1}",
+        "{\"a\":{\"b\":[null]}}",
+        "[\"\"]",
+        "\"AAAA\"",
+        "\"not base64!\""
+    };
 
     private final List<Slot> slots = new ArrayList<>();
 
     public void testBadValuesNeverGiveA5xx() throws IOException {
-        long seed = Long.parseLong(System.getProperty("tests.fuzz.seed", "20261125")); // fixed: the same cases every run
+        long seed =
+                Long.parseLong(System.getProperty("tests.fuzz.seed", "20261125")); // fixed: the same cases every run
         Random random = new Random(seed);
         setUpIndex();
         buildSlots();
@@ -54,7 +86,11 @@ public class FuzzIT extends RealClusterTestCase {
         for (Slot slot : slots) { // every slot answers its valid value with a 2xx: the bad ones reach that parameter
             if (slot.valid() != null) {
                 int status = send(slot, slot.valid(), cases++);
-                assertThat("valid value of " + slot.method() + " " + slot.path() + " " + abbreviate(slot.body().replace("%s", slot.valid())) + " -> " + status, status, lessThan(300));
+                assertThat(
+                        "valid value of " + slot.method() + " " + slot.path() + " "
+                                + abbreviate(slot.body().replace("%s", slot.valid())) + " -> " + status,
+                        status,
+                        lessThan(300));
                 checked++;
             }
         }
@@ -72,7 +108,8 @@ public class FuzzIT extends RealClusterTestCase {
             int status = send(slot, value, cases);
             long millis = (System.nanoTime() - t0) / 1_000_000;
             statuses.merge(status, 1, Integer::sum);
-            String what = "seed " + seed + " case " + cases + ": " + slot.method() + " " + slot.path() + " " + abbreviate(slot.body().replace("%s", value));
+            String what = "seed " + seed + " case " + cases + ": " + slot.method() + " " + slot.path() + " "
+                    + abbreviate(slot.body().replace("%s", value));
             assertThat(what + " -> " + status, status, lessThan(500));
             assertThat(what + " took ms", millis, lessThan(MAX_REQUEST_MILLIS));
             cases++;
@@ -82,33 +119,41 @@ public class FuzzIT extends RealClusterTestCase {
         }
         assertClusterUp();
         String report = String.format(
-            Locale.ROOT,
-            "fuzz: %d cases over %d parameter slots (%d of them first with a valid value, all 2xx) in %.0f s (seed %d): statuses %s, none 5xx, both nodes up",
-            cases,
-            slots.size(),
-            checked,
-            (System.nanoTime() - start) / 1e9,
-            seed,
-            statuses
-        );
+                Locale.ROOT,
+                "fuzz: %d cases over %d parameter slots (%d of them first with a valid value, all 2xx) in %.0f s (seed %d): statuses %s, none 5xx, both nodes up",
+                cases,
+                slots.size(),
+                checked,
+                (System.nanoTime() - start) / 1e9,
+                seed,
+                statuses);
         logger.info(report);
         System.out.println(report);
         assertTrue("at least one pass over the slots: " + report, cases >= 2 * slots.size());
     }
 
     private void setUpIndex() throws IOException {
-        send("PUT", "/_ingest/pipeline/fuzz_encode",
-            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"img\",\"image_vector_field\":\"image\",\"text_field\":\"label\",\"text_vector_field\":\"caption\","
-                + "\"image_tokens_field\":\"image_tokens\",\"text_tokens_field\":\"caption_tokens\"}}]}");
-        send("PUT", "/fuzz", "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
-            + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
-            + "\"label\":{\"type\":\"keyword\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}}}}");
+        send(
+                "PUT",
+                "/_ingest/pipeline/fuzz_encode",
+                "{\"processors\":[{\"rf_encode\":{\"image_field\":\"img\",\"image_vector_field\":\"image\",\"text_field\":\"label\",\"text_vector_field\":\"caption\","
+                        + "\"image_tokens_field\":\"image_tokens\",\"text_tokens_field\":\"caption_tokens\"}}]}");
+        send(
+                "PUT",
+                "/fuzz",
+                "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
+                        + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
+                        + "\"label\":{\"type\":\"keyword\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}}}}");
         StringBuilder bulk = new StringBuilder();
-        String[] labels = { "red", "blue", "green", "grey", "white", "black", "dog", "cat" };
+        String[] labels = {"red", "blue", "green", "grey", "white", "black", "dog", "cat"};
         for (int i = 0; i < labels.length; i++) {
-            bulk.append("{\"index\":{\"_id\":\"d").append(i).append("\"}}\n{\"img\":\"")
-                .append(Base64.getEncoder().encodeToString(TestImages.greyPng(64 + i, 64)))
-                .append("\",\"label\":\"").append(labels[i]).append(" circle\"}\n");
+            bulk.append("{\"index\":{\"_id\":\"d")
+                    .append(i)
+                    .append("\"}}\n{\"img\":\"")
+                    .append(Base64.getEncoder().encodeToString(TestImages.greyPng(64 + i, 64)))
+                    .append("\",\"label\":\"")
+                    .append(labels[i])
+                    .append(" circle\"}\n");
         }
         send("POST", "/fuzz/_bulk?refresh=true&pipeline=fuzz_encode", bulk.toString());
     }
@@ -123,16 +168,21 @@ public class FuzzIT extends RealClusterTestCase {
     private void buildSlots() throws IOException {
         String vector = "[" + "0.1,".repeat(255) + "0.1]";
         String png = "\"" + Base64.getEncoder().encodeToString(TestImages.greyPng(64, 64)) + "\"";
-        String block = "\"" + Base64.getEncoder().encodeToString(TokenCodec.encode(new float[][] { { 1f, 2f } })) + "\"";
+        String block = "\"" + Base64.getEncoder().encodeToString(TokenCodec.encode(new float[][] {{1f, 2f}})) + "\"";
         List<Map<String, String>> strategies = List.of(
-            Map.of("strategy", "\"prf\""),
-            Map.of("strategy", "\"grf\"", "caption_field", "\"caption\""),
-            Map.of("strategy", "\"explicit\"", "relevant", "[\"d1\"]"),
-            Map.of(
-                "strategy", "\"afs\"", "caption_field", "\"caption\"", "image_tokens_field", "\"image_tokens\"", "caption_tokens_field", "\"caption_tokens\""
-            ),
-            Map.of("strategy", "\"afs_prf\"", "image_tokens_field", "\"image_tokens\"", "saliency", "true")
-        );
+                Map.of("strategy", "\"prf\""),
+                Map.of("strategy", "\"grf\"", "caption_field", "\"caption\""),
+                Map.of("strategy", "\"explicit\"", "relevant", "[\"d1\"]"),
+                Map.of(
+                        "strategy",
+                        "\"afs\"",
+                        "caption_field",
+                        "\"caption\"",
+                        "image_tokens_field",
+                        "\"image_tokens\"",
+                        "caption_tokens_field",
+                        "\"caption_tokens\""),
+                Map.of("strategy", "\"afs_prf\"", "image_tokens_field", "\"image_tokens\"", "saliency", "true"));
         // the query's own parameters, in _search and in the feedback endpoint
         Map<String, String> queryParams = new java.util.LinkedHashMap<>();
         queryParams.put("field", "\"image\"");
@@ -158,7 +208,8 @@ public class FuzzIT extends RealClusterTestCase {
             slots.add(new Slot("POST", "/fuzz/_plugins/relevance_feedback/_search", q, p.getValue()));
         }
         // every feedback parameter under every strategy, in the query and in the endpoint
-        String query = "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red circle\",\"k\":5,\"feedback\":%f}}}";
+        String query =
+                "{\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"red circle\",\"k\":5,\"feedback\":%f}}}";
         for (Map<String, String> strategy : strategies) {
             boolean afs = strategy.get("strategy").startsWith("\"afs");
             boolean explicit = strategy.get("strategy").equals("\"explicit\"");
@@ -189,14 +240,26 @@ public class FuzzIT extends RealClusterTestCase {
                 slots.add(new Slot("POST", "/fuzz/_search", body, p.getValue()));
                 slots.add(new Slot("POST", "/fuzz/_plugins/relevance_feedback/_search", body, p.getValue()));
             }
-            for (String r : new String[] { "{\"id\":%s,\"box\":[0,0,1,1]}", "{\"id\":\"d0\",\"box\":%s}", "{\"id\":\"d0\",\"box\":[0,0,1,1],\"relevant\":%s}" }) {
+            for (String r : new String[] {
+                "{\"id\":%s,\"box\":[0,0,1,1]}",
+                "{\"id\":\"d0\",\"box\":%s}",
+                "{\"id\":\"d0\",\"box\":[0,0,1,1],\"relevant\":%s}"
+            }) {
                 Map<String, String> fields = new java.util.TreeMap<>(strategy);
                 fields.put("regions", "[" + r + "]");
-                slots.add(new Slot("POST", "/fuzz/_search", query.replace("%f", object(fields)), null)); // valid only with a top-K id
+                slots.add(new Slot(
+                        "POST",
+                        "/fuzz/_search",
+                        query.replace("%f", object(fields)),
+                        null)); // valid only with a top-K id
             }
             String text = afs ? ",\"text\":\"red\"" : "";
-            slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":%s,\"relevance_feedback\":{\"field\":\"image\",\"vector\":"
-                + vector + text + ",\"feedback\":" + object(strategy) + "}}}", "10"));
+            slots.add(new Slot(
+                    "POST",
+                    "/fuzz/_search",
+                    "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":%s,\"relevance_feedback\":{\"field\":\"image\",\"vector\":"
+                            + vector + text + ",\"feedback\":" + object(strategy) + "}}}",
+                    "10"));
         }
         // the rescorer
         Map<String, String> rescorer = new java.util.LinkedHashMap<>();
@@ -208,25 +271,54 @@ public class FuzzIT extends RealClusterTestCase {
         rescorer.put("rescore_query_weight", "1.5");
         rescorer.put("score_mode", "\"max\"");
         for (Map.Entry<String, String> p : rescorer.entrySet()) {
-            Map<String, String> fields = new java.util.LinkedHashMap<>(Map.of("field", "\"image\"", "vector", vector, "feedback", "{\"strategy\":\"prf\"}"));
+            Map<String, String> fields = new java.util.LinkedHashMap<>(
+                    Map.of("field", "\"image\"", "vector", vector, "feedback", "{\"strategy\":\"prf\"}"));
             fields.put(p.getKey(), "%s");
-            slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":10,\"relevance_feedback\":" + object(fields) + "}}", p.getValue()));
+            slots.add(new Slot(
+                    "POST",
+                    "/fuzz/_search",
+                    "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":10,\"relevance_feedback\":"
+                            + object(fields) + "}}",
+                    p.getValue()));
         }
         // the internal kNN queries are in the DSL too
-        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":%s}}}", vector));
-        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":" + vector + ",\"k\":%s}}}", "3"));
+        slots.add(new Slot(
+                "POST", "/fuzz/_search", "{\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":%s}}}", vector));
+        slots.add(new Slot(
+                "POST",
+                "/fuzz/_search",
+                "{\"query\":{\"rf_knn\":{\"field\":\"image\",\"vector\":" + vector + ",\"k\":%s}}}",
+                "3"));
         slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_scored_docs\":{\"docs\":%s}}}", "[]"));
-        slots.add(new Slot("POST", "/fuzz/_search", "{\"query\":{\"rf_scored_docs\":{\"docs\":[{\"_index\":\"fuzz\",\"_shard\":0,\"_id\":\"d0\",\"score\":1,\"notes\":%s}]}}}", "[]"));
+        slots.add(new Slot(
+                "POST",
+                "/fuzz/_search",
+                "{\"query\":{\"rf_scored_docs\":{\"docs\":[{\"_index\":\"fuzz\",\"_shard\":0,\"_id\":\"d0\",\"score\":1,\"notes\":%s}]}}}",
+                "[]"));
         // mappings
-        Map<String, String> mapping = Map.of("dimension", "8", "similarity", "\"l2\"", "hnsw", "{\"m\":8}", "meta", "{\"a\":\"b\"}");
+        Map<String, String> mapping =
+                Map.of("dimension", "8", "similarity", "\"l2\"", "hnsw", "{\"m\":8}", "meta", "{\"a\":\"b\"}");
         mapping.forEach((p, v) -> {
             Map<String, String> fields = new java.util.TreeMap<>(Map.of("type", "\"rf_vector\"", "dimension", "4"));
             fields.put(p, "%s");
-            slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":" + object(fields) + "}}}", v));
+            slots.add(new Slot(
+                    "PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":" + object(fields) + "}}}", v));
         });
-        slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"m\":%s}}}}}", "8"));
-        slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"ef_construction\":%s}}}}}", "50"));
-        slots.add(new Slot("PUT", "/fuzz_map_{n}", "{\"mappings\":{\"properties\":{\"t\":{\"type\":\"rf_tokens\",\"meta\":%s}}}}", "{\"a\":\"b\"}"));
+        slots.add(new Slot(
+                "PUT",
+                "/fuzz_map_{n}",
+                "{\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"m\":%s}}}}}",
+                "8"));
+        slots.add(new Slot(
+                "PUT",
+                "/fuzz_map_{n}",
+                "{\"mappings\":{\"properties\":{\"v\":{\"type\":\"rf_vector\",\"dimension\":4,\"hnsw\":{\"ef_construction\":%s}}}}}",
+                "50"));
+        slots.add(new Slot(
+                "PUT",
+                "/fuzz_map_{n}",
+                "{\"mappings\":{\"properties\":{\"t\":{\"type\":\"rf_tokens\",\"meta\":%s}}}}",
+                "{\"a\":\"b\"}"));
         // documents
         slots.add(new Slot("PUT", "/fuzz/_doc/doc{n}", "{\"image\":%s}", vector));
         slots.add(new Slot("PUT", "/fuzz/_doc/doc{n}", "{\"image_tokens\":%s}", block));
@@ -242,18 +334,36 @@ public class FuzzIT extends RealClusterTestCase {
         encode.put("remove_image", "false");
         encode.put("batch_size", "5");
         for (Map.Entry<String, String> p : encode.entrySet()) {
-            Map<String, String> fields = new java.util.LinkedHashMap<>(Map.of("image_field", "\"img\"", "image_vector_field", "\"image\""));
+            Map<String, String> fields =
+                    new java.util.LinkedHashMap<>(Map.of("image_field", "\"img\"", "image_vector_field", "\"image\""));
             fields.put(p.getKey(), "%s");
-            slots.add(new Slot("POST", "/_ingest/pipeline/_simulate", "{\"pipeline\":{\"processors\":[{\"rf_encode\":" + object(fields) + "}]},\"docs\":[{\"_source\":{\"img\":" + png + "}}]}", p.getValue()));
+            slots.add(new Slot(
+                    "POST",
+                    "/_ingest/pipeline/_simulate",
+                    "{\"pipeline\":{\"processors\":[{\"rf_encode\":" + object(fields)
+                            + "}]},\"docs\":[{\"_source\":{\"img\":" + png + "}}]}",
+                    p.getValue()));
         }
-        slots.add(new Slot("POST", "/_ingest/pipeline/fuzz_encode/_simulate", "{\"docs\":[{\"_source\":{\"img\":%s,\"label\":\"x\"}}]}", png));
-        slots.add(new Slot("POST", "/_ingest/pipeline/fuzz_encode/_simulate", "{\"docs\":[{\"_source\":{\"img\":" + png + ",\"label\":%s}}]}", "\"x\""));
+        slots.add(new Slot(
+                "POST",
+                "/_ingest/pipeline/fuzz_encode/_simulate",
+                "{\"docs\":[{\"_source\":{\"img\":%s,\"label\":\"x\"}}]}",
+                png));
+        slots.add(new Slot(
+                "POST",
+                "/_ingest/pipeline/fuzz_encode/_simulate",
+                "{\"docs\":[{\"_source\":{\"img\":" + png + ",\"label\":%s}}]}",
+                "\"x\""));
         slots.add(new Slot("PUT", "/fuzz/_doc/enc{n}?pipeline=fuzz_encode", "{\"img\":%s,\"label\":\"x\"}", png));
     }
 
     private static String object(Map<String, String> fields) {
         StringBuilder sb = new StringBuilder("{");
-        fields.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        fields.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "")
+                .append('"')
+                .append(k)
+                .append("\":")
+                .append(v));
         return sb.append('}').toString();
     }
 
@@ -291,7 +401,8 @@ public class FuzzIT extends RealClusterTestCase {
     }
 
     private void assertClusterUp() throws IOException {
-        Map<String, Object> health = entityAsMap(client().performRequest(new Request("GET", "/_cluster/health?wait_for_nodes=2&timeout=30s")));
+        Map<String, Object> health = entityAsMap(
+                client().performRequest(new Request("GET", "/_cluster/health?wait_for_nodes=2&timeout=30s")));
         assertEquals(2, health.get("number_of_nodes"));
     }
 

@@ -1,8 +1,6 @@
 package org.opensearch.relevancefeedback.rest;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.Response;
-import org.opensearch.relevancefeedback.TestVectors;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,8 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import org.opensearch.client.Request;
+import org.opensearch.client.Response;
+import org.opensearch.relevancefeedback.TestVectors;
 
 /**
  * Against the real node: 10,000 random 512-d vectors through _bulk, self-retrieval, filtered kNN, HNSW recall@10
@@ -38,7 +37,7 @@ public class KnnRealNodeIT extends RealClusterTestCase {
         bulkIndex(vectors);
 
         // 1. a stored vector finds its own document first
-        for (int doc : new int[] { 0, 4321, N - 1 }) {
+        for (int doc : new int[] {0, 4321, N - 1}) {
             List<String> ids = search(vectors[doc], K, null, null);
             assertEquals(Integer.toString(doc), ids.get(0));
         }
@@ -61,7 +60,7 @@ public class KnnRealNodeIT extends RealClusterTestCase {
         }
         StringBuilder report = new StringBuilder();
         double recallAt200 = 0;
-        for (int candidates : new int[] { 100, 200 }) {
+        for (int candidates : new int[] {100, 200}) {
             double recall = 0;
             for (int i = 0; i < QUERIES; i++) {
                 List<String> approx = search(queries[i], K, candidates, null);
@@ -69,9 +68,15 @@ public class KnnRealNodeIT extends RealClusterTestCase {
             }
             recall /= QUERIES;
             recallAt200 = recall;
-            report.append(
-                String.format(Locale.ROOT, "recall@%d  %d random queries  %d x %d  1 shard  m=16 ef_construction=100  num_candidates=%d  %.4f%n", K, QUERIES, N, DIMS, candidates, recall)
-            );
+            report.append(String.format(
+                    Locale.ROOT,
+                    "recall@%d  %d random queries  %d x %d  1 shard  m=16 ef_construction=100  num_candidates=%d  %.4f%n",
+                    K,
+                    QUERIES,
+                    N,
+                    DIMS,
+                    candidates,
+                    recall));
         }
         logger.info("\n{}", report);
         Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "..", "recall.txt"), report);
@@ -82,32 +87,59 @@ public class KnnRealNodeIT extends RealClusterTestCase {
     public void testBadInputIsA400AndTheNodeStaysUp() throws IOException {
         createIndex();
         String good = json(gaussian(new Random(1)));
-        assertBadRequest("PUT", "/" + INDEX + "/_doc/x", "{\"embedding\":[1,2,3]}", "vector has [3] dimensions but field [embedding] has dimension [512]");
-        assertBadRequest("PUT", "/" + INDEX + "/_doc/x", "{\"embedding\":" + good.replaceFirst("\\[[^,]+,", "[\"NaN\",") + "}", "must contain only numbers");
-        assertBadRequest("PUT", "/" + INDEX + "/_doc/x", "{\"embedding\":" + good.replaceFirst("\\[[^,]+,", "[1e39,") + "}", "non-finite value [Infinity]");
-        assertBadRequest("POST", "/" + INDEX + "/_search", query("[1,2,3]", 10, "embedding"), "vector has [3] dimensions but field [embedding] has dimension [512]");
+        assertBadRequest(
+                "PUT",
+                "/" + INDEX + "/_doc/x",
+                "{\"embedding\":[1,2,3]}",
+                "vector has [3] dimensions but field [embedding] has dimension [512]");
+        assertBadRequest(
+                "PUT",
+                "/" + INDEX + "/_doc/x",
+                "{\"embedding\":" + good.replaceFirst("\\[[^,]+,", "[\"NaN\",") + "}",
+                "must contain only numbers");
+        assertBadRequest(
+                "PUT",
+                "/" + INDEX + "/_doc/x",
+                "{\"embedding\":" + good.replaceFirst("\\[[^,]+,", "[1e39,") + "}",
+                "non-finite value [Infinity]");
+        assertBadRequest(
+                "POST",
+                "/" + INDEX + "/_search",
+                query("[1,2,3]", 10, "embedding"),
+                "vector has [3] dimensions but field [embedding] has dimension [512]");
         assertBadRequest("POST", "/" + INDEX + "/_search", query(good, 1001, "embedding"), "[k] must be <= 1000");
-        assertBadRequest("POST", "/" + INDEX + "/_search", query(good, 10, "nope"), "field [nope] does not exist in the mapping");
-        assertBadRequest("POST", "/" + INDEX + "/_search", query(good, 10, "parity"), "field [parity] is of type [keyword], expected [rf_vector]");
+        assertBadRequest(
+                "POST",
+                "/" + INDEX + "/_search",
+                query(good, 10, "nope"),
+                "field [nope] does not exist in the mapping");
+        assertBadRequest(
+                "POST",
+                "/" + INDEX + "/_search",
+                query(good, 10, "parity"),
+                "field [parity] is of type [keyword], expected [rf_vector]");
         // nothing was indexed by the rejected documents, and the node is still answering
         client().performRequest(new Request("POST", "/" + INDEX + "/_refresh"));
-        assertEquals(0, ((Number) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_count"))).get("count")).intValue());
+        assertEquals(
+                0,
+                ((Number) entityAsMap(client().performRequest(new Request("GET", "/" + INDEX + "/_count")))
+                                .get("count"))
+                        .intValue());
         Response health = client().performRequest(new Request("GET", "/_cluster/health"));
         assertEquals(200, health.getStatusLine().getStatusCode());
     }
 
     private static String query(String vector, int k, String field) {
-        return "{\"query\":{\"relevance_feedback\":{\"field\":\"" + field + "\",\"vector\":" + vector + ",\"k\":" + k + ",\"num_candidates\":" + Math.max(k, 100) + "}}}";
+        return "{\"query\":{\"relevance_feedback\":{\"field\":\"" + field + "\",\"vector\":" + vector + ",\"k\":" + k
+                + ",\"num_candidates\":" + Math.max(k, 100) + "}}}";
     }
 
     private void createIndex() throws IOException {
         Request create = new Request("PUT", "/" + INDEX);
-        create.setJsonEntity(
-            "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
+        create.setJsonEntity("{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
                 + "\"mappings\":{\"_source\":{\"enabled\":false},\"properties\":{"
                 + "\"embedding\":{\"type\":\"rf_vector\",\"dimension\":" + DIMS + ",\"similarity\":\"cosine\"},"
-                + "\"parity\":{\"type\":\"keyword\"}}}}"
-        );
+                + "\"parity\":{\"type\":\"keyword\"}}}}");
         client().performRequest(create);
     }
 
@@ -116,7 +148,11 @@ public class KnnRealNodeIT extends RealClusterTestCase {
             StringBuilder body = new StringBuilder();
             for (int i = start; i < Math.min(start + 500, vectors.length); i++) {
                 body.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
-                body.append("{\"embedding\":").append(json(vectors[i])).append(",\"parity\":\"").append(i % 2 == 0 ? "even" : "odd").append("\"}\n");
+                body.append("{\"embedding\":")
+                        .append(json(vectors[i]))
+                        .append(",\"parity\":\"")
+                        .append(i % 2 == 0 ? "even" : "odd")
+                        .append("\"}\n");
             }
             Request bulk = new Request("POST", "/" + INDEX + "/_bulk");
             bulk.setJsonEntity(body.toString());
@@ -129,12 +165,13 @@ public class KnnRealNodeIT extends RealClusterTestCase {
     @SuppressWarnings("unchecked")
     private List<String> search(float[] vector, int k, Integer numCandidates, String filter) throws IOException {
         Request request = new Request("POST", "/" + INDEX + "/_search");
-        request.setJsonEntity(
-            "{\"size\":" + k + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"embedding\",\"vector\":" + json(vector)
+        request.setJsonEntity("{\"size\":" + k
+                + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"embedding\",\"vector\":"
+                + json(vector)
                 + ",\"k\":" + k + (numCandidates == null ? "" : ",\"num_candidates\":" + numCandidates)
-                + (filter == null ? "" : ",\"filter\":" + filter) + "}}}"
-        );
-        Map<String, Object> hits = (Map<String, Object>) entityAsMap(client().performRequest(request)).get("hits");
+                + (filter == null ? "" : ",\"filter\":" + filter) + "}}}");
+        Map<String, Object> hits = (Map<String, Object>)
+                entityAsMap(client().performRequest(request)).get("hits");
         List<String> ids = new ArrayList<>();
         for (Object hit : (List<Object>) hits.get("hits")) {
             ids.add((String) ((Map<String, Object>) hit).get("_id"));

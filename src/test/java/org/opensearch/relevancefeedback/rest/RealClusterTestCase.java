@@ -1,12 +1,6 @@
 package org.opensearch.relevancefeedback.rest;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.ResponseException;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.test.rest.OpenSearchRestTestCase;
+import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +9,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
+import org.opensearch.client.Request;
+import org.opensearch.client.ResponseException;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.rest.OpenSearchRestTestCase;
 
 /** Shared helpers of the tests against the real cluster that scripts/node.sh starts for the IT phase. */
 public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
@@ -51,21 +50,21 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
      * A query by text (encoded by the plugin) for the top {@code k} of the {@code image} field of {@code index},
      * num_candidates 2000, ids only; {@code feedback} is a JSON feedback object or null.
      */
-    protected static Map<String, Object> textSearch(String index, String text, int k, String feedback) throws IOException {
+    protected static Map<String, Object> textSearch(String index, String text, int k, String feedback)
+            throws IOException {
         Request request = new Request("POST", "/" + index + "/_search");
-        request.setJsonEntity(
-            "{\"size\":" + k + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text) + "\",\"k\":" + k
-                + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback) + "}}}"
-        );
+        request.setJsonEntity("{\"size\":" + k
+                + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + escape(text)
+                + "\",\"k\":" + k + ",\"num_candidates\":2000" + (feedback == null ? "" : ",\"feedback\":" + feedback)
+                + "}}}");
         return entityAsMap(client().performRequest(request));
     }
 
     /** A JSON test resource (e.g. /emoji/ranks.json) as a map. */
     protected static Map<String, Object> resource(String path) throws IOException {
-        try (
-            InputStream in = RealClusterTestCase.class.getResourceAsStream(path);
-            XContentParser parser = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)
-        ) {
+        try (InputStream in = RealClusterTestCase.class.getResourceAsStream(path);
+                XContentParser parser = JsonXContent.jsonXContent.createParser(
+                        NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)) {
             return parser.map();
         }
     }
@@ -92,19 +91,17 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
     protected static void createEmojiIndex(String index, String extraProperties) throws IOException {
         Request pipeline = new Request("PUT", "/_ingest/pipeline/emoji_encode");
         pipeline.setJsonEntity(
-            "{\"processors\":[{\"rf_encode\":{\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
-                + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
-                + "\"text_tokens_field\":\"caption_tokens\",\"batch_size\":32}}]}"
-        );
+                "{\"processors\":[{\"rf_encode\":{\"image_field\":\"image_b64\",\"image_vector_field\":\"image\","
+                        + "\"text_field\":\"caption_text\",\"text_vector_field\":\"caption\",\"image_tokens_field\":\"image_tokens\","
+                        + "\"text_tokens_field\":\"caption_tokens\",\"batch_size\":32}}]}");
         client().performRequest(pipeline);
         Request create = new Request("PUT", "/" + index);
         create.setJsonEntity(
-            "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_encode\"},\"mappings\":{\"properties\":{"
-                + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
-                + "\"caption_text\":{\"type\":\"text\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}"
-                + extraProperties
-                + "}}}"
-        );
+                "{\"settings\":{\"number_of_shards\":3,\"number_of_replicas\":0,\"default_pipeline\":\"emoji_encode\"},\"mappings\":{\"properties\":{"
+                        + "\"image\":{\"type\":\"rf_vector\",\"dimension\":256},\"caption\":{\"type\":\"rf_vector\",\"dimension\":256},"
+                        + "\"caption_text\":{\"type\":\"text\"},\"image_tokens\":{\"type\":\"rf_tokens\"},\"caption_tokens\":{\"type\":\"rf_tokens\"}"
+                        + extraProperties
+                        + "}}}");
         client().performRequest(create);
     }
 
@@ -146,7 +143,8 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
     }
 
     protected static Map<String, Object> parse(String json) throws IOException {
-        try (XContentParser p = JsonXContent.jsonXContent.createParser(NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json)) {
+        try (XContentParser p = JsonXContent.jsonXContent.createParser(
+                NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json)) {
             return p.map();
         }
     }

@@ -1,10 +1,19 @@
 package org.opensearch.relevancefeedback.rest;
 
-import com.carrotsearch.randomizedtesting.annotations.ThreadLeakScope;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
-import org.opensearch.client.Request;
-import org.opensearch.client.Response;
-import org.opensearch.client.ResponseException;
+import com.carrotsearch.randomizedtesting.annotations.ThreadLeakScope;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
@@ -18,20 +27,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
-
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import org.opensearch.client.Request;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
 
 /**
  * The web UI in a real browser (Debian's chromium, headless, through chromium-driver) against the real cluster with
@@ -56,8 +54,11 @@ public class UiBrowserIT extends RealClusterTestCase {
         super.setUp();
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
+        options.addArguments(
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,800");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                .build();
         driver = new ChromeDriver(service, options);
         viewport(1280, 800, false);
         wait = new WebDriverWait(driver, Duration.ofSeconds(120));
@@ -78,7 +79,8 @@ public class UiBrowserIT extends RealClusterTestCase {
 
     public void testStaticFilesAndHeaders() throws IOException {
         // the page's own parameters (deep links) are not rejected as unknown REST parameters
-        Response page = client().performRequest(new Request("GET", "/_plugins/relevance_feedback/ui/?index=emoji&q=red%20heart&strategy=grf"));
+        Response page = client().performRequest(
+                        new Request("GET", "/_plugins/relevance_feedback/ui/?index=emoji&q=red%20heart&strategy=grf"));
         assertEquals("text/html; charset=UTF-8", page.getHeader("Content-Type"));
         assertThat(page.getHeader("Content-Security-Policy"), containsString("script-src 'self'"));
         assertThat(page.getHeader("Content-Security-Policy"), containsString("default-src 'none'"));
@@ -89,9 +91,8 @@ public class UiBrowserIT extends RealClusterTestCase {
         Response js = client().performRequest(new Request("GET", "/_plugins/relevance_feedback/ui/app.js"));
         assertEquals("text/javascript; charset=UTF-8", js.getHeader("Content-Type"));
         ResponseException missing = expectThrows(
-            ResponseException.class,
-            () -> client().performRequest(new Request("GET", "/_plugins/relevance_feedback/ui/secret.txt"))
-        );
+                ResponseException.class,
+                () -> client().performRequest(new Request("GET", "/_plugins/relevance_feedback/ui/secret.txt")));
         assertEquals(404, missing.getResponse().getStatusLine().getStatusCode());
     }
 
@@ -101,7 +102,8 @@ public class UiBrowserIT extends RealClusterTestCase {
 
         // a search by keyboard: the query box has the focus, Enter searches, Tab goes on to the button
         driver.get(ui() + "?index=" + INDEX);
-        wait.until(d -> d.findElements(By.cssSelector("#index option")).size() > 0 && "q".equals(d.switchTo().activeElement().getAttribute("id")));
+        wait.until(d -> d.findElements(By.cssSelector("#index option")).size() > 0
+                && "q".equals(d.switchTo().activeElement().getAttribute("id")));
         WebElement q = driver.findElement(By.id("q"));
         q.sendKeys(Keys.TAB);
         assertEquals("go", driver.switchTo().activeElement().getAttribute("id"));
@@ -109,7 +111,8 @@ public class UiBrowserIT extends RealClusterTestCase {
         waitForRounds(1);
         List<WebElement> cards = driver.findElements(By.cssSelector(".card"));
         assertEquals(20, cards.size());
-        assertTrue("thumbnails load", (Boolean) js("return [...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth === 64)"));
+        assertTrue("thumbnails load", (Boolean) js(
+                "return [...document.querySelectorAll('.card img')].every(i => i.complete && i.naturalWidth === 64)"));
 
         // a label that is HTML shows as text and runs nothing
         WebElement xss = driver.findElement(By.cssSelector(".card[data-id='xss'] .label"));
@@ -122,20 +125,32 @@ public class UiBrowserIT extends RealClusterTestCase {
         List<String> before = ids();
         String first = before.get(3);
         String second = before.get(6);
-        driver.findElement(By.cssSelector(".card[data-id='" + first + "'] .thumb-up")).click();
-        driver.findElement(By.cssSelector(".card[data-id='" + second + "'] .thumb-up")).click();
+        driver.findElement(By.cssSelector(".card[data-id='" + first + "'] .thumb-up"))
+                .click();
+        driver.findElement(By.cssSelector(".card[data-id='" + second + "'] .thumb-up"))
+                .click();
         assertThat(driver.findElement(By.id("marks")).getText(), containsString("2 up, 0 down"));
-        assertEquals("true", driver.findElement(By.cssSelector(".card[data-id='" + first + "'] .thumb-up")).getAttribute("aria-pressed"));
+        assertEquals(
+                "true",
+                driver.findElement(By.cssSelector(".card[data-id='" + first + "'] .thumb-up"))
+                        .getAttribute("aria-pressed"));
         shot("2-marked");
         driver.findElement(By.id("refine")).click();
         waitForRounds(2);
         List<String> after = ids();
         assertNotEquals(before, after);
-        assertThat(driver.findElements(By.cssSelector(".move.up, .move.down, .move.new")).size(), greaterThan(0));
+        assertThat(
+                driver.findElements(By.cssSelector(".move.up, .move.down, .move.new"))
+                        .size(),
+                greaterThan(0));
         assertThat(after.indexOf(first), lessThanOrEqualTo(3));
         assertThat(after.indexOf(second), lessThanOrEqualTo(6));
-        assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("refine: 2 up, 0 down"));
-        assertTrue("the explain panel shows the marked documents' weights", driver.findElement(By.id("explain")).isDisplayed());
+        assertThat(
+                driver.findElement(By.cssSelector("#history .round.current")).getText(),
+                containsString("refine: 2 up, 0 down"));
+        assertTrue(
+                "the explain panel shows the marked documents' weights",
+                driver.findElement(By.id("explain")).isDisplayed());
         shot("3-refined");
 
         // history: back to round 1 and its ranking
@@ -158,30 +173,48 @@ public class UiBrowserIT extends RealClusterTestCase {
         for (WebElement cardToggle : driver.findElements(By.cssSelector(".card .heat-toggle"))) {
             cardToggle.click();
         }
-        assertThat(driver.findElements(By.cssSelector(".card .heat")).stream().filter(WebElement::isDisplayed).count(), greaterThan(0L));
+        assertThat(
+                driver.findElements(By.cssSelector(".card .heat")).stream()
+                        .filter(WebElement::isDisplayed)
+                        .count(),
+                greaterThan(0L));
         shot("4-afs-heatmap");
         WebElement frame = driver.findElement(By.cssSelector("#explain .frame.feedback"));
         int w = frame.getSize().getWidth();
-        new Actions(driver).moveToElement(frame, -w / 4, -w / 4).clickAndHold().moveByOffset(w / 2, w / 2).release().perform();
+        new Actions(driver)
+                .moveToElement(frame, -w / 4, -w / 4)
+                .clickAndHold()
+                .moveByOffset(w / 2, w / 2)
+                .release()
+                .perform();
         assertEquals(1, driver.findElements(By.cssSelector("#explain .box")).size());
         assertThat(driver.findElement(By.id("marks")).getText(), containsString("1 box"));
         shot("5-box");
         driver.findElement(By.id("refine")).click();
         waitForRounds(4);
         assertFalse(driver.findElement(By.id("error")).isDisplayed());
-        assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("afs with 1 box"));
+        assertThat(
+                driver.findElement(By.cssSelector("#history .round.current")).getText(),
+                containsString("afs with 1 box"));
 
         // query by an image file: the same picture comes first; "similar" on it: more like this, without itself
         new Select(driver.findElement(By.id("strategy"))).selectByValue("none");
-        Map<String, Object> dog = records("test").stream().filter(r -> "dog face".equals(label(r))).findFirst().orElseThrow();
+        Map<String, Object> dog = records("test").stream()
+                .filter(r -> "dog face".equals(label(r)))
+                .findFirst()
+                .orElseThrow();
         String dogId = dog.get("vendor") + "-" + dog.get("emoji");
-        driver.findElement(By.id("image")).sendKeys(Path.of((String) dog.get("path")).toAbsolutePath().toString());
+        driver.findElement(By.id("image"))
+                .sendKeys(Path.of((String) dog.get("path")).toAbsolutePath().toString());
         waitForRounds(5);
         assertEquals(dogId, ids().get(0));
         assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("image "));
-        driver.findElement(By.cssSelector(".card[data-id='" + dogId + "'] .similar")).click();
+        driver.findElement(By.cssSelector(".card[data-id='" + dogId + "'] .similar"))
+                .click();
         waitForRounds(6);
-        assertThat(driver.findElement(By.cssSelector("#history .round.current")).getText(), containsString("like dog face"));
+        assertThat(
+                driver.findElement(By.cssSelector("#history .round.current")).getText(),
+                containsString("like dog face"));
         assertEquals(20, ids().size());
         assertFalse("the example is left out of its own results", ids().contains(dogId));
         shot("8-similar");
@@ -194,7 +227,9 @@ public class UiBrowserIT extends RealClusterTestCase {
         driver.findElement(By.id("q")).sendKeys(Keys.ENTER);
         wait.until(d -> d.findElement(By.id("error")).isDisplayed());
         assertThat(driver.findElement(By.id("error")).getText(), containsString("400"));
-        assertThat(driver.findElement(By.id("error")).getText(), containsString("(index setting [index.relevance_feedback.max_"));
+        assertThat(
+                driver.findElement(By.id("error")).getText(),
+                containsString("(index setting [index.relevance_feedback.max_"));
         shot("6-error");
 
         // deep links: an empty index says so; a shared link runs its search on load, also in a phone-sized window
@@ -209,7 +244,8 @@ public class UiBrowserIT extends RealClusterTestCase {
         waitForRounds(1);
         assertEquals("red heart", driver.findElement(By.id("q")).getAttribute("value"));
         assertEquals(20, driver.findElements(By.cssSelector(".card")).size());
-        assertTrue("nothing wider than the phone", (Boolean) js("return document.documentElement.scrollWidth <= window.innerWidth"));
+        assertTrue("nothing wider than the phone", (Boolean)
+                js("return document.documentElement.scrollWidth <= window.innerWidth"));
         shot("7-phone");
         expectThrows(NoAlertPresentException.class, () -> driver.switchTo().alert());
     }
@@ -222,19 +258,29 @@ public class UiBrowserIT extends RealClusterTestCase {
         for (int from = 0; from < records.size(); from += 200) {
             StringBuilder bulk = new StringBuilder();
             for (Map<String, Object> r : records.subList(from, Math.min(from + 200, records.size()))) {
-                bulk.append("{\"index\":{\"_id\":\"").append(r.get("vendor")).append('-').append(r.get("emoji")).append("\"}}\n");
+                bulk.append("{\"index\":{\"_id\":\"")
+                        .append(r.get("vendor"))
+                        .append('-')
+                        .append(r.get("emoji"))
+                        .append("\"}}\n");
                 bulk.append(document(png(r), label(r), grfCaption(r))).append('\n');
             }
             Request request = new Request("POST", "/" + INDEX + "/_bulk");
             request.setJsonEntity(bulk.toString());
-            assertEquals(Boolean.FALSE, entityAsMap(client().performRequest(request)).get("errors"));
+            assertEquals(
+                    Boolean.FALSE, entityAsMap(client().performRequest(request)).get("errors"));
         }
         // the hostile document has the image of the top hit for "red heart", so it is among that search's results
         client().performRequest(new Request("POST", "/" + INDEX + "/_refresh"));
-        String top = (String) ((Map<String, Object>) ((List<Object>) ((Map<String, Object>) textSearch(INDEX, "red heart", 1, null).get("hits")).get(
-            "hits"
-        )).get(0)).get("_id");
-        Map<String, Object> record = records.stream().filter(r -> top.equals(r.get("vendor") + "-" + r.get("emoji"))).findFirst().orElseThrow();
+        String top = (String) ((Map<String, Object>) ((List<Object>) ((Map<String, Object>)
+                                        textSearch(INDEX, "red heart", 1, null).get("hits"))
+                                .get("hits"))
+                        .get(0))
+                .get("_id");
+        Map<String, Object> record = records.stream()
+                .filter(r -> top.equals(r.get("vendor") + "-" + r.get("emoji")))
+                .findFirst()
+                .orElseThrow();
         Request xss = new Request("PUT", "/" + INDEX + "/_doc/xss?refresh=true");
         xss.setJsonEntity(document(png(record), XSS, XSS));
         client().performRequest(xss);
@@ -245,29 +291,33 @@ public class UiBrowserIT extends RealClusterTestCase {
     }
 
     private static String document(String png, String label, String caption) {
-        return "{\"image_b64\":\"" + png + "\",\"thumbnail\":\"" + png + "\",\"label\":\"" + escape(label) + "\",\"caption_text\":\"" + escape(caption) + "\"}";
+        return "{\"image_b64\":\"" + png + "\",\"thumbnail\":\"" + png + "\",\"label\":\"" + escape(label)
+                + "\",\"caption_text\":\"" + escape(caption) + "\"}";
     }
 
     /** Waits until the history holds {@code n} rounds and the page is idle again (buttons enabled). */
     private void waitForRounds(int n) {
-        wait.until(
-            d -> d.findElement(By.id("go")).isEnabled()
-                && (d.findElements(By.cssSelector("#history .round")).size() == n || d.findElement(By.id("error")).isDisplayed())
-        );
-        assertFalse(driver.findElement(By.id("error")).getText(), driver.findElement(By.id("error")).isDisplayed());
+        wait.until(d -> d.findElement(By.id("go")).isEnabled()
+                && (d.findElements(By.cssSelector("#history .round")).size() == n
+                        || d.findElement(By.id("error")).isDisplayed()));
+        assertFalse(
+                driver.findElement(By.id("error")).getText(),
+                driver.findElement(By.id("error")).isDisplayed());
         assertEquals(n, driver.findElements(By.cssSelector("#history .round")).size());
     }
 
     /** The page's viewport exactly (a window size would include the browser's own bars). */
     private void viewport(int width, int height, boolean mobile) {
-        ((ChromeDriver) driver).executeCdpCommand(
-            "Emulation.setDeviceMetricsOverride",
-            Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile)
-        );
+        ((ChromeDriver) driver)
+                .executeCdpCommand(
+                        "Emulation.setDeviceMetricsOverride",
+                        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
     }
 
     private List<String> ids() {
-        return driver.findElements(By.cssSelector(".card")).stream().map(c -> c.getAttribute("data-id")).toList();
+        return driver.findElements(By.cssSelector(".card")).stream()
+                .map(c -> c.getAttribute("data-id"))
+                .toList();
     }
 
     private Object js(String script) {
