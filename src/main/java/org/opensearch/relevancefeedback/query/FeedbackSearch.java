@@ -18,14 +18,12 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.breaker.CircuitBreaker;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.AttentiveStrategy;
 import org.opensearch.relevancefeedback.feedback.ExplicitFeedback;
 import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
 import org.opensearch.relevancefeedback.feedback.HitWeight;
 import org.opensearch.relevancefeedback.feedback.PseudoStrategy;
-import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.search.SearchHit;
@@ -201,33 +199,6 @@ public final class FeedbackSearch {
         };
     }
 
-    /**
-     * Checks the node-level limits, once, before anything is encoded or searched (the callers: the query builder, the
-     * rescorer); a violation is the user's to fix (400).
-     */
-    public static void checkLimits(FeedbackSpec spec, RelevanceFeedbackSettings.FeedbackLimits limits) {
-        if (spec.rounds() > limits.maxRounds()) {
-            throw new IllegalArgumentException("[feedback.rounds] must be <= " + limits.maxRounds() + " (setting ["
-                    + RelevanceFeedbackSettings.MAX_ROUNDS.getKey() + "]), got [" + spec.rounds() + "]");
-        }
-        if (spec.feedbackDepth() > limits.maxWindow()) {
-            String name = spec.rocchio() == Rocchio.Variant.ORIGINAL ? "window" : "top_k";
-            throw new IllegalArgumentException("[feedback." + name + "] must be <= " + limits.maxWindow()
-                    + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got ["
-                    + spec.feedbackDepth() + "]");
-        }
-        if (spec.strategy().attentive() && spec.topK() > limits.maxAfsTopK()) {
-            throw new IllegalArgumentException("[feedback.top_k] must be <= " + limits.maxAfsTopK() + " for strategy ["
-                    + spec.strategy().label() + "] (setting [" + RelevanceFeedbackSettings.MAX_AFS_TOP_K.getKey()
-                    + "]), got [" + spec.topK() + "]");
-        }
-        if (spec.relevant().size() + spec.nonRelevant().size() + spec.texts().size() > limits.maxWindow()) {
-            throw new IllegalArgumentException(
-                    "[feedback.relevant] + [feedback.non_relevant] + [feedback.text] must list <= " + limits.maxWindow()
-                            + " items (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])");
-        }
-    }
-
     /** No feedback: the first pass is the result. */
     void firstPassOnly(float[] query, ActionListener<Result> listener) {
         search(
@@ -238,7 +209,7 @@ public final class FeedbackSearch {
                         hits -> listener.onResponse(result(query, finalHits(hits), null)), listener::onFailure));
     }
 
-    /** Runs the rounds; the caller has checked the limits ({@link #checkLimits}). */
+    /** Runs the rounds; the caller has checked the limits ({@link FeedbackSpec#checkLimits}). */
     public void run(float[] query, ActionListener<Result> listener) {
         search(
                 firstPass,

@@ -12,6 +12,7 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 
@@ -481,6 +482,33 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
             }
         }
         return regions;
+    }
+
+    /**
+     * Checks the node-level limits, once, before anything is encoded or searched (the callers: the query builder, the
+     * rescorer); a violation is the user's to fix (400).
+     */
+    public void checkLimits(RelevanceFeedbackSettings.FeedbackLimits limits) {
+        if (rounds() > limits.maxRounds()) {
+            throw new IllegalArgumentException("[feedback.rounds] must be <= " + limits.maxRounds() + " (setting ["
+                    + RelevanceFeedbackSettings.MAX_ROUNDS.getKey() + "]), got [" + rounds() + "]");
+        }
+        if (feedbackDepth() > limits.maxWindow()) {
+            String name = rocchio() == Rocchio.Variant.ORIGINAL ? "window" : "top_k";
+            throw new IllegalArgumentException("[feedback." + name + "] must be <= " + limits.maxWindow()
+                    + " (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "]), got ["
+                    + feedbackDepth() + "]");
+        }
+        if (strategy().attentive() && topK() > limits.maxAfsTopK()) {
+            throw new IllegalArgumentException("[feedback.top_k] must be <= " + limits.maxAfsTopK() + " for strategy ["
+                    + strategy().label() + "] (setting [" + RelevanceFeedbackSettings.MAX_AFS_TOP_K.getKey()
+                    + "]), got [" + topK() + "]");
+        }
+        if (relevant().size() + nonRelevant().size() + texts().size() > limits.maxWindow()) {
+            throw new IllegalArgumentException(
+                    "[feedback.relevant] + [feedback.non_relevant] + [feedback.text] must list <= " + limits.maxWindow()
+                            + " items (setting [" + RelevanceFeedbackSettings.MAX_FEEDBACK_WINDOW.getKey() + "])");
+        }
     }
 
     public Strategy strategy() {

@@ -314,7 +314,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             }
             RelevanceFeedbackSettings.FeedbackLimits limits = Inference.limits(encoder);
             if (hasFeedback()) {
-                FeedbackSearch.checkLimits(feedback, limits); // before encoding any feedback text
+                feedback.checkLimits(limits); // before encoding any feedback text
             }
             if (input.like() != null) {
                 LikeDocuments.checkLimit(input.like(), limits);

@@ -304,7 +304,7 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
         context.registerAsyncAction((client, listener) -> {
             String chosen;
             try {
-                FeedbackSearch.checkLimits(feedback, Inference.limits(inference));
+                feedback.checkLimits(Inference.limits(inference));
                 chosen = inference == null ? model : inference.model(model, field, request);
             } catch (IllegalArgumentException e) {
                 listener.onFailure(e);

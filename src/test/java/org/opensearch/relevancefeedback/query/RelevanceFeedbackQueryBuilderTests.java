@@ -414,8 +414,7 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         assertThat(
                 expectThrows(
                                 IllegalArgumentException.class,
-                                () -> FeedbackSearch.checkLimits(
-                                        tooManyRounds, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS))
+                                () -> tooManyRounds.checkLimits(RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS))
                         .getMessage(),
                 containsString(
                         "[feedback.rounds] must be <= 10 (setting [plugins.relevance_feedback.max_rounds]), got [11]"));
@@ -433,8 +432,7 @@ public class RelevanceFeedbackQueryBuilderTests extends KnnQueryTestCase<Relevan
         assertThat(
                 expectThrows(
                                 IllegalArgumentException.class,
-                                () -> FeedbackSearch.checkLimits(
-                                        wideWindow, RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS))
+                                () -> wideWindow.checkLimits(RelevanceFeedbackSettings.FeedbackLimits.DEFAULTS))
                         .getMessage(),
                 containsString("[feedback.window] must be <= 1000"));
     }
