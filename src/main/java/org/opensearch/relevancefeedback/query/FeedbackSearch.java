@@ -131,20 +131,17 @@ public final class FeedbackSearch {
     /** The request's pseudo-feedback strategy as a type of the round loop; null for explicit feedback. */
     private static FeedbackLoop.Strategy strategy(FeedbackSpec spec, String field, SummarizerInput summarizer) {
         return switch (spec.strategy()) {
-            case PRF ->
-                new PseudoStrategy("prf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params());
-            case GRF ->
-                spec.captionField() == null
-                        ? new PseudoStrategy(
-                                "grf", field, "field", spec.rocchio(), spec.topK(), spec.window(), spec.params())
-                        : new PseudoStrategy(
-                                "grf",
-                                spec.captionField(),
-                                "feedback.caption_field",
-                                spec.rocchio(),
-                                spec.topK(),
-                                spec.window(),
-                                spec.params());
+            case PRF, GRF -> {
+                boolean captions = spec.strategy() == FeedbackSpec.Strategy.GRF && spec.captionField() != null;
+                yield new PseudoStrategy(
+                        spec.strategy().label(),
+                        captions ? spec.captionField() : field,
+                        captions ? "feedback.caption_field" : "field",
+                        spec.rocchio(),
+                        spec.topK(),
+                        spec.window(),
+                        spec.params());
+            }
             case AFS, AFS_PRF -> {
                 FeedbackSpec.Afs afs = spec.afs();
                 Map<String, List<AttentiveFeedback.Box>> regions = afs.regions().stream()
