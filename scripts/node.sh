@@ -6,6 +6,7 @@
 # --port is node 1's HTTP port (the one to talk to).
 #
 # --models DIR: each folder in DIR is copied into every node's config/relevance-feedback/models/ (named models).
+# RF_NODE_JAVA_OPTS (environment): extra JVM options for the nodes, e.g. a flight recording when profiling.
 #
 #   scripts/node.sh start  [--port P] [--nodes N] [--plugin ZIP] [--dir DIR] [--heap 1g] [--version 3.5.0] [--with-knn]
 #                          [--models DIR]
@@ -127,7 +128,7 @@ start() {
   done
   chown -R "$NODE_USER" "$DIR"
   for i in $(seq 1 "$NODES"); do
-    runuser -u "$NODE_USER" -- env OPENSEARCH_JAVA_HOME="$JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+    runuser -u "$NODE_USER" -- env OPENSEARCH_JAVA_HOME="$JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP ${RF_NODE_JAVA_OPTS:-}" \
       "$(home_dir "$i")/bin/opensearch" -d -p "$(pid_file "$i")" >"$DIR/n$i/stdout.log" 2>&1
   done
   echo "$PORT" >"$DIR/port"
