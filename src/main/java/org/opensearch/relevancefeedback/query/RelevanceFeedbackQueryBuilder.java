@@ -2,7 +2,6 @@ package org.opensearch.relevancefeedback.query;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -22,11 +21,9 @@ import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 import org.opensearch.relevancefeedback.feedback.ExplicitFeedback;
 import org.opensearch.relevancefeedback.feedback.HitWeight;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
-import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.transport.client.Client;
@@ -263,136 +260,53 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
             SearchRequest request,
             boolean outerFinalPass,
             ActionListener<FeedbackSearch.Result> listener) {
-        resolve(
-                client,
-                request,
+        FeedbackCoordinator coordinator = new FeedbackCoordinator(encoder, client, request);
+        coordinator.resolve(
+                knn.field(),
+                knn.vector(),
+                input,
+                feedback,
                 ActionListener.wrap(
                         q -> {
                             ActionListener<FeedbackSearch.Result> timed =
                                     ActionListener.map(listener, r -> r.withEncodeNanos(q.encodeNanos()));
+                            KnnSpec resolvedKnn = withVector(q.vector());
                             if (hasFeedback() == false && outerFinalPass) {
-                                timed.onResponse(
-                                        FeedbackSearch.Result.unranked(q.knn().vector()));
+                                timed.onResponse(FeedbackSearch.Result.unranked(q.vector()));
                             } else if (hasFeedback() == false) {
-                                KnnQueryBuilder firstPass = new KnnQueryBuilder(q.knn());
                                 new FeedbackSearch(
                                                 client,
                                                 request,
                                                 null,
                                                 knn.field(),
-                                                firstPass,
+                                                new KnnQueryBuilder(resolvedKnn),
                                                 knn.k(),
                                                 null,
                                                 false,
                                                 null)
-                                        .firstPassOnly(q.knn().vector(), timed);
+                                        .firstPassOnly(q.vector(), timed);
                             } else {
-                                feedbackSearch(q, client, request, outerFinalPass, timed);
+                                feedbackSearch(
+                                        resolvedKnn,
+                                        q.feedbackTexts(),
+                                        coordinator.summarizer(q, feedback),
+                                        client,
+                                        request,
+                                        outerFinalPass,
+                                        timed);
                             }
                         },
                         listener::onFailure));
     }
 
-    /**
-     * The query as a kNN spec with its vector, plus what feedback needs from the encoder: the model that encoded it, the
-     * feedback texts' vectors and the query text's word tokens (none without text).
-     */
-    private record Resolved(
-            KnnSpec knn, String model, float[][] feedbackTexts, float[][] queryTokens, long encodeNanos) {}
-
-    /** Checks the limits once, picks the model, then encodes the input and composes the query vector. */
-    private void resolve(Client client, SearchRequest request, ActionListener<Resolved> listener) {
-        boolean runsModel = input.text() != null
-                || input.image() != null
-                || (feedback != null
-                        && (feedback.texts().isEmpty() == false
-                                || feedback.strategy().attentive()));
-        String model = input.model();
-        try {
-            if (encoder != null && runsModel) {
-                model = encoder.model(input.model(), knn.field(), request);
-            }
-            RelevanceFeedbackSettings.FeedbackLimits limits = Inference.limits(encoder);
-            if (hasFeedback()) {
-                feedback.checkLimits(limits); // before encoding any feedback text
-            }
-            if (input.like() != null) {
-                LikeDocuments.checkLimit(input.like(), limits);
-            }
-        } catch (IllegalArgumentException e) {
-            listener.onFailure(e);
-            return;
-        }
-        List<String> texts = new ArrayList<>();
-        if (input.text() != null) {
-            texts.add(input.text());
-        }
-        if (feedback != null) {
-            texts.addAll(feedback.texts());
-        }
-        if (encoder == null && (texts.isEmpty() == false || input.image() != null)) {
-            listener.onFailure(new IllegalArgumentException(
-                    "[" + NAME + "] [text] and [image] need the model, which is not available here"));
-            return;
-        }
-        long start = System.nanoTime();
-        String chosen = model;
-        ActionListener<ClipEncoder.Encoded> encodedTexts = ActionListener.wrap(
-                encoded -> reference(
-                        client,
-                        request,
-                        chosen,
-                        ActionListener.wrap(
-                                reference -> {
-                                    int words = input.text() == null ? 0 : 1;
-                                    float[][] vectors = encoded == null ? new float[0][] : encoded.embeds();
-                                    float[] q = knn.vector();
-                                    if (reference != null) {
-                                        q = words == 0 ? reference : Rocchio.mix(reference, vectors[0], input.weight());
-                                    } else if (words == 1) {
-                                        q = vectors[0];
-                                    }
-                                    KnnSpec spec = withVector(q);
-                                    float[][] feedbackTexts = Arrays.copyOfRange(vectors, words, vectors.length);
-                                    float[][] queryTokens = words == 1 ? encoded.tokens()[0] : new float[0][];
-                                    listener.onResponse(new Resolved(
-                                            spec, chosen, feedbackTexts, queryTokens, System.nanoTime() - start));
-                                },
-                                listener::onFailure)),
-                listener::onFailure);
-        if (texts.isEmpty()) {
-            encodedTexts.onResponse(null);
-        } else {
-            encoder.encodeTexts(model, texts, encodedTexts);
-        }
-    }
-
-    /** The reference vector: the encoded image, the examples' mean, or null when the input has neither. */
-    private void reference(Client client, SearchRequest request, String model, ActionListener<float[]> listener) {
-        if (input.image() != null) {
-            encoder.encodeImage(
-                    model,
-                    input.image(),
-                    ActionListener.wrap(
-                            listener::onResponse,
-                            e -> listener.onFailure(
-                                    e instanceof IllegalArgumentException
-                                            ? new IllegalArgumentException("[image] " + e.getMessage(), e)
-                                            : e)));
-        } else if (input.like() != null) {
-            LikeDocuments.vector(client, request, knn.field(), input.like(), listener);
-        } else {
-            listener.onResponse(null);
-        }
-    }
-
     private void feedbackSearch(
-            Resolved q,
+            KnnSpec knn,
+            float[][] feedbackTexts,
+            FeedbackSearch.SummarizerInput summarizer,
             Client client,
             SearchRequest request,
             boolean outerFinalPass,
             ActionListener<FeedbackSearch.Result> listener) {
-        KnnSpec knn = q.knn();
         boolean pseudo = feedback.strategy() != FeedbackSpec.Strategy.EXPLICIT;
         boolean retrieve = feedback.mode() == FeedbackSpec.Mode.RETRIEVE;
         // Retrieve mode: the first pass only feeds round 1, so it fetches what the feedback looks at. Rescore mode:
@@ -400,12 +314,9 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
         Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
         KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
-        FeedbackSearch.SummarizerInput summarizer = feedback.strategy().attentive()
-                ? new FeedbackSearch.SummarizerInput(encoder, q.model(), q.queryTokens())
-                : null;
         KnnSpec last = retrieve ? knn : null;
         new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer)
-                .run(ExplicitFeedback.withTexts(knn.vector(), q.feedbackTexts()), listener);
+                .run(ExplicitFeedback.withTexts(knn.vector(), feedbackTexts), listener);
     }
 
     /** The shard-level form of a finished search: the final hits (or the rescored candidates), explained when asked. */

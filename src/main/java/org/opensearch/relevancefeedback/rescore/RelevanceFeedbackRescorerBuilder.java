@@ -2,7 +2,6 @@ package org.opensearch.relevancefeedback.rescore;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -26,8 +25,10 @@ import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.relevancefeedback.inference.Inference;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
+import org.opensearch.relevancefeedback.query.FeedbackCoordinator;
 import org.opensearch.relevancefeedback.query.FeedbackSearch;
 import org.opensearch.relevancefeedback.query.FeedbackSpec;
+import org.opensearch.relevancefeedback.query.QueryInput;
 import org.opensearch.relevancefeedback.query.RequestValues;
 import org.opensearch.relevancefeedback.query.VectorSimilaritySource;
 import org.opensearch.search.rescore.QueryRescoreMode;
@@ -302,58 +303,34 @@ public final class RelevanceFeedbackRescorerBuilder extends RescorerBuilder<Rele
                 : request.source().query();
         SetOnce<float[]> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
-            String chosen;
-            try {
-                feedback.checkLimits(Inference.limits(inference));
-                chosen = inference == null ? model : inference.model(model, field, request);
-            } catch (IllegalArgumentException e) {
-                listener.onFailure(e);
-                return;
-            }
-            ActionListener<FeedbackSearch.Result> done = ActionListener.wrap(
-                    r -> {
-                        r.warnings().forEach(HeaderWarning::addWarning);
-                        result.set(r.vector());
-                        listener.onResponse(null);
-                    },
-                    listener::onFailure);
-            if (text == null) {
-                new FeedbackSearch(
-                                client,
-                                request,
-                                feedback,
-                                field,
-                                firstPass,
-                                feedback.feedbackDepth(),
-                                null,
-                                false,
-                                null)
-                        .run(vector, done);
-            } else if (inference == null) {
-                listener.onFailure(new IllegalArgumentException(
-                        "[" + NAME + "] rescorer: [text] needs the model, which is not available here"));
-            } else {
-                inference.encodeTexts(
-                        chosen,
-                        List.of(text),
-                        ActionListener.wrap(
-                                encoded -> {
-                                    FeedbackSearch.SummarizerInput summarizer =
-                                            new FeedbackSearch.SummarizerInput(inference, chosen, encoded.tokens()[0]);
-                                    new FeedbackSearch(
-                                                    client,
-                                                    request,
-                                                    feedback,
-                                                    field,
-                                                    firstPass,
-                                                    feedback.feedbackDepth(),
-                                                    null,
-                                                    false,
-                                                    summarizer)
-                                            .run(vector, done);
-                                },
-                                listener::onFailure));
-            }
+            FeedbackCoordinator feedbackCoordinator = new FeedbackCoordinator(inference, client, request);
+            // q stays this rescorer's vector; [text] only gives the words the summarizer reads
+            feedbackCoordinator.resolve(
+                    field,
+                    vector,
+                    new QueryInput(text, null, null, null, null, model),
+                    feedback,
+                    ActionListener.wrap(
+                            q -> new FeedbackSearch(
+                                            client,
+                                            request,
+                                            feedback,
+                                            field,
+                                            firstPass,
+                                            feedback.feedbackDepth(),
+                                            null,
+                                            false,
+                                            feedbackCoordinator.summarizer(q, feedback))
+                                    .run(
+                                            q.vector(),
+                                            ActionListener.wrap(
+                                                    r -> {
+                                                        r.warnings().forEach(HeaderWarning::addWarning);
+                                                        result.set(r.vector());
+                                                        listener.onResponse(null);
+                                                    },
+                                                    listener::onFailure)),
+                            listener::onFailure));
         });
         RelevanceFeedbackRescorerBuilder waiting = copy();
         waiting.pending = result::get;
