@@ -24,7 +24,7 @@ public record PseudoStrategy(
 
     @Override
     public int depth() {
-        return variant == Rocchio.Variant.ORIGINAL ? window : topK;
+        return variant.depth(topK, window);
     }
 
     @Override

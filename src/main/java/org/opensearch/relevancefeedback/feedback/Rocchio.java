@@ -51,7 +51,15 @@ public final class Rocchio {
     /** Which Rocchio: the paper's extended form (Eq. 1-2) or the original one (App. A). */
     public enum Variant {
         EXTENDED,
-        ORIGINAL
+        ORIGINAL;
+
+        /**
+         * How many ranked hits one pseudo-feedback round reads: the top k (extended: both sides), or the whole window
+         * (original: the top k positive, the k lowest-ranked of the window negative).
+         */
+        public int depth(int topK, int window) {
+            return this == ORIGINAL ? window : topK;
+        }
     }
 
     /**

@@ -176,8 +176,13 @@ public final class ModelService implements Closeable {
         return m;
     }
 
+    /** The named model's tokenizer (null: the default model's), for the tokenize endpoint; see {@link #encoder}. */
+    public ClipTokenizer tokenizer(String name) {
+        return encoder(name).tokenizer();
+    }
+
     /** The named model's encoder (null: the default model's); an IllegalArgumentException when it is unknown or did not load. */
-    public ClipEncoder encoder(String name) {
+    private ClipEncoder encoder(String name) {
         Model m = model(name);
         if (m.encoder() == null) {
             throw new IllegalArgumentException("model [" + m.name() + "] did not load on this node: " + m.failure());

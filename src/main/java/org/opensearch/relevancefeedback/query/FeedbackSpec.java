@@ -562,7 +562,7 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
 
     /** How many ranked hits one pseudo-feedback round looks at. */
     public int feedbackDepth() {
-        return rocchio == Rocchio.Variant.ORIGINAL ? window : topK;
+        return rocchio.depth(topK, window);
     }
 
     @Override

@@ -65,7 +65,7 @@ public final class RestTokenizeAction extends BaseRestHandler {
         if (service == null) {
             throw new IllegalArgumentException("[_tokenize] needs the models, which are not set up on this node");
         }
-        ClipTokenizer tokenizer = service.encoder((String) body.get("model")).tokenizer();
+        ClipTokenizer tokenizer = service.tokenizer((String) body.get("model"));
         List<String> texts = texts(body.get("text"), service.limits());
         List<String[]> tokens = new ArrayList<>(texts.size());
         for (String t : texts) {
