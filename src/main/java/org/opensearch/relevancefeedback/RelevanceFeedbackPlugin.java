@@ -3,6 +3,7 @@ package org.opensearch.relevancefeedback;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -187,7 +188,10 @@ public class RelevanceFeedbackPlugin extends Plugin
                         RelevanceFeedbackQueryBuilder.NAME,
                         in -> new RelevanceFeedbackQueryBuilder(in, inference),
                         p -> RelevanceFeedbackQueryBuilder.fromXContent(p, inference)),
-                new QuerySpec<>(KnnQueryBuilder.NAME, KnnQueryBuilder::new, KnnQueryBuilder::fromXContent),
+                new QuerySpec<>(
+                        KnnQueryBuilder.NAME,
+                        in -> new KnnQueryBuilder(in, inference),
+                        p -> KnnQueryBuilder.fromXContent(p, inference)),
                 new QuerySpec<>(
                         FinalHitsQueryBuilder.NAME, FinalHitsQueryBuilder::new, FinalHitsQueryBuilder::fromXContent));
     }
@@ -221,6 +225,21 @@ public class RelevanceFeedbackPlugin extends Plugin
                                 + "; search them separately");
             }
             return distinct.isEmpty() ? null : distinct.iterator().next();
+        }
+
+        @Override
+        public int targetShards(SearchRequest request) {
+            if (clusterService.get() == null || Arrays.stream(request.indices()).anyMatch(i -> i.indexOf(':') >= 0)) {
+                return -1; // remote clusters' shards are not in this cluster state
+            }
+            ClusterState state = clusterService.get().state();
+            try {
+                return Arrays.stream(indexResolver.get().concreteIndexNames(state, request))
+                        .mapToInt(i -> state.metadata().index(i).getNumberOfShards())
+                        .sum();
+            } catch (RuntimeException e) {
+                return -1; // e.g. a missing index: the search itself reports it
+            }
         }
 
         @Override

@@ -16,6 +16,12 @@ public interface Inference {
      */
     String model(String requested, String field, SearchRequest request);
 
+    /**
+     * How many shards the indices {@code request} targets have together (-1 when that is not known here, e.g. remote
+     * clusters): a query over one shard can run its feedback rounds inside that shard.
+     */
+    int targetShards(SearchRequest request);
+
     /** Embeddings and word tokens of texts (one batch): the query text, explicit feedback words. */
     void encodeTexts(String model, List<String> texts, ActionListener<ClipEncoder.Encoded> listener);
 

@@ -131,17 +131,7 @@ public final class FeedbackSearch {
     /** The request's pseudo-feedback strategy as a type of the round loop; null for explicit feedback. */
     private static FeedbackLoop.Strategy strategy(FeedbackSpec spec, String field, SummarizerInput summarizer) {
         return switch (spec.strategy()) {
-            case PRF, GRF -> {
-                boolean captions = spec.strategy() == FeedbackSpec.Strategy.GRF && spec.captionField() != null;
-                yield new PseudoStrategy(
-                        spec.strategy().label(),
-                        captions ? spec.captionField() : field,
-                        captions ? "feedback.caption_field" : "field",
-                        spec.rocchio(),
-                        spec.topK(),
-                        spec.window(),
-                        spec.params());
-            }
+            case PRF, GRF -> pseudo(spec, field);
             case AFS, AFS_PRF -> {
                 FeedbackSpec.Afs afs = spec.afs();
                 Map<String, List<AttentiveFeedback.Box>> regions = afs.regions().stream()
@@ -165,6 +155,19 @@ public final class FeedbackSearch {
             }
             case EXPLICIT, NONE -> null;
         };
+    }
+
+    /** PRF over {@code field}'s vectors or GRF over the caption field's, as the request's spec sets them. */
+    static PseudoStrategy pseudo(FeedbackSpec spec, String field) {
+        boolean captions = spec.strategy() == FeedbackSpec.Strategy.GRF && spec.captionField() != null;
+        return new PseudoStrategy(
+                spec.strategy().label(),
+                captions ? spec.captionField() : field,
+                captions ? "feedback.caption_field" : "field",
+                spec.rocchio(),
+                spec.topK(),
+                spec.window(),
+                spec.params());
     }
 
     /** The summarizer on the node's inference pool, its memory accounted to the relevance_feedback breaker. */
@@ -313,8 +316,7 @@ public final class FeedbackSearch {
     private void pass(float[] vector, int size, boolean withVectors, ActionListener<SearchHit[]> listener) {
         QueryBuilder query;
         if (retrieve != null) {
-            Integer nc = retrieve.numCandidates() == null ? null : Math.max(retrieve.numCandidates(), size);
-            query = new KnnQueryBuilder(new KnnSpec(retrieve.field(), vector, size, nc, retrieve.filter()));
+            query = new KnnQueryBuilder(retrieve.sized(vector, size));
         } else {
             query = new FinalHitsQueryBuilder(
                     candidates, "rescore", new FinalHitsQueryBuilder.VectorScoring(field, vector));

@@ -1,7 +1,10 @@
 package org.opensearch.relevancefeedback.query;
 
 import java.io.IOException;
+import java.util.Objects;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.util.SetOnce;
+import org.opensearch.core.ParseField;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -11,50 +14,102 @@ import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+import org.opensearch.relevancefeedback.feedback.PseudoStrategy;
+import org.opensearch.relevancefeedback.inference.Inference;
 
 /**
  * {@code rf_knn}: approximate kNN on one shard at a time; each shard contributes its own top k (like the
- * k-NN plugin's {@code knn} query). {@code relevance_feedback} uses it for its first pass and keeps the
+ * k-NN plugin's {@code knn} query). {@code relevance_feedback} uses it for its passes and keeps the
  * global top k of the merged result.
+ *
+ * <p>With {@code feedback} (strategy {@code prf} or {@code grf}), each shard also runs the feedback rounds over its own
+ * top hits ({@link ShardFeedbackQuery}): on an index of one shard that is the global ranking, and
+ * {@code relevance_feedback} rewrites to it there, saving a search per round.
  */
 public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder> {
 
     public static final String NAME = "rf_knn";
 
+    private static final ParseField FEEDBACK = new ParseField("feedback");
+
     private final KnnSpec spec;
+    /** PRF or GRF rounds run by each shard over its own hits; null: none. */
+    private final FeedbackSpec feedback;
+    /** The node's request limits for the feedback (null in unit tests: the defaults); never serialized. */
+    private final Inference inference;
 
     public KnnQueryBuilder(KnnSpec spec) {
-        this.spec = spec;
+        this(spec, null, null);
     }
 
-    public KnnQueryBuilder(StreamInput in) throws IOException {
+    public KnnQueryBuilder(KnnSpec spec, FeedbackSpec feedback, Inference inference) {
+        if (feedback != null
+                && feedback.strategy() != FeedbackSpec.Strategy.PRF
+                && feedback.strategy() != FeedbackSpec.Strategy.GRF) {
+            throw new IllegalArgumentException("[" + NAME + "] [feedback.strategy] must be [prf] or [grf], got ["
+                    + feedback.strategy().label() + "]");
+        }
+        if (feedback != null && feedback.mode() != FeedbackSpec.Mode.RETRIEVE) {
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] [feedback.mode] must be [retrieve]: the rounds retrieve again on each shard");
+        }
+        this.spec = spec;
+        this.feedback = feedback;
+        this.inference = inference;
+    }
+
+    public KnnQueryBuilder(StreamInput in, Inference inference) throws IOException {
         super(in);
         this.spec = new KnnSpec(in);
+        this.feedback = in.readOptionalWriteable(FeedbackSpec::new);
+        this.inference = inference;
     }
 
     public KnnSpec spec() {
         return spec;
     }
 
+    FeedbackSpec feedback() {
+        return feedback;
+    }
+
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
         spec.writeTo(out);
+        out.writeOptionalWriteable(feedback);
     }
 
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
         spec.toXContentFields(builder, params);
+        if (feedback != null) {
+            builder.field(FEEDBACK.getPreferredName(), feedback, params);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
 
-    public static KnnQueryBuilder fromXContent(XContentParser parser) throws IOException {
-        KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME);
+    public static KnnQueryBuilder fromXContent(XContentParser parser, Inference inference) throws IOException {
+        SetOnce<FeedbackSpec> feedback = new SetOnce<>();
+        KnnSpec.Parsed parsed = KnnSpec.Parser.parseQuery(parser, NAME, (name, p) -> {
+            if (FEEDBACK.match(name, p.getDeprecationHandler())) {
+                feedback.set(FeedbackSpec.fromXContent(p));
+                return true;
+            }
+            return false;
+        });
         if (parsed.spec().vector() == null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] [vector] is required");
         }
-        return new KnnQueryBuilder(parsed.spec()).boost(parsed.boost()).queryName(parsed.queryName());
+        try {
+            return new KnnQueryBuilder(parsed.spec(), feedback.get(), inference)
+                    .boost(parsed.boost())
+                    .queryName(parsed.queryName());
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), e.getMessage());
+        }
     }
 
     @Override
@@ -62,22 +117,40 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
         KnnSpec rewritten = spec.rewrite(context);
         return rewritten == spec
                 ? this
-                : new KnnQueryBuilder(rewritten).boost(boost).queryName(queryName);
+                : new KnnQueryBuilder(rewritten, feedback, inference)
+                        .boost(boost)
+                        .queryName(queryName);
     }
 
     @Override
     protected Query doToQuery(QueryShardContext context) throws IOException {
-        return spec.toLuceneQuery(context, NAME);
+        if (feedback == null) {
+            return spec.toLuceneQuery(context, NAME);
+        }
+        try {
+            feedback.checkLimits(Inference.limits(inference));
+        } catch (IllegalArgumentException e) {
+            throw new QueryShardException(context, e.getMessage());
+        }
+        PseudoStrategy strategy = FeedbackSearch.pseudo(feedback, spec.field());
+        // the rounds' passes read depth hits: within the index's limits like the final one
+        spec.sized(spec.vector(), strategy.depth()).onShard(context, NAME);
+        return new ShardFeedbackQuery(
+                spec,
+                spec.onShard(context, NAME),
+                strategy,
+                feedback.rounds(),
+                context.index().getName());
     }
 
     @Override
     protected boolean doEquals(KnnQueryBuilder other) {
-        return spec.equals(other.spec);
+        return spec.equals(other.spec) && Objects.equals(feedback, other.feedback);
     }
 
     @Override
     protected int doHashCode() {
-        return spec.hashCode();
+        return Objects.hash(spec, feedback);
     }
 
     @Override

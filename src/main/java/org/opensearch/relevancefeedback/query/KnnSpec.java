@@ -142,14 +142,19 @@ public final class KnnSpec {
      * filter applied inside the graph search), keeping this shard's top k.
      */
     Query toLuceneQuery(QueryShardContext context, String queryName) throws IOException {
+        return new TopKnnQuery(onShard(context, queryName).candidates(this), k);
+    }
+
+    /** Checks this search against the shard's field and the index's limits; what its kNN passes need there. */
+    ShardPasses onShard(QueryShardContext context, String queryName) throws IOException {
         if (vector == null) {
             throw new QueryShardException(
                     context,
                     "[" + queryName
                             + "] has no [vector]: its [text], [image] or [like] is turned into one on the coordinating node of a search");
         }
-        float[] searched = VectorSimilaritySource.vectorField(context, field, vector, queryName)
-                .asIndexed(vector);
+        RfVectorFieldMapper.RfVectorFieldType type =
+                VectorSimilaritySource.vectorField(context, field, vector, queryName);
         int maxK = context.getIndexSettings().getValue(RelevanceFeedbackSettings.MAX_K);
         if (k > maxK) {
             throw new QueryShardException(
@@ -165,8 +170,24 @@ public final class KnnSpec {
                     "[" + queryName + "] [num_candidates] must be <= " + maxCandidates + " (index setting ["
                             + RelevanceFeedbackSettings.MAX_NUM_CANDIDATES.getKey() + "]), got [" + candidates + "]");
         }
-        Query filterQuery = filter == null ? null : filter.toQuery(context);
-        return new TopKnnQuery(new KnnFloatVectorQuery(field, searched, candidates, filterQuery), k);
+        return new ShardPasses(type, filter == null ? null : filter.toQuery(context));
+    }
+
+    /** The field type (how a vector is indexed) and the filter query of a search's kNN passes on one shard. */
+    record ShardPasses(RfVectorFieldMapper.RfVectorFieldType type, Query filter) {
+        /** The HNSW search for {@code spec}'s vector with its candidate list, the filter applied inside the graph. */
+        KnnFloatVectorQuery candidates(KnnSpec spec) {
+            return new KnnFloatVectorQuery(
+                    type.name(), type.asIndexed(spec.vector), spec.effectiveNumCandidates(), filter);
+        }
+    }
+
+    /**
+     * The same search for {@code size} hits with vector {@code v}: a configured candidate list grows to at least the
+     * size, the default one follows it. The feedback passes use it, so one shard and many run the same passes.
+     */
+    KnnSpec sized(float[] v, int size) {
+        return new KnnSpec(field, v, size, numCandidates == null ? null : Math.max(numCandidates, size), filter);
     }
 
     /** Collects the kNN parameters while a query parser walks its object; other keys are the caller's. */

@@ -156,13 +156,29 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         return feedback != null && feedback.strategy() != FeedbackSpec.Strategy.NONE;
     }
 
-    /** A query vector and nothing else: no text, image or example documents to turn into one, no feedback. */
+    /** The query is a vector: no text, image or example documents to turn into one. */
+    private boolean hasVectorInput() {
+        return input.text() == null && input.image() == null && input.like() == null;
+    }
+
+    /** A query vector and nothing else: no feedback either. */
     private boolean isPlainVectorQuery() {
-        return input.text() == null
-                && input.image() == null
-                && input.like() == null
+        return hasVectorInput()
                 && (feedback == null
                         || (hasFeedback() == false && feedback.texts().isEmpty()));
+    }
+
+    /**
+     * PRF or GRF in retrieve mode over a search of one shard, whose top hits are the global ones: that shard can run
+     * the rounds itself ({@link ShardFeedbackQuery}), one search in all instead of one per pass.
+     */
+    private boolean roundsFitOneShard(SearchRequest request) {
+        return feedback != null
+                && (feedback.strategy() == FeedbackSpec.Strategy.PRF
+                        || feedback.strategy() == FeedbackSpec.Strategy.GRF)
+                && feedback.mode() == FeedbackSpec.Mode.RETRIEVE
+                && encoder != null
+                && encoder.targetShards(request) == 1;
     }
 
     @Override
@@ -185,18 +201,20 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         boolean explain =
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
         boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request, knn.k());
-        if (outerFinalPass && isPlainVectorQuery()) {
-            return finalKnn(knn.vector()); // nothing to encode or feed back: no async round
+        FeedbackSpec inShard = outerFinalPass && roundsFitOneShard(request) ? feedback : null;
+        if (outerFinalPass && (isPlainVectorQuery() || (hasVectorInput() && inShard != null))) {
+            return finalKnn(knn.vector(), inShard); // nothing to encode, nothing to feed back here: no async round
         }
         SetOnce<QueryBuilder> result = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> search(
                 client,
                 request,
                 outerFinalPass,
+                inShard != null,
                 ActionListener.wrap(
                         r -> {
                             r.warnings().forEach(HeaderWarning::addWarning);
-                            result.set(r.hits() == null ? finalKnn(r.vector()) : finalHits(r, explain));
+                            result.set(r.hits() == null ? finalKnn(r.vector(), inShard) : finalHits(r, explain));
                             listener.onResponse(null);
                         },
                         listener::onFailure)));
@@ -231,9 +249,14 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                 && source.pointInTimeBuilder() == null;
     }
 
-    /** The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards. */
-    private QueryBuilder finalKnn(float[] vector) {
-        return new KnnQueryBuilder(withVector(vector)).boost(boost).queryName(queryName);
+    /**
+     * The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards; with
+     * {@code inShard}, q and the rounds the shard runs before it.
+     */
+    private QueryBuilder finalKnn(float[] vector, FeedbackSpec inShard) {
+        return new KnnQueryBuilder(withVector(vector), inShard, encoder)
+                .boost(boost)
+                .queryName(queryName);
     }
 
     /** This query's kNN with a resolved vector; a query by example documents leaves them out of the hits. */
@@ -248,17 +271,19 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      * {@code request}.
      */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
-        search(client, request, false, listener);
+        search(client, request, false, false, listener);
     }
 
     /**
      * @param outerFinalPass the caller's own search will be the last kNN pass: a retrieve-mode run stops at q' (see
      *        {@link FeedbackSearch.Result#hits()})
+     * @param roundsInShard the caller's search runs the rounds too: stop at q
      */
     private void search(
             Client client,
             SearchRequest request,
             boolean outerFinalPass,
+            boolean roundsInShard,
             ActionListener<FeedbackSearch.Result> listener) {
         FeedbackCoordinator coordinator = new FeedbackCoordinator(encoder, client, request);
         coordinator.resolve(
@@ -271,7 +296,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                             ActionListener<FeedbackSearch.Result> timed =
                                     ActionListener.map(listener, r -> r.withEncodeNanos(q.encodeNanos()));
                             KnnSpec resolvedKnn = withVector(q.vector());
-                            if (hasFeedback() == false && outerFinalPass) {
+                            if ((hasFeedback() == false || roundsInShard) && outerFinalPass) {
                                 timed.onResponse(FeedbackSearch.Result.unranked(q.vector()));
                             } else if (hasFeedback() == false) {
                                 new FeedbackSearch(
@@ -312,8 +337,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
         // Retrieve mode: the first pass only feeds round 1, so it fetches what the feedback looks at. Rescore mode:
         // the first pass is the candidate set, k hits.
         int size = retrieve && pseudo ? feedback.feedbackDepth() : knn.k();
-        Integer nc = knn.numCandidates() == null ? null : Math.max(knn.numCandidates(), size);
-        KnnQueryBuilder firstPass = new KnnQueryBuilder(new KnnSpec(knn.field(), knn.vector(), size, nc, knn.filter()));
+        KnnQueryBuilder firstPass = new KnnQueryBuilder(knn.sized(knn.vector(), size));
         KnnSpec last = retrieve ? knn : null;
         new FeedbackSearch(client, request, feedback, knn.field(), firstPass, size, last, outerFinalPass, summarizer)
                 .run(ExplicitFeedback.withTexts(knn.vector(), feedbackTexts), listener);

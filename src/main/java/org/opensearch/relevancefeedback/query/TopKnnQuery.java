@@ -31,6 +31,25 @@ final class TopKnnQuery extends Query {
 
     @Override
     public Query rewrite(IndexSearcher searcher) throws IOException {
+        return frozen(searcher, best(searcher, knn, k), "kNN top " + k + " on [" + knn.getField() + "]");
+    }
+
+    /** The hits of a pass as a query that matches exactly them with their scores. */
+    static Query frozen(IndexSearcher searcher, List<Hit> hits, String description) {
+        List<Hit> top = new ArrayList<>(hits);
+        top.sort(Comparator.comparingInt(h -> h.doc));
+        int[] topDocs = new int[top.size()];
+        float[] topScores = new float[top.size()];
+        for (int i = 0; i < top.size(); i++) {
+            topDocs[i] = top.get(i).doc;
+            topScores[i] = top.get(i).score;
+        }
+        return new FixedScoresQuery(
+                topDocs, topScores, null, searcher.getIndexReader().getContext().id(), description);
+    }
+
+    /** The best {@code k} hits of an HNSW search (global doc ids), best first. */
+    static List<Hit> best(IndexSearcher searcher, KnnFloatVectorQuery knn, int k) throws IOException {
         Query candidates = knn.rewrite(searcher);
         Weight weight = candidates.createWeight(searcher, ScoreMode.COMPLETE, 1f);
         // At most num_candidates hits, so collecting and sorting them all is cheap.
@@ -47,23 +66,10 @@ final class TopKnnQuery extends Query {
         }
         // Best score first; on ties the lower doc id wins, as in Lucene's TopDocs merge.
         hits.sort(Comparator.comparingDouble((Hit h) -> -h.score).thenComparingInt(h -> h.doc));
-        List<Hit> top = new ArrayList<>(hits.subList(0, Math.min(k, hits.size())));
-        top.sort(Comparator.comparingInt(h -> h.doc));
-        int[] topDocs = new int[top.size()];
-        float[] topScores = new float[top.size()];
-        for (int i = 0; i < top.size(); i++) {
-            topDocs[i] = top.get(i).doc;
-            topScores[i] = top.get(i).score;
-        }
-        return new FixedScoresQuery(
-                topDocs,
-                topScores,
-                null,
-                searcher.getIndexReader().getContext().id(),
-                "kNN top " + k + " on [" + knn.getField() + "]");
+        return hits.subList(0, Math.min(k, hits.size()));
     }
 
-    private record Hit(int doc, float score) {}
+    record Hit(int doc, float score) {}
 
     @Override
     public void visit(QueryVisitor visitor) {

@@ -4,6 +4,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.lessThan;
 import static org.opensearch.test.hamcrest.OpenSearchAssertions.assertAcked;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -18,7 +20,12 @@ import org.opensearch.action.search.SearchPhaseExecutionException;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.support.WriteRequest;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.plugins.Plugin;
@@ -31,6 +38,7 @@ import org.opensearch.relevancefeedback.query.KnnSpec;
 import org.opensearch.relevancefeedback.query.RelevanceFeedbackQueryBuilder;
 import org.opensearch.relevancefeedback.rescore.RelevanceFeedbackRescorerBuilder;
 import org.opensearch.search.SearchHit;
+import org.opensearch.search.profile.ProfileResult;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 /** The coordinator-side rewrite on a real (in-JVM) multi-node cluster: global top k, shard invariant. */
@@ -283,8 +291,8 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                             strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("5", "17") : List.of(),
                             strategy == FeedbackSpec.Strategy.EXPLICIT ? List.of("3") : List.of(),
                             mode);
-                    RelevanceFeedbackQueryBuilder query =
-                            new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", q, k, N, null), feedback);
+                    QueryBuilder query = parsedOnANode(
+                            new RelevanceFeedbackQueryBuilder(new KnnSpec("vec", q, k, N, null), feedback));
                     String what = strategy + "/" + variant + "/" + mode + " rounds " + feedback.rounds();
                     SearchResponse one = client().prepareSearch("fb1")
                             .setQuery(query)
@@ -309,11 +317,44 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                                 .get();
                         assertArrayEquals(what + " in one pass on " + index, ids(one), ids(single));
                         assertArrayEquals(what + " in one pass on " + index, scores(one), scores(single), 1e-6f);
+                        boolean inShard = index.equals("fb1")
+                                && strategy != FeedbackSpec.Strategy.EXPLICIT
+                                && mode == FeedbackSpec.Mode.RETRIEVE;
+                        List<String> ran = luceneQueries(client().prepareSearch(index)
+                                .setQuery(query)
+                                .setSize(k)
+                                .setProfile(true)
+                                .get());
+                        assertEquals(
+                                what + ": the rounds run inside the shard exactly when the search has one: " + ran,
+                                inShard,
+                                ran.stream().allMatch(d -> d.contains("feedback in the shard")));
                     }
                 }
             }
         }
         assertTrue("feedback changed the ranking in " + changed + " of 12 cases", changed >= 6);
+    }
+
+    /** The query as a REST request gives it to a node: parsed there, with that node's models and cluster view. */
+    private static QueryBuilder parsedOnANode(QueryBuilder query) {
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(
+                internalCluster().getInstance(NamedXContentRegistry.class),
+                DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                query.toString())) {
+            return AbstractQueryBuilder.parseInnerQueryBuilder(parser);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The Lucene queries the shards ran, as the profile describes them. */
+    private static List<String> luceneQueries(SearchResponse response) {
+        return response.getProfileResults().values().stream()
+                .flatMap(shard -> shard.getQueryProfileResults().stream())
+                .flatMap(search -> search.getQueryResults().stream())
+                .map(ProfileResult::getLuceneDescription)
+                .toList();
     }
 
     /** The feedback loop by brute force in plain Java: exact rankings, the plugin's feedback math. */

@@ -142,6 +142,11 @@ public class FeedbackCoordinatorTests extends OpenSearchTestCase {
         }
 
         @Override
+        public int targetShards(SearchRequest request) {
+            return -1;
+        }
+
+        @Override
         public void encodeTexts(String model, List<String> texts, ActionListener<ClipEncoder.Encoded> listener) {
             models.encodeTexts(model, texts, listener);
         }

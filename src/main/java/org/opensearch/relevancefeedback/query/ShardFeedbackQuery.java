@@ -1,0 +1,163 @@
+package org.opensearch.relevancefeedback.query;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.SetOnce;
+import org.opensearch.common.logging.HeaderWarning;
+import org.opensearch.index.mapper.IdFieldMapper;
+import org.opensearch.index.mapper.Uid;
+import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
+import org.opensearch.relevancefeedback.feedback.PseudoStrategy;
+
+/**
+ * PRF / GRF rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values,
+ * {@link FeedbackLoop} with the strategy, a pass with q' per further round, and the final kNN with q' frozen as this
+ * shard's top k. Over one shard this is the same ranking the coordinator's rounds give (same passes, same math), for
+ * one search instead of one per pass; over several shards each would refine from its own hits, which is why
+ * {@code relevance_feedback} uses it only when its search targets a single shard.
+ */
+final class ShardFeedbackQuery extends Query {
+
+    private final KnnSpec knn;
+    private final KnnSpec.ShardPasses passes;
+    private final PseudoStrategy strategy;
+    private final int rounds;
+    /** The shard's index name, for the hits' warnings. */
+    private final String index;
+
+    ShardFeedbackQuery(KnnSpec knn, KnnSpec.ShardPasses passes, PseudoStrategy strategy, int rounds, String index) {
+        this.knn = knn;
+        this.passes = passes;
+        this.strategy = strategy;
+        this.rounds = rounds;
+        this.index = index;
+    }
+
+    @Override
+    public Query rewrite(IndexSearcher searcher) throws IOException {
+        SetOnce<FeedbackLoop.Outcome> outcome = new SetOnce<>();
+        SetOnce<Exception> failure = new SetOnce<>();
+        try {
+            // Every step below answers at once (no summarizer here), so the loop has finished when run returns.
+            FeedbackLoop.run(
+                    knn.vector(),
+                    rank(searcher, knn.vector(), strategy.depth()),
+                    rounds,
+                    strategy,
+                    (vector, size, then) -> then.onResponse(rank(searcher, vector, size)),
+                    FeedbackLoop.Callback.of(outcome::set, failure::set));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (failure.get() instanceof UncheckedIOException e) {
+            throw e.getCause();
+        } else if (failure.get() instanceof RuntimeException e) {
+            throw e;
+        } else if (failure.get() != null) {
+            throw new IOException(failure.get());
+        }
+        outcome.get().warnings().forEach(HeaderWarning::addWarning);
+        KnnSpec last = knn.withVector(outcome.get().vector());
+        return TopKnnQuery.frozen(
+                searcher,
+                TopKnnQuery.best(searcher, passes.candidates(last), last.k()),
+                String.format(
+                        Locale.ROOT,
+                        "kNN top %d on [%s] after %d round(s) of %s feedback in the shard",
+                        last.k(),
+                        last.field(),
+                        rounds,
+                        strategy.name()));
+    }
+
+    /** The best {@code size} hits for {@code vector}, as the round loop reads them. */
+    private List<FeedbackLoop.Hit> rank(IndexSearcher searcher, float[] vector, int size) {
+        try {
+            return TopKnnQuery.best(searcher, passes.candidates(knn.sized(vector, size)), size).stream()
+                    .map(h -> (FeedbackLoop.Hit) new SegmentHit(searcher, index, h.doc()))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A hit read from the shard's segments: vectors from the vector values, the id from the stored fields. */
+    private record SegmentHit(IndexSearcher searcher, String index, int doc) implements FeedbackLoop.Hit {
+        @Override
+        public String id() {
+            try {
+                Document stored = searcher.storedFields().document(doc, Set.of(IdFieldMapper.NAME));
+                BytesRef id = stored.getBinaryValue(IdFieldMapper.NAME);
+                return Uid.decodeId(id.bytes, id.offset, id.length);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public float[] vector(String field) {
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+            try {
+                FloatVectorValues values = leaf.reader().getFloatVectorValues(field);
+                if (values == null) {
+                    return null;
+                }
+                KnnVectorValues.DocIndexIterator it = values.iterator();
+                int target = doc - leaf.docBase;
+                return it.advance(target) == target
+                        ? values.vectorValue(it.index()).clone()
+                        : null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** PRF and GRF read vectors only. */
+        @Override
+        public byte[] tokens(String field) {
+            throw new UnsupportedOperationException("a shard's feedback rounds read no token blocks");
+        }
+    }
+
+    @Override
+    public void visit(QueryVisitor visitor) {
+        visitor.visitLeaf(this);
+    }
+
+    @Override
+    public String toString(String field) {
+        return "ShardFeedbackQuery(" + strategy.name() + ", rounds=" + rounds + ", k=" + knn.k() + ", field="
+                + knn.field() + ")";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (sameClassAs(o) == false) {
+            return false;
+        }
+        ShardFeedbackQuery other = (ShardFeedbackQuery) o;
+        return rounds == other.rounds
+                && knn.equals(other.knn)
+                && strategy.equals(other.strategy)
+                && index.equals(other.index);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(classHash(), knn, strategy, rounds, index);
+    }
+}
