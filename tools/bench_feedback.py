@@ -11,7 +11,8 @@ num_candidates 100, top_k 5, one round. Per size:
   - ingest throughput (`_bulk`, 1,000 docs per request) and the index size (store bytes, bytes per document);
   - sequential latency per strategy (none / PRF / GRF, interleaved query by query in rotating order so JIT warm-up,
     merges and cold pages hit them alike): p50/p99, ratio to none in the same run, and the breakdown the endpoint
-    reports (encode, first kNN pass, feedback math incl. reading vectors from _source, second kNN pass);
+    reports (encode, first kNN pass, feedback math incl. reading the hits' vectors, second kNN pass); the same
+    queries through plain `_search` too (no breakdown; over one shard PRF / GRF run their rounds inside it);
   - kNN recall@10 of the first pass against exact brute force (NumPy over the same vectors);
   - 1 / 4 / 16 concurrent clients per strategy: p50/p99 and throughput.
 Writes <out>/bench.{json,md} and (matplotlib) latency_size.png, concurrency.png. An existing `bench_<size>` index
@@ -96,22 +97,28 @@ def ingest(url, index, docs, seeds, rng, model=None):
     return images, None if reuse else time.time() - t0
 
 
-def request(url, index, text, feedback):
+def request(url, index, text, feedback, endpoint="_plugins/relevance_feedback/_search"):
     body = {"size": 10, "_source": False, "query": {"relevance_feedback": {
         "field": "image", "text": text, "k": 10, "num_candidates": 100, **({"feedback": feedback} if feedback else {})}}}
     t = time.perf_counter()
-    r = call(f"{url}/{index}/_plugins/relevance_feedback/_search", "POST", body)
+    r = call(f"{url}/{index}/{endpoint}", "POST", body)
     return (time.perf_counter() - t) * 1000, r
 
 
 def sequential(url, index, texts, warmup):
+    """The endpoint (with its breakdown) and plain `_search` (where one shard runs PRF / GRF rounds itself), interleaved."""
     names = list(STRATEGIES)
     samples = {n: {k: [] for k in ["total", "encode", "first", "feedback", "second"]} for n in names}
+    searched = {n: [] for n in names}
+    runs = [(n, False) for n in names] + [(n, True) for n in names]
     recall_pairs = []
     for i, text in enumerate(texts):
-        for name in names[i % 3:] + names[: i % 3]:
-            ms, r = request(url, index, text, STRATEGIES[name])
+        for name, plain in runs[i % len(runs):] + runs[: i % len(runs)]:
+            ms, r = request(url, index, text, STRATEGIES[name], "_search" if plain else "_plugins/relevance_feedback/_search")
             if i < warmup:
+                continue
+            if plain:
+                searched[name].append(ms)
                 continue
             took, s = r["relevance_feedback"]["took"], samples[name]
             s["total"].append(ms)
@@ -121,7 +128,7 @@ def sequential(url, index, texts, warmup):
             s["second"].append(sum(took["passes_ms"][1:]))
             if name == "none":
                 recall_pairs.append((r["relevance_feedback"]["vector"], [int(h["_id"]) for h in r["hits"]["hits"]]))
-    return samples, recall_pairs
+    return samples, searched, recall_pairs
 
 
 def recall_at_10(images, pairs):
@@ -167,13 +174,14 @@ def main():
         images, ingest_s = ingest(a.url, index, size, seeds, rng, a.model)
         store = call(f"{a.url}/{index}/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
         segments = len(call(f"{a.url}/_cat/segments/{index}?format=json"))
-        samples, pairs = sequential(a.url, index, texts, a.warmup)
+        samples, searched, pairs = sequential(a.url, index, texts, a.warmup)
         seq = {n: {"p50_ms": pct(s["total"], 50), "p99_ms": pct(s["total"], 99), "qps": len(s["total"]) / (sum(s["total"]) / 1000),
                    **{f"{k}_p50_ms": pct(s[k], 50) for k in ["encode", "first", "feedback", "second"]}} for n, s in samples.items()}
+        plain = {n: {"p50_ms": pct(v, 50), "p99_ms": pct(v, 99), "qps": len(v) / (sum(v) / 1000)} for n, v in searched.items()}
         conc = {c: concurrent(a.url, index, labels[: a.queries], c) for c in [int(c) for c in a.concurrency.split(",")]}
         report["sizes"][size] = {"ingest_s": ingest_s, "ingest_docs_per_s": None if ingest_s is None else size / ingest_s,
                                  "store_bytes": store, "bytes_per_doc": store / size, "segments": segments,
-                                 "recall_at_10": recall_at_10(images, pairs), "sequential": seq, "concurrency": conc}
+                                 "recall_at_10": recall_at_10(images, pairs), "sequential": seq, "search": plain, "concurrency": conc}
         print(f"{index}: done", file=sys.stderr, flush=True)
     os.makedirs(a.out, exist_ok=True)
     json.dump(report, open(os.path.join(a.out, "bench.json"), "w"), indent=1)
@@ -198,6 +206,12 @@ def markdown(report):
         for n, m in r["sequential"].items():
             lines.append(f"| {int(size):,} | {n} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['qps']:.0f} | {m['p50_ms'] / base:.2f} | "
                          f"{m['encode_p50_ms']:.2f} | {m['first_p50_ms']:.2f} | {m['feedback_p50_ms']:.2f} | {m['second_p50_ms']:.2f} |")
+    lines += ["", "The same queries through `_search` (no report; on this one-shard index PRF / GRF run their rounds inside the shard):", "",
+              "| docs | strategy | p50 | p99 | q/s | p50 / none |", "|---|---|---|---|---|---|"]
+    for size, r in report["sizes"].items():
+        base = r["search"]["none"]["p50_ms"]
+        for n, m in r["search"].items():
+            lines.append(f"| {int(size):,} | {n} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['qps']:.0f} | {m['p50_ms'] / base:.2f} |")
     lines += ["", "Concurrent clients (ms, queries/s):", "", "| docs | clients | strategy | p50 | p99 | q/s | q/s / none |", "|---|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():
         for c, per in r["concurrency"].items():
