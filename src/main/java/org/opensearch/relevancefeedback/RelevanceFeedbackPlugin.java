@@ -233,8 +233,14 @@ public class RelevanceFeedbackPlugin extends Plugin
                 return -1; // remote clusters' shards are not in this cluster state
             }
             ClusterState state = clusterService.get().state();
+            IndexNameExpressionResolver resolver = indexResolver.get();
             try {
-                return Arrays.stream(indexResolver.get().concreteIndexNames(state, request))
+                Set<String> expressions = resolver.resolveExpressions(state, request.indices());
+                String[] indices = resolver.concreteIndexNames(state, request);
+                if (Arrays.stream(indices).anyMatch(i -> resolver.filteringAliases(state, i, expressions) != null)) {
+                    return -1; // an alias filter narrows the search, not the passes a shard would run inside its query
+                }
+                return Arrays.stream(indices)
                         .mapToInt(i -> state.metadata().index(i).getNumberOfShards())
                         .sum();
             } catch (RuntimeException e) {
