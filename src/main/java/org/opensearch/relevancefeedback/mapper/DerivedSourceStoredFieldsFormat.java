@@ -17,8 +17,6 @@ import org.apache.lucene.codecs.StoredFieldsWriter;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FieldInfos;
-import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.MergeState;
 import org.apache.lucene.index.SegmentInfo;
 import org.apache.lucene.index.SegmentReadState;
@@ -415,11 +413,8 @@ final class DerivedSourceStoredFieldsFormat extends StoredFieldsFormat {
         /** The field's value for the document, or {@code fallback} when it has none. */
         Object read(String field, Kind kind, int doc, Object fallback) throws IOException {
             if (kind == Kind.VECTOR) {
-                FloatVectorValues values = vectors().getFloatVectorValues(field);
-                KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
-                return it != null && it.advance(doc) == doc
-                        ? values.vectorValue(it.index()).clone()
-                        : fallback;
+                float[] vector = RfVectorFieldMapper.vectorOf(vectors().getFloatVectorValues(field), doc);
+                return vector == null ? fallback : vector;
             }
             FieldInfo info = state.fieldInfos.fieldInfo(field);
             BinaryDocValues values = info == null ? null : docValues().getBinary(info);

@@ -9,6 +9,8 @@ import java.util.OptionalInt;
 import java.util.function.Supplier;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.search.FieldExistsQuery;
 import org.apache.lucene.search.Query;
@@ -326,6 +328,17 @@ public final class RfVectorFieldMapper extends ParametrizedFieldMapper {
         }
         context.doc()
                 .addWithKey(type.name(), new KnnFloatVectorField(type.name(), type.asIndexed(vector), type.luceneType));
+    }
+
+    /**
+     * A document's vector (segment doc id) in a segment's vector values, as a copy (the values reuse one buffer), or
+     * null when the document or the segment has none.
+     */
+    public static float[] vectorOf(FloatVectorValues values, int doc) throws IOException {
+        KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
+        return it != null && it.advance(doc) == doc
+                ? values.vectorValue(it.index()).clone()
+                : null;
     }
 
     /**

@@ -485,8 +485,9 @@ public final class FeedbackSpec implements Writeable, ToXContentObject {
     }
 
     /**
-     * Checks the node-level limits, once, before anything is encoded or searched (the callers: the query builder, the
-     * rescorer); a violation is the user's to fix (400).
+     * Checks the node-level limits, once, before anything is encoded or searched (the callers: {@link
+     * FeedbackCoordinator} for the query, the rescorer and the endpoint; {@code rf_knn} for the rounds a shard runs); a
+     * violation is the user's to fix (400).
      */
     public void checkLimits(RelevanceFeedbackSettings.FeedbackLimits limits) {
         if (rounds() > limits.maxRounds()) {

@@ -133,14 +133,12 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
             throw new QueryShardException(context, e.getMessage());
         }
         PseudoStrategy strategy = FeedbackSearch.pseudo(feedback, spec.field());
-        // the rounds' passes read depth hits: within the index's limits like the final one
-        spec.sized(spec.vector(), strategy.depth()).onShard(context, NAME);
+        // The rounds' passes read depth hits, the last one k: the larger of the two is checked against the index's
+        // limits (its candidate list is the larger too), and every pass shares its field type and filter.
+        KnnSpec.ShardPasses passes =
+                spec.sized(spec.vector(), Math.max(spec.k(), strategy.depth())).onShard(context, NAME);
         return new ShardFeedbackQuery(
-                spec,
-                spec.onShard(context, NAME),
-                strategy,
-                feedback.rounds(),
-                context.index().getName());
+                spec, passes, strategy, feedback.rounds(), context.index().getName());
     }
 
     @Override

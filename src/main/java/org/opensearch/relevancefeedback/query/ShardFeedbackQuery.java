@@ -7,8 +7,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.search.IndexSearcher;
@@ -21,6 +19,7 @@ import org.opensearch.index.mapper.IdFieldMapper;
 import org.opensearch.index.mapper.Uid;
 import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
 import org.opensearch.relevancefeedback.feedback.PseudoStrategy;
+import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 
 /**
  * PRF / GRF rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values,
@@ -112,15 +111,7 @@ final class ShardFeedbackQuery extends Query {
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
             try {
-                FloatVectorValues values = leaf.reader().getFloatVectorValues(field);
-                if (values == null) {
-                    return null;
-                }
-                KnnVectorValues.DocIndexIterator it = values.iterator();
-                int target = doc - leaf.docBase;
-                return it.advance(target) == target
-                        ? values.vectorValue(it.index()).clone()
-                        : null;
+                return RfVectorFieldMapper.vectorOf(leaf.reader().getFloatVectorValues(field), doc - leaf.docBase);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
