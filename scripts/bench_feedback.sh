@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command (tools/bench_feedback.py): builds the plugin, starts a node with a 4 GB heap in
+# The benchmark command (tools/bench/bench_feedback.py): builds the plugin, starts a node with a 4 GB heap in
 # target/bench-node, runs ingest / size / recall / latency / concurrency per collection size, writes
 # target/bench/bench.{md,json} + plots, stops the node by PID. ~3 min on 2 cores for the default sizes.
 #   scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16]
@@ -14,4 +14,4 @@ trap 'bash scripts/node.sh stop --dir target/bench-node' EXIT
 models=()  # --model NAME: the node also loads the folders of scripts/it_models.sh (e.g. the B/32-shape clip-b32)
 case " $* " in *" --model "*) bash scripts/it_models.sh; models=(--models target/it-models) ;; esac
 bash scripts/node.sh start --dir target/bench-node --heap 4g "${models[@]}"
-/usr/bin/python3 tools/bench_feedback.py --url "http://127.0.0.1:$(cat target/bench-node/port)" "$@"
+/usr/bin/python3 -m tools.bench.bench_feedback --url "http://127.0.0.1:$(cat target/bench-node/port)" "$@"

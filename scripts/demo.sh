@@ -17,7 +17,7 @@ if ! bash scripts/node.sh status >/dev/null 2>&1; then
 fi
 url="http://127.0.0.1:$(cat target/node/port)"
 
-/usr/bin/python3 tools/load_emoji.py --url "$url" --split test,test_unseen --index emoji
+/usr/bin/python3 -m tools.data.load_emoji --url "$url" --split test,test_unseen --index emoji
 
 body='{"size": 5, "_source": ["label"], "query": {"relevance_feedback": {"field": "image", "text": "red heart", "k": 5,
   "feedback": {"strategy": "grf", "caption_field": "caption", "top_k": 5}}}}'

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Quality table through the plugin on a real node: builds the plugin, starts a node (target/eval-node), loads the
-# emoji split through rf_encode, runs tools/eval_rest.py, writes target/eval/results.{md,csv,json} (+ plots),
+# emoji split through rf_encode, runs tools/eval/eval_rest.py, writes target/eval/results.{md,csv,json} (+ plots),
 # stops the node by PID.
 #   scripts/eval.sh [--split test] [--every 1] [--strategies none,prf,...,afs,afs_prf,explicit,temperature] [--out DIR]
 #   scripts/eval.sh --queries freetext [--part test|selection] ...   the hand-written free-text set (data/freetext_queries.tsv)
 #   scripts/eval.sh --queries image|like|composed|sessions [--part test|selection]   query by image, more like this,
-#     composed image + text, simulated multi-round sessions (tools/eval_inputs.py)
+#     composed image + text, simulated multi-round sessions (tools/eval/eval_inputs.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -20,5 +20,5 @@ for arg in "$@"; do
   [ "${prev:-}" = "--queries" ] && { [ "$arg" = freetext ] || [ "$arg" = sessions ]; } && split=test,test_unseen  # the whole google gallery
   prev=$arg
 done
-/usr/bin/python3 tools/load_emoji.py --url "$url" --split "$split"
-/usr/bin/python3 tools/eval_rest.py --url "$url" --out target/eval "$@"
+/usr/bin/python3 -m tools.data.load_emoji --url "$url" --split "$split"
+/usr/bin/python3 -m tools.eval.eval_rest --url "$url" --out target/eval "$@"

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
-/usr/bin/python3 tools/evaluate.py --checkpoint models/emoji-clip/pytorch_model.pt --out models/emoji-clip "$@"
-/usr/bin/python3 tools/export_feedback_fixtures.py
+/usr/bin/python3 -m tools.eval.evaluate --checkpoint models/emoji-clip/pytorch_model.pt --out models/emoji-clip "$@"
+/usr/bin/python3 -m tools.eval.export_feedback_fixtures

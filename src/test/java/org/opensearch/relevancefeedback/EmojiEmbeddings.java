@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * The emoji test split's embeddings exported by {@code tools/export_feedback_fixtures.py} (real model outputs,
+ * The emoji test split's embeddings exported by {@code tools/eval/export_feedback_fixtures.py} (real model outputs,
  * float32 little-endian, manifest order): {@code images}, {@code queries} (label captions), {@code captions}
  * (the GRF caption of each image).
  */

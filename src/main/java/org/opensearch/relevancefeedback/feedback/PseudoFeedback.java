@@ -6,7 +6,7 @@ import java.util.stream.IntStream;
 
 /**
  * One pseudo-relevance round over the current ranking (PRF: the hits' own vectors; GRF: their caption vectors),
- * as {@code tools/feedback_ref.py} / {@code tools/evaluate.py} define it:
+ * as {@code tools/eval/feedback_ref.py} / {@code tools/eval/evaluate.py} define it:
  * <ul>
  *   <li>extended Rocchio: the top-K items are both the positive and the negative set (Eq. 1-2 weight them);</li>
  *   <li>original Rocchio: positives = the top-K, negatives = the K lowest-ranked items of the top {@code window}

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Rocchio query refinement, plain Java (no OpenSearch types), exact to the paper and to
- * {@code tools/feedback_ref.py}, the Python reference.
+ * {@code tools/eval/feedback_ref.py}, the Python reference.
  *
  * <ul>
  *   <li>extended (Eq. 1-2): over the top-K feedback items d_i, w_i = softmax_i(cos(q, d_i) / tau) and

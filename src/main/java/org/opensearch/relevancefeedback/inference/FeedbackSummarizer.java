@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The Attentive Feedback Summarizer in ONNX ({@code afs_model.onnx}, exported by tools/export_afs.py): the query's
+ * The Attentive Feedback Summarizer in ONNX ({@code afs_model.onnx}, exported by tools/afs/export_afs.py): the query's
  * word tokens attend to the feedback items' caption tokens and image tokens; out come the unit positive vector
  * and the cross-attention each relevance token received (summed over heads and query tokens).
  * One item at a time goes through (callers run one query per call); the predictor is serialized.

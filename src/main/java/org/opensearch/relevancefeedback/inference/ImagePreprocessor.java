@@ -21,7 +21,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.opensearch.relevancefeedback.RelevanceFeedbackSettings;
 
 /**
- * Image -> pixel_values exactly as the Python side ({@code tools/emoji_data.py}, Pillow) computes them: decode
+ * Image -> pixel_values exactly as the Python side ({@code tools/data/emoji_data.py}, Pillow) computes them: decode
  * (PNG/JPEG), composite RGBA on white (Pillow's integer alpha_composite), resize the shortest edge to
  * {@code size.shortest_edge} with Pillow's bicubic resampling (same fixed-point arithmetic), center-crop
  * {@code crop_size}, divide by 255, normalize by the mean/std of {@code preprocessor_config.json}.
@@ -92,7 +92,7 @@ public final class ImagePreprocessor {
         int nh = h;
         if (Math.min(w, h) != shortestEdge) {
             double scale = (double) shortestEdge / Math.min(w, h);
-            // Python's round() (half to even), as tools/emoji_data.py computes the target size
+            // Python's round() (half to even), as tools/data/emoji_data.py computes the target size
             nw = Math.max(shortestEdge, (int) Math.rint(w * scale));
             nh = Math.max(shortestEdge, (int) Math.rint(h * scale));
         }

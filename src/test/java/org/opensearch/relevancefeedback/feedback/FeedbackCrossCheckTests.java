@@ -17,8 +17,8 @@ import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
 
 /**
- * The round loop and the feedback math in Java vs the NumPy reference ({@code tools/feedback_ref.py} via
- * {@code tools/export_feedback_fixtures.py}) on real emoji embeddings: for every strategy x Rocchio variant x
+ * The round loop and the feedback math in Java vs the NumPy reference ({@code tools/eval/feedback_ref.py} via
+ * {@code tools/eval/export_feedback_fixtures.py}) on real emoji embeddings: for every strategy x Rocchio variant x
  * rounds 1..5, {@link FeedbackLoop} with {@link PseudoStrategy} (or {@link ExplicitFeedback}) gives the refined vector
  * within 1e-5 and the top-10 ranking identical. The ranking callback here is exact cosine over the fixture gallery;
  * the plugin's own passes (distributed searches) are checked against the same reference on a real node.

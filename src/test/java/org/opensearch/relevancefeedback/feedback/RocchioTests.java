@@ -5,7 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import java.util.Arrays;
 import org.apache.lucene.tests.util.LuceneTestCase;
 
-/** Hand-computed cases, the same as tools/test_tools.py checks on the Python reference. */
+/** Hand-computed cases, the same as tools/tests/test_tools.py checks on the Python reference. */
 public class RocchioTests extends LuceneTestCase {
 
     private static final float[] Q = {1f, 0f};

@@ -20,7 +20,7 @@ import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * The shipped summarizer (afs_model.onnx in ONNX Runtime) against PyTorch on committed fixtures
- * (fixtures/afs_cases.*, tools/export_afs.py): real test-split queries with their top-5 as stored in the
+ * (fixtures/afs_cases.*, tools/afs/export_afs.py): real test-split queries with their top-5 as stored in the
  * index, for afs, afs_prf, afs with region boxes and afs_prf without query words (a query by image). Positive
  * vector and attention within 1e-4; q' from Eq. 6-8 in Java within 1e-4 of NumPy's; the Java region rule gives the
  * fixture's bias; and boxes move attention and the negative weights the way they should.

@@ -20,7 +20,7 @@ import org.opensearch.relevancefeedback.TestVectors;
 
 /**
  * The emoji test split (3,445 real image embeddings + their GRF caption embeddings, exported by
- * {@code tools/export_feedback_fixtures.py}) on the real cluster (2 nodes, 3 shards), queried through the
+ * {@code tools/eval/export_feedback_fixtures.py}) on the real cluster (2 nodes, 3 shards), queried through the
  * plugin's feedback endpoint as a stateless client loop: each round sends the previous round's refined vector.
  * The target's rank after every round must equal the Python reference ({@code emoji/ranks.json}) and so must
  * Hits@1 / Hits@5 / MRR@5 over the sampled queries.

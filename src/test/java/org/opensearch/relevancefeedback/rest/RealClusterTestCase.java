@@ -132,12 +132,12 @@ public abstract class RealClusterTestCase extends OpenSearchRestTestCase {
         throw new AssertionError("no caption of " + List.of(kinds));
     }
 
-    /** The query caption of tools/evaluate.py. */
+    /** The query caption of tools/eval/evaluate.py. */
     protected static String label(Map<String, Object> record) {
         return caption(record, "label", "name");
     }
 
-    /** The GRF caption of tools/evaluate.py. */
+    /** The GRF caption of tools/eval/evaluate.py. */
     protected static String grfCaption(Map<String, Object> record) {
         return caption(record, "tags", "name", "short_name", "category");
     }

@@ -1,0 +1,70 @@
+"""The Attentive Feedback Summarizer (paper Sec. 3.3, App. E.1) over the frozen emoji dual encoder's token states.
+
+Block 1 (cross-attention): a learnable CLS + the query's word tokens attend to the relevance sequence = the
+top-K captions' word tokens then the top-K images' patch tokens (CLS patch included), each projected to the
+model width (one projection for text tokens, query and captions alike; one for image tokens). Block 2: a
+standard self-attention block over CLS + query tokens. CLS -> LayerNorm -> linear = the positive vector
+(L2-normalized in the graph).
+
+ONNX contract (what the plugin feeds and reads):
+  inputs  query_tokens [B, Tq, 192], query_mask [B, Tq] (1 real / 0 pad), caption_tokens [B, Lc, 192],
+          image_tokens [B, Li, 192], relevance_bias [B, Lc + Li] (added to the cross-attention logits before
+          the softmax: 0, -1e4 for padding / ignored items, +-ln(factor) for region feedback)
+  outputs positive [B, 256] (unit), attention [B, Lc + Li] (cross-attention summed over heads and the real
+          query tokens incl. CLS: the paper's accumulated scores, from which Eq. 6-7 and the saliency maps come)
+Attention is written out by hand so opset 14 maps it to MatMul/Softmax (as in clip_model.py).
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from tools.model.clip_model import Block
+
+MASKED = -1e4  # exp(-1e4) is 0 in float32: a masked element gets exactly no attention
+
+
+class CrossBlock(nn.Module):
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln_q = nn.LayerNorm(width)
+        self.ln_kv = nn.LayerNorm(width)
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+        self.ln2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def forward(self, x, r, bias):
+        b, t, w = x.shape
+        h, dh = self.heads, w // self.heads
+        q = self.q(self.ln_q(x)).reshape(b, t, h, dh).transpose(1, 2)
+        k, v = self.kv(self.ln_kv(r)).reshape(b, r.shape[1], 2, h, dh).permute(2, 0, 3, 1, 4)
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + bias[:, None, None, :], dim=-1)
+        x = x + self.out((att @ v).transpose(1, 2).reshape(b, t, w))
+        return x + self.mlp(self.ln2(x)), att
+
+
+class AttentiveFeedbackSummarizer(nn.Module):
+    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None):
+        super().__init__()
+        self.text_proj = nn.Linear(token_dim, width)
+        self.vision_proj = nn.Linear(vision_dim or token_dim, width)  # a real CLIP's towers differ (B/32: 512 / 768)
+        self.cls = nn.Parameter(torch.randn(1, 1, width) * 0.02)
+        self.cross = CrossBlock(width, heads)
+        self.self_attn = Block(width, heads)
+        self.ln = nn.LayerNorm(width)
+        self.proj = nn.Linear(width, embed_dim)
+
+    def forward(self, query_tokens, query_mask, caption_tokens, image_tokens, relevance_bias):
+        b = query_tokens.shape[0]
+        x = torch.cat([self.cls.expand(b, -1, -1), self.text_proj(query_tokens)], dim=1)
+        r = torch.cat([self.text_proj(caption_tokens), self.vision_proj(image_tokens)], dim=1)
+        x, att = self.cross(x, r, relevance_bias)
+        real = torch.cat([torch.ones_like(query_mask[:, :1]), query_mask], dim=1).float()  # CLS + the real query tokens
+        x = self.self_attn(x, ((1.0 - real) * MASKED)[:, None, None, :])
+        positive = F.normalize(self.proj(self.ln(x[:, 0])), dim=-1)
+        attention = (att * real[:, None, :, None]).sum(dim=(1, 2))
+        return positive, attention
