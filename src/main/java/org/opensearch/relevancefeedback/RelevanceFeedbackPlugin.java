@@ -240,9 +240,14 @@ public class RelevanceFeedbackPlugin extends Plugin
                 if (Arrays.stream(indices).anyMatch(i -> resolver.filteringAliases(state, i, expressions) != null)) {
                     return -1; // an alias filter narrows the search, not the passes a shard would run inside its query
                 }
-                return Arrays.stream(indices)
-                        .mapToInt(i -> state.metadata().index(i).getNumberOfShards())
-                        .sum();
+                // Routing (the request's or an alias's) and a _shards preference can narrow a search to one shard.
+                Map<String, Set<String>> routing =
+                        resolver.resolveSearchRouting(state, request.routing(), request.indices());
+                return clusterService
+                        .get()
+                        .operationRouting()
+                        .searchShards(state, indices, routing, request.preference())
+                        .size();
             } catch (RuntimeException e) {
                 return -1; // e.g. a missing index: the search itself reports it
             }

@@ -17,8 +17,8 @@ public interface Inference {
     String model(String requested, String field, SearchRequest request);
 
     /**
-     * How many shards the indices {@code request} targets have together: a query over one shard can run its feedback
-     * rounds inside that shard. -1 when that is not known here (remote clusters, a missing index) or when a filtered
+     * How many shards {@code request} searches (its indices' shards, narrowed by routing and a {@code _shards}
+     * preference): a query over one shard can run its feedback rounds inside that shard. -1 when that is not known here (remote clusters, a missing index) or when a filtered
      * alias narrows a target, which the rounds inside a shard would not see.
      */
     int targetShards(SearchRequest request);

@@ -330,6 +330,29 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                                 inShard,
                                 ran.stream().allMatch(d -> d.contains("feedback in the shard")));
                     }
+                    if (strategy == FeedbackSpec.Strategy.EXPLICIT) {
+                        continue; // its marked documents need not be in the routed shard
+                    }
+                    // Routing narrows fb3 to one shard: the rounds run inside it, with the ranking the coordinator's
+                    // round gives over the same routed shard (size > k takes that route).
+                    SearchResponse routed = client().prepareSearch("fb3")
+                            .setRouting("r")
+                            .setQuery(query)
+                            .setSize(100)
+                            .get();
+                    SearchResponse routedInOnePass = client().prepareSearch("fb3")
+                            .setRouting("r")
+                            .setQuery(query)
+                            .setSize(k)
+                            .setProfile(true)
+                            .get();
+                    assertArrayEquals(what + " routed", ids(routed), ids(routedInOnePass));
+                    assertArrayEquals(what + " routed", scores(routed), scores(routedInOnePass), 1e-6f);
+                    List<String> routedRan = luceneQueries(routedInOnePass);
+                    assertEquals(
+                            what + ": a routed search of one shard runs the rounds there: " + routedRan,
+                            mode == FeedbackSpec.Mode.RETRIEVE,
+                            routedRan.stream().allMatch(d -> d.contains("feedback in the shard")));
                 }
             }
         }
