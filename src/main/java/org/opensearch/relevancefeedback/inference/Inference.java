@@ -18,8 +18,9 @@ public interface Inference {
 
     /**
      * How many shards {@code request} searches (its indices' shards, narrowed by routing and a {@code _shards}
-     * preference): a query over one shard can run its feedback rounds inside that shard. -1 when that is not known here (remote clusters, a missing index) or when a filtered
-     * alias narrows a target, which the rounds inside a shard would not see.
+     * preference): a query over one shard can run its feedback rounds inside that shard. -1 when that is not known
+     * here (remote clusters, a missing index) or when a filtered alias narrows a target, which the rounds inside a
+     * shard would not see.
      */
     int targetShards(SearchRequest request);
 
