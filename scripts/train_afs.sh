@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
-/usr/bin/python3 -m tools.afs.train_afs --out data/afs "$@"
+"${TRAIN_ENV[@]}" /usr/bin/python3 -m tools.afs.train_afs --out data/afs "$@"
 /usr/bin/python3 -m tools.afs.export_afs --checkpoint data/afs/best.pt --out models/emoji-clip
 cp data/afs/train_log.json models/emoji-clip/afs_train_log.json
 cp data/afs/best.pt models/emoji-clip/afs_model.pt  # the reference evaluation and the fixtures come from it

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
-/usr/bin/python3 -m tools.model.train_clip --out data/train "$@"
+"${TRAIN_ENV[@]}" /usr/bin/python3 -m tools.model.train_clip --out data/train "$@"
 /usr/bin/python3 -m tools.model.export_onnx --checkpoint data/train/best.pt --out models/emoji-clip
 cp data/train/train_log.json models/emoji-clip/train_log.json
 cp data/train/best.pt models/emoji-clip/pytorch_model.pt  # the reference evaluation runs the PyTorch model

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from tools.eval import feedback_ref as fb
-from tools.afs.afs_data import afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
+from tools.afs.afs_data import KEYWORD_TYPES, afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
 from tools.afs.afs_model import AttentiveFeedbackSummarizer
 from tools.eval.metrics import metrics
 
@@ -48,10 +48,20 @@ def val_pass(afs, val, sel):
     return loss, [[metrics(r)["MRR@5"] for r in afs_rounds(afs, split, VAL_ROUNDS)] for split in (val, sel)]
 
 
-def feedback_items(split, q):
-    """Each query's top-K over the training gallery for query vectors q."""
-    top = np.argpartition(-(q @ split.img.T), fb.K, axis=1)[:, :fb.K]
-    return np.take_along_axis(top, np.argsort(-np.einsum("bd,bkd->bk", q, split.img[top]), axis=1, kind="stable"), axis=1)
+def feedback_items(split, q, rows, per_style, chunk=2048):
+    """Each query's top-K over the training gallery for query vectors q (queries `rows` of split); with `per_style`
+    only among the images of its target's vendor or style. A test gallery is one style, while a mixed training
+    gallery's top-K often holds the same emoji in two or three styles, and telling those apart is nothing a test
+    query needs."""
+    out = np.empty((len(q), fb.K), dtype=np.int64)
+    for s in range(0, len(q), chunk):
+        scores = q[s: s + chunk] @ split.img.T
+        if per_style:
+            scores[split.style[None, :] != split.style[split.target[rows[s: s + chunk]]][:, None]] = -np.inf
+        top = np.argpartition(-scores, fb.K, axis=1)[:, :fb.K]
+        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+        out[s: s + chunk] = np.take_along_axis(top, order, axis=1)
+    return out
 
 
 def main():
@@ -65,6 +75,13 @@ def main():
     ap.add_argument("--later-rounds", type=float, default=0.0,
                     help="share of samples whose feedback is the top-K after one round of the current summarizer")
     ap.add_argument("--rank-loss", type=float, default=0.0, help="weight of the ranking loss (0: cosine loss only)")
+    ap.add_argument("--gallery", choices=["style", "mixed"], default="mixed",
+                    help="feedback = the top-K among the images of the target's style, or of the whole training gallery")
+    ap.add_argument("--styles", action="store_true", help="train on the Iconify styles' images too")
+    ap.add_argument("--keyword-share", type=float, default=0.0,
+                    help="share of queries that are the emoji's CLDR / emojilib keywords (as tools/model/train_clip.py)")
+    ap.add_argument("--samples-per-epoch", type=int, default=0,
+                    help="queries drawn per epoch (0: one per training image); equal steps compare recipes fairly")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -73,13 +90,20 @@ def main():
     start = time.time()
 
     model, cfg, tok = load_encoder()
-    train = load_split(model, cfg, tok, "train", all_captions=True)
+    train = load_split(model, cfg, tok, "train", all_captions=True, styles=args.styles, keywords=args.keyword_share > 0)
+    train.style = np.unique([r["vendor"] for r in train.records], return_inverse=True)[1]
     val = load_split(model, cfg, tok, "val")
     sel = load_freetext(model, cfg, tok)
     none_mrr = [metrics([first_hit(s.img @ s.q[i], s.target[i]) for i in range(len(s.q))])["MRR@5"] for s in (val, sel)]
     types = np.array([c["type"] for r in train.records for c in r["captions"]])  # the order of train.target
     usable = np.isin(types, args.query_types.split(","))
-    by_image = [c for c in (np.where((train.target == i) & usable)[0] for i in range(len(train.records))) if len(c)]
+    captions, keywords = [[] for _ in train.records], [[] for _ in train.records]  # per image its query rows
+    for row, (kind, image) in enumerate(zip(types, train.target)):
+        if kind in KEYWORD_TYPES:
+            keywords[image].append(row)
+        elif usable[row]:
+            captions[image].append(row)
+    images = [i for i, c in enumerate(captions) if c]
     if args.rank_loss:  # its candidates: each training query's top images, the ground truth in place of the last
         cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
         missing = (cands != train.target[:, None]).all(axis=1)
@@ -95,14 +119,18 @@ def main():
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     os.makedirs(args.out, exist_ok=True)
     log, best, since_best = [], -1.0, 0
+    per_style = args.gallery == "style"
     for epoch in range(args.epochs):
-        rows = np.array([rng.choice(c) for c in by_image])[rng.permutation(len(by_image))]
+        rows = np.array([rng.choice(keywords[i] if keywords[i] and args.keyword_share and rng.random() < args.keyword_share
+                                    else captions[i]) for i in images])
+        rows = rows[rng.permutation(len(rows))][: args.samples_per_epoch or None]
         q = train.q[rows].astype(np.float64)
         later = rng.random(len(rows)) < args.later_rounds
         if later.any():  # round 2 as the plugin runs it: feedback = the top-K of the query one AFS round refined
             afs.eval()
-            q[later] = refine_all(afs, train, q[later], feedback_items(train, q[later]), rows=rows[later])
-        tops = feedback_items(train, q)
+            q[later] = refine_all(afs, train, q[later], feedback_items(train, q[later], rows[later], per_style),
+                                  rows=rows[later])
+        tops = feedback_items(train, q, rows, per_style)
         afs.train()
         total = 0.0
         for s in range(0, len(rows), args.batch):

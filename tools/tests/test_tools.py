@@ -2,9 +2,11 @@
 
   /usr/bin/python3 -m unittest discover -s tools/tests -t .
 """
+import importlib.util
 import json
 import os
 import tempfile
+import types
 import unittest
 
 import numpy as np
@@ -155,6 +157,23 @@ class WordsTest(unittest.TestCase):
         terms = words.vocabulary(records, {"1F44B": {"cldr": ["ice cream"]}})
         self.assertTrue({"waving hand", "waving", "dark skin tone", "bye", "hello", "ice cream", "ice"} <= terms)
         self.assertNotIn("fingers", terms)  # category phrases are not words of the emoji
+
+
+@unittest.skipIf(importlib.util.find_spec("torch") is None, "torch is not installed")
+class AfsFeedbackItemsTest(unittest.TestCase):
+    def test_per_style_top_k_stays_in_the_targets_style(self):
+        from tools.afs.train_afs import feedback_items
+        rng = np.random.default_rng(7)
+        split = types.SimpleNamespace(img=rng.normal(size=(40, 8)).astype(np.float32), style=np.arange(40) % 3,
+                                      target=rng.integers(0, 40, size=30))
+        rows = rng.permutation(30)[:25]
+        q = rng.normal(size=(25, 8))
+        for per_style in (False, True):
+            items = feedback_items(split, q, rows, per_style, chunk=7)  # chunks of 7: the last one is short
+            for i, row in enumerate(rows):
+                allowed = np.flatnonzero(split.style == split.style[split.target[row]]) if per_style else np.arange(40)
+                scores = q[i] @ split.img[allowed].T
+                np.testing.assert_array_equal(allowed[np.argsort(-scores)[: fb.K]], items[i])
 
 
 class KarpathyTest(unittest.TestCase):
