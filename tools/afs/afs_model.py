@@ -4,7 +4,8 @@ Block 1 (cross-attention): a learnable CLS + the query's word tokens attend to t
 top-K captions' word tokens then the top-K images' patch tokens (CLS patch included), each projected to the
 model width (one projection for text tokens, query and captions alike; one for image tokens). Block 2: a
 standard self-attention block over CLS + query tokens. CLS -> LayerNorm -> linear = the positive vector
-(L2-normalized in the graph).
+(L2-normalized in the graph); with a pointer head (item_proj given) the positive vector is instead the
+feedback items' own embeddings weighted by their cosine to that vector.
 
 ONNX contract (what the plugin feeds and reads):
   inputs  query_tokens [B, Tq, 192], query_mask [B, Tq] (1 real / 0 pad), caption_tokens [B, Lc, 192],
@@ -48,7 +49,11 @@ class CrossBlock(nn.Module):
 
 
 class AttentiveFeedbackSummarizer(nn.Module):
-    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None):
+    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=65):
+        """item_proj: the frozen encoder's vision projection [embed_dim, vision_dim]. With it the positive vector points
+        at the feedback items themselves: each item's own embedding (its CLS token projected, as the encoder does)
+        weighted by a softmax of its cosine to the summary vector (learned temperature), so the summarizer picks
+        among the hits instead of drawing a new vector; item_tokens = tokens per item (CLS + patches)."""
         super().__init__()
         self.text_proj = nn.Linear(token_dim, width)
         self.vision_proj = nn.Linear(vision_dim or token_dim, width)  # a real CLIP's towers differ (B/32: 512 / 768)
@@ -57,6 +62,12 @@ class AttentiveFeedbackSummarizer(nn.Module):
         self.self_attn = Block(width, heads)
         self.ln = nn.LayerNorm(width)
         self.proj = nn.Linear(width, embed_dim)
+        self.item_tokens = item_tokens
+        if item_proj is not None:
+            self.register_buffer("item_proj", item_proj)
+            self.item_scale = nn.Parameter(torch.tensor(math.log(20.0)))
+        else:
+            self.item_proj = None
 
     def forward(self, query_tokens, query_mask, caption_tokens, image_tokens, relevance_bias):
         b = query_tokens.shape[0]
@@ -66,5 +77,10 @@ class AttentiveFeedbackSummarizer(nn.Module):
         real = torch.cat([torch.ones_like(query_mask[:, :1]), query_mask], dim=1).float()  # CLS + the real query tokens
         x = self.self_attn(x, ((1.0 - real) * MASKED)[:, None, None, :])
         positive = F.normalize(self.proj(self.ln(x[:, 0])), dim=-1)
+        if self.item_proj is not None:
+            items = F.normalize(image_tokens[:, :: self.item_tokens] @ self.item_proj.T, dim=-1)  # [B, K, embed]
+            item_bias = relevance_bias[:, caption_tokens.shape[1]:][:, :: self.item_tokens]  # -1e4 for an ignored item
+            weights = torch.softmax(self.item_scale.exp() * (items @ positive[:, :, None])[..., 0] + item_bias, dim=-1)
+            positive = F.normalize((weights[:, :, None] * items).sum(dim=1), dim=-1)
         attention = (att * real[:, None, :, None]).sum(dim=(1, 2))
         return positive, attention

@@ -27,7 +27,7 @@ INPUTS = ["query_tokens", "query_mask", "caption_tokens", "image_tokens", "relev
 
 def load_afs(path):
     ck = torch.load(path)
-    afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], embed_dim=ck["embed_dim"])
+    afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], embed_dim=ck["embed_dim"], item_proj=ck["state"].get("item_proj"))
     afs.load_state_dict(ck["state"])
     afs.eval()
     return afs

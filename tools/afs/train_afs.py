@@ -18,6 +18,12 @@ google gallery (any variant); the checkpoint with the best score is kept.
 beta positive) (Eq. 8's positive part, the plugin's defaults) must score the ground-truth image above the query's
 other top-RANK_CANDIDATES training images (cross-entropy at temperature RANK_TAU). The cosine loss alone pulls the
 positive vector towards the target but also towards its look-alikes, which does not change the ranking much.
+
+--gallery style draws each query's feedback from the images of its target's own vendor or style, as a test gallery
+(one style) gives it; --styles adds the Iconify styles' images; --keyword-share makes that share of the queries the
+emoji's keywords (free-text shaped); --pointer makes the positive vector a mix of the feedback items' own embeddings
+(tools/afs/afs_model.py); --samples-per-epoch keeps the steps equal when the data grows. The model card has what
+each did.
 """
 import argparse
 import json
@@ -80,6 +86,8 @@ def main():
     ap.add_argument("--styles", action="store_true", help="train on the Iconify styles' images too")
     ap.add_argument("--keyword-share", type=float, default=0.0,
                     help="share of queries that are the emoji's CLDR / emojilib keywords (as tools/model/train_clip.py)")
+    ap.add_argument("--pointer", action="store_true",
+                    help="the positive vector is a mix of the feedback items' own embeddings (afs_model.py)")
     ap.add_argument("--samples-per-epoch", type=int, default=0,
                     help="queries drawn per epoch (0: one per training image); equal steps compare recipes fairly")
     ap.add_argument("--out", default="data/afs")
@@ -113,7 +121,8 @@ def main():
           f"data ready in {time.time() - start:.0f} s; MRR@5 without feedback: val {none_mrr[0]:.4f}, selection {none_mrr[1]:.4f}",
           flush=True)
 
-    afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], embed_dim=cfg["embed_dim"])
+    afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], embed_dim=cfg["embed_dim"],
+                                      item_proj=model.vision.proj.weight.detach().clone() if args.pointer else None)
     print(f"{sum(p.numel() for p in afs.parameters()) / 1e6:.2f}M parameters", flush=True)
     opt = torch.optim.AdamW(afs.parameters(), lr=3e-4, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)

@@ -176,6 +176,28 @@ class AfsFeedbackItemsTest(unittest.TestCase):
                 np.testing.assert_array_equal(allowed[np.argsort(-scores)[: fb.K]], items[i])
 
 
+@unittest.skipIf(importlib.util.find_spec("torch") is None, "torch is not installed")
+class AfsPointerTest(unittest.TestCase):
+    def test_a_masked_item_takes_no_part(self):
+        import torch
+        from tools.afs.afs_model import MASKED, AttentiveFeedbackSummarizer
+        torch.manual_seed(3)
+        afs = AttentiveFeedbackSummarizer(token_dim=8, width=16, heads=2, embed_dim=6, item_proj=torch.randn(6, 8), item_tokens=5)
+        query, mask, captions = torch.randn(1, 3, 8), torch.ones(1, 3, dtype=torch.long), torch.randn(1, 7, 8)
+        images = torch.randn(1, 4 * 5, 8)
+        bias = torch.zeros(1, 7 + 4 * 5)
+        bias[0, 7 + 2 * 5: 7 + 3 * 5] = MASKED  # item 2, as the plugin masks an item without a token block
+        other = images.clone()
+        other[0, 2 * 5: 3 * 5] = torch.randn(5, 8) * 10
+        with torch.no_grad():
+            pos, _ = afs(query, mask, captions, images, bias)
+            pos_other, _ = afs(query, mask, captions, other, bias)
+            pos_unmasked, _ = afs(query, mask, captions, other, torch.zeros_like(bias))
+        torch.testing.assert_close(pos, pos_other)
+        self.assertGreater(float((pos - pos_unmasked).abs().max()), 1e-3)
+        self.assertAlmostEqual(1.0, float(pos.norm()), places=5)
+
+
 class KarpathyTest(unittest.TestCase):
     def test_loads_split_and_restval(self):
         data = {"images": [
