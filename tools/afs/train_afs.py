@@ -81,13 +81,13 @@ def main():
     ap.add_argument("--later-rounds", type=float, default=0.0,
                     help="share of samples whose feedback is the top-K after one round of the current summarizer")
     ap.add_argument("--rank-loss", type=float, default=0.0, help="weight of the ranking loss (0: cosine loss only)")
-    ap.add_argument("--gallery", choices=["style", "mixed"], default="mixed",
+    ap.add_argument("--gallery", choices=["style", "mixed"], default="style",
                     help="feedback = the top-K among the images of the target's style, or of the whole training gallery")
     ap.add_argument("--styles", action="store_true", help="train on the Iconify styles' images too")
     ap.add_argument("--keyword-share", type=float, default=0.0,
                     help="share of queries that are the emoji's CLDR / emojilib keywords (as tools/model/train_clip.py)")
-    ap.add_argument("--pointer", action="store_true",
-                    help="the positive vector is a mix of the feedback items' own embeddings (afs_model.py)")
+    ap.add_argument("--no-pointer", dest="pointer", action="store_false",
+                    help="the positive vector drawn by the summarizer's own projection, not a mix of the feedback items' embeddings")
     ap.add_argument("--samples-per-epoch", type=int, default=0,
                     help="queries drawn per epoch (0: one per training image); equal steps compare recipes fairly")
     ap.add_argument("--out", default="data/afs")
