@@ -59,6 +59,11 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     private int captionWidth;
 
     private int imageWidth;
+    /**
+     * Tokens per image block, set by the first one read: the summarizer reads each item's CLS token at a fixed stride
+     * (its pointer head), so blocks of another patch grid would be misread, not rejected by the model.
+     */
+    private int imageTokens;
 
     /**
      * @param captionField null for afs_prf (images only), else the caption vectors' field (afs)
@@ -268,7 +273,13 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
                 problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;
             } else if (image && (tokens.length < 2 || grid * grid != tokens.length - 1)) {
                 problem = "its " + tokens.length + " tokens are not CLS + a square patch grid";
+            } else if (image && imageTokens != 0 && tokens.length != imageTokens) {
+                problem =
+                        "its " + tokens.length + " tokens differ from the " + imageTokens + " of the first image block";
             } else {
+                if (image) {
+                    imageTokens = tokens.length;
+                }
                 return tokens;
             }
         } catch (IllegalArgumentException e) {

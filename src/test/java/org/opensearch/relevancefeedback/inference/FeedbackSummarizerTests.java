@@ -1,5 +1,7 @@
 package org.opensearch.relevancefeedback.inference;
 
+import static org.hamcrest.Matchers.containsString;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -279,6 +281,74 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                 assertEquals(c.name() + " bytes given back", 0, held[0]);
             }
             assertTrue("the blocks were reserved", peak[0] >= AttentiveStrategy.HEAP_PER_TOKEN_BYTE * 5L * 12_748);
+        }
+    }
+
+    /**
+     * An image block of another patch grid than the first one's (a block from another model) is left out of the round
+     * with a warning: the summarizer reads each item's CLS token at a fixed stride and would misread it.
+     */
+    public void testAnImageBlockOfAnotherGridIsLeftOut() throws Exception {
+        try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
+            FeedbackSummarizer summarizer = encoder.summarizer();
+            AttentiveStrategy.Model model = new AttentiveStrategy.Model() {
+                @Override
+                public Runnable reserve(long bytes, String what) {
+                    return () -> {};
+                }
+
+                @Override
+                public void summarize(
+                        float[][] query,
+                        List<float[][]> captions,
+                        List<float[][]> images,
+                        List<float[]> imageBias,
+                        FeedbackLoop.Callback<FeedbackSummarizer.Output> then) {
+                    assertEquals(4, images.size());
+                    then.onResponse(summarizer.summarize(query, captions, images, imageBias));
+                }
+            };
+            Case c = cases().get(0);
+            float[][] images = rows(c.arrays().get("images"), 5);
+            float[][] captionVectors = rows(c.arrays().get("captions"), 5);
+            List<FeedbackLoop.Hit> hits = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                float[][] imageTokens = c.images().get(i);
+                if (i == 3) { // CLS + a 2 x 2 grid, the right width
+                    imageTokens = Arrays.copyOf(imageTokens, 5);
+                }
+                hits.add(new StoredHit(
+                        "d" + i,
+                        TokenCodec.encode(imageTokens),
+                        TokenCodec.encode(c.captions().get(i)),
+                        images[i],
+                        captionVectors[i]));
+            }
+            AttentiveStrategy strategy = new AttentiveStrategy(
+                    model,
+                    "image",
+                    "image_tokens",
+                    "caption",
+                    "caption_tokens",
+                    5,
+                    Rocchio.Params.DEFAULTS,
+                    c.query(),
+                    Map.of(),
+                    2.0,
+                    false);
+            List<FeedbackLoop.Round> rounds = new ArrayList<>();
+            strategy.refine(1, c.arrays().get("query"), hits, FeedbackLoop.Callback.of(rounds::add, e -> {
+                throw new AssertionError(e);
+            }));
+            assertEquals(1, rounds.size());
+            List<String> warnings = rounds.get(0).warnings();
+            assertEquals(warnings.toString(), 2, warnings.size());
+            assertThat(
+                    warnings.get(0),
+                    containsString(
+                            "[d3] has no usable token block in [image_tokens] (its 5 tokens differ from the 65"));
+            assertThat(warnings.get(1), containsString("[d3] lacks one of"));
+            assertEquals(4, rounds.get(0).weights().size());
         }
     }
 
