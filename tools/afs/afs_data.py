@@ -5,8 +5,6 @@ stores per image), query embeddings + word tokens. Relevance tokens go through t
 (TokenCodec: per-token absmax / 127 scale, round half up) so training and evaluation see what the plugin reads
 back from the index; query tokens stay float32, as the plugin encodes the query text at search time.
 """
-import json
-
 import numpy as np
 import torch
 
@@ -15,13 +13,11 @@ from tools.data import freetext
 from tools.afs.afs_model import MASKED
 from tools.model.clip_bpe import ClipTokenizer
 from tools.model.clip_model import DualEncoder
-from tools.model.train_clip import caption_groups
 from tools.data.emoji_data import images_tensor, load_manifest, normalize, pad
 from tools.data.manifest import caption, doc_id
 from tools.eval.metrics import rank_of
 
 GRF_CAPTION = ["tags", "name", "short_name", "category"]
-KEYWORD_TYPES = ("keywords", "keyword")  # the order of train_clip.caption_groups' keyword groups
 QUERY_CAPTION = ["label", "name"]
 
 
@@ -104,18 +100,8 @@ class Split:
         return q_tokens, q_mask, cap, img, torch.from_numpy(bias.astype(np.float32))
 
 
-def load_split(model, cfg, tok, name, all_captions=False, styles=False, keywords=False):
-    """A split of the corpus; with `styles` also the Iconify styles' images (all of them training images); with
-    `keywords` each image's captions gain its emoji's keywords (data/words.json), as the encoder trained on them."""
-    records = [r for r in load_manifest() if r["split"] == name]
-    if styles:
-        records += load_manifest("data/styles_manifest.jsonl")
-    if keywords:
-        words = json.load(open("data/words.json"))["emoji"]
-        records = [dict(r, captions=r["captions"] + [{"type": kind, "text": t} for kind, texts in
-                                                      zip(KEYWORD_TYPES, caption_groups(r, words, True)[1]) for t in texts])
-                   for r in records]
-    return Split(model, cfg, tok, records, all_captions)
+def load_split(model, cfg, tok, name, all_captions=False):
+    return Split(model, cfg, tok, [r for r in load_manifest() if r["split"] == name], all_captions)
 
 
 def load_freetext(model, cfg, tok, part="selection"):

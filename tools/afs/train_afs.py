@@ -19,11 +19,10 @@ beta positive) (Eq. 8's positive part, the plugin's defaults) must score the gro
 other top-RANK_CANDIDATES training images (cross-entropy at temperature RANK_TAU). The cosine loss alone pulls the
 positive vector towards the target but also towards its look-alikes, which does not change the ranking much.
 
---gallery style draws each query's feedback from the images of its target's own vendor or style, as a test gallery
-(one style) gives it; --styles adds the Iconify styles' images; --keyword-share makes that share of the queries the
-emoji's keywords (free-text shaped); --pointer makes the positive vector a mix of the feedback items' own embeddings
-(tools/afs/afs_model.py); --samples-per-epoch keeps the steps equal when the data grows. The model card has what
-each did.
+The feedback comes from the images of the target's own vendor (--gallery style, the default: a test gallery is one
+style) or from the whole training gallery (--gallery mixed, as before 2026-12-03). The positive vector is a mix of the
+feedback items' own embeddings (the pointer head of tools/afs/afs_model.py) unless --no-pointer. The model card has
+what each did.
 """
 import argparse
 import json
@@ -34,7 +33,7 @@ import numpy as np
 import torch
 
 from tools.eval import feedback_ref as fb
-from tools.afs.afs_data import KEYWORD_TYPES, afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
+from tools.afs.afs_data import afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
 from tools.afs.afs_model import AttentiveFeedbackSummarizer
 from tools.eval.metrics import metrics
 
@@ -83,13 +82,8 @@ def main():
     ap.add_argument("--rank-loss", type=float, default=0.0, help="weight of the ranking loss (0: cosine loss only)")
     ap.add_argument("--gallery", choices=["style", "mixed"], default="style",
                     help="feedback = the top-K among the images of the target's style, or of the whole training gallery")
-    ap.add_argument("--styles", action="store_true", help="train on the Iconify styles' images too")
-    ap.add_argument("--keyword-share", type=float, default=0.0,
-                    help="share of queries that are the emoji's CLDR / emojilib keywords (as tools/model/train_clip.py)")
     ap.add_argument("--no-pointer", dest="pointer", action="store_false",
                     help="the positive vector drawn by the summarizer's own projection, not a mix of the feedback items' embeddings")
-    ap.add_argument("--samples-per-epoch", type=int, default=0,
-                    help="queries drawn per epoch (0: one per training image); equal steps compare recipes fairly")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -98,20 +92,15 @@ def main():
     start = time.time()
 
     model, cfg, tok = load_encoder()
-    train = load_split(model, cfg, tok, "train", all_captions=True, styles=args.styles, keywords=args.keyword_share > 0)
+    train = load_split(model, cfg, tok, "train", all_captions=True)
     train.style = np.unique([r["vendor"] for r in train.records], return_inverse=True)[1]
     val = load_split(model, cfg, tok, "val")
     sel = load_freetext(model, cfg, tok)
     none_mrr = [metrics([first_hit(s.img @ s.q[i], s.target[i]) for i in range(len(s.q))])["MRR@5"] for s in (val, sel)]
     types = np.array([c["type"] for r in train.records for c in r["captions"]])  # the order of train.target
     usable = np.isin(types, args.query_types.split(","))
-    captions, keywords = [[] for _ in train.records], [[] for _ in train.records]  # per image its query rows
-    for row, (kind, image) in enumerate(zip(types, train.target)):
-        if kind in KEYWORD_TYPES:
-            keywords[image].append(row)
-        elif usable[row]:
-            captions[image].append(row)
-    images = [i for i, c in enumerate(captions) if c]
+    usable_rows = np.flatnonzero(usable)  # train.target is grouped by image, in order
+    by_image = [c for c in np.split(usable_rows, np.flatnonzero(np.diff(train.target[usable_rows])) + 1) if len(c)]
     if args.rank_loss:  # its candidates: each training query's top images, the ground truth in place of the last
         cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
         missing = (cands != train.target[:, None]).all(axis=1)
@@ -130,9 +119,7 @@ def main():
     log, best, since_best = [], -1.0, 0
     per_style = args.gallery == "style"
     for epoch in range(args.epochs):
-        rows = np.array([rng.choice(keywords[i] if keywords[i] and args.keyword_share and rng.random() < args.keyword_share
-                                    else captions[i]) for i in images])
-        rows = rows[rng.permutation(len(rows))][: args.samples_per_epoch or None]
+        rows = np.array([rng.choice(c) for c in by_image])[rng.permutation(len(by_image))]
         q = train.q[rows].astype(np.float64)
         later = rng.random(len(rows)) < args.later_rounds
         if later.any():  # round 2 as the plugin runs it: feedback = the top-K of the query one AFS round refined
