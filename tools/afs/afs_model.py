@@ -48,12 +48,17 @@ class CrossBlock(nn.Module):
         return x + self.mlp(self.ln2(x)), att
 
 
+def item_tokens(cfg):
+    """Tokens per image of the encoder with config cfg: CLS + its patch grid."""
+    return (cfg["image_size"] // cfg["patch"]) ** 2 + 1
+
+
 class AttentiveFeedbackSummarizer(nn.Module):
-    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=65):
+    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=None):
         """item_proj: the frozen encoder's vision projection [embed_dim, vision_dim]. With it the positive vector points
         at the feedback items themselves: each item's own embedding (its CLS token projected, as the encoder does)
         weighted by a softmax of its cosine to the summary vector (learned temperature), so the summarizer picks
-        among the hits instead of drawing a new vector; item_tokens = tokens per item (CLS + patches)."""
+        among the hits instead of drawing a new vector; item_tokens = tokens per item (CLS + patches, `item_tokens(cfg)`)."""
         super().__init__()
         self.text_proj = nn.Linear(token_dim, width)
         self.vision_proj = nn.Linear(vision_dim or token_dim, width)  # a real CLIP's towers differ (B/32: 512 / 768)
@@ -64,6 +69,8 @@ class AttentiveFeedbackSummarizer(nn.Module):
         self.proj = nn.Linear(width, embed_dim)
         self.item_tokens = item_tokens
         if item_proj is not None:
+            if not item_tokens:
+                raise ValueError("a pointer head (item_proj) needs item_tokens, the tokens per image")
             self.register_buffer("item_proj", item_proj)
             self.item_scale = nn.Parameter(torch.tensor(math.log(20.0)))
         else:

@@ -20,14 +20,16 @@ import torch
 
 from tools.eval import feedback_ref as fb
 from tools.afs.afs_data import load_encoder, load_split
-from tools.afs.afs_model import MASKED, AttentiveFeedbackSummarizer
+from tools.afs.afs_model import MASKED, AttentiveFeedbackSummarizer, item_tokens
 
 INPUTS = ["query_tokens", "query_mask", "caption_tokens", "image_tokens", "relevance_bias"]
 
 
-def load_afs(path):
+def load_afs(path, cfg):
+    """The summarizer saved at path, for the encoder with config cfg."""
     ck = torch.load(path)
-    afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], embed_dim=ck["embed_dim"], item_proj=ck["state"].get("item_proj"))
+    afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], embed_dim=ck["embed_dim"], item_proj=ck["state"].get("item_proj"),
+                                      item_tokens=item_tokens(cfg))
     afs.load_state_dict(ck["state"])
     afs.eval()
     return afs
@@ -100,7 +102,7 @@ def setup():
     args = ap.parse_args()
     torch.set_num_threads(2)
     model, cfg, tok = load_encoder()
-    return args, load_afs(args.checkpoint), load_split(model, cfg, tok, "test")
+    return args, load_afs(args.checkpoint, cfg), load_split(model, cfg, tok, "test")
 
 
 def main():

@@ -34,7 +34,7 @@ import torch
 
 from tools.eval import feedback_ref as fb
 from tools.afs.afs_data import afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
-from tools.afs.afs_model import AttentiveFeedbackSummarizer
+from tools.afs.afs_model import AttentiveFeedbackSummarizer, item_tokens
 from tools.eval.metrics import metrics
 
 SEED = 1234
@@ -111,7 +111,8 @@ def main():
           flush=True)
 
     afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], embed_dim=cfg["embed_dim"],
-                                      item_proj=model.vision.proj.weight.detach().clone() if args.pointer else None)
+                                      item_proj=model.vision.proj.weight.detach().clone() if args.pointer else None,
+                                      item_tokens=item_tokens(cfg))
     print(f"{sum(p.numel() for p in afs.parameters()) / 1e6:.2f}M parameters", flush=True)
     opt = torch.optim.AdamW(afs.parameters(), lr=3e-4, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
