@@ -97,7 +97,7 @@ class Split:
         if not with_captions:
             cap_real[:] = False
         bias = np.concatenate([np.where(cap_real.reshape(b, -1), 0, MASKED), np.zeros((b, img.shape[1]))], axis=1)
-        return q_tokens, q_mask, cap, img, torch.from_numpy(bias.astype(np.float32)), torch.from_numpy(self.cap[tops])
+        return q_tokens, q_mask, cap, img, torch.from_numpy(bias.astype(np.float32))
 
 
 def load_split(model, cfg, tok, name, all_captions=False):

@@ -54,8 +54,7 @@ def item_tokens(cfg):
 
 
 class AttentiveFeedbackSummarizer(nn.Module):
-    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=None,
-                 caption_items=False):
+    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=None):
         """item_proj: the frozen encoder's vision projection [embed_dim, vision_dim]. With it the positive vector points
         at the feedback items themselves: each item's own embedding (its CLS token projected, as the encoder does)
         weighted by a softmax of its cosine to the summary vector (learned temperature), so the summarizer picks
@@ -74,13 +73,10 @@ class AttentiveFeedbackSummarizer(nn.Module):
                 raise ValueError("a pointer head (item_proj) needs item_tokens, the tokens per image")
             self.register_buffer("item_proj", item_proj)
             self.item_scale = nn.Parameter(torch.tensor(math.log(20.0)))
-            if caption_items:  # captions sit apart from images in the embedding space: a learned offset for them
-                self.caption_shift = nn.Parameter(torch.zeros(()))
-            self.caption_items = caption_items
         else:
             self.item_proj = None
 
-    def forward(self, query_tokens, query_mask, caption_tokens, image_tokens, relevance_bias, caption_vectors=None):
+    def forward(self, query_tokens, query_mask, caption_tokens, image_tokens, relevance_bias):
         b = query_tokens.shape[0]
         x = torch.cat([self.cls.expand(b, -1, -1), self.text_proj(query_tokens)], dim=1)
         r = torch.cat([self.text_proj(caption_tokens), self.vision_proj(image_tokens)], dim=1)
@@ -91,14 +87,7 @@ class AttentiveFeedbackSummarizer(nn.Module):
         if self.item_proj is not None:
             items = F.normalize(image_tokens[:, :: self.item_tokens] @ self.item_proj.T, dim=-1)  # [B, K, embed]
             item_bias = relevance_bias[:, caption_tokens.shape[1]:][:, :: self.item_tokens]  # -1e4 for an ignored item
-            logits = self.item_scale.exp() * (items @ positive[:, :, None])[..., 0] + item_bias
-            if self.caption_items:  # the items' captions too (GRF's vectors), all left out when no caption is attended
-                captions_on = relevance_bias[:, : caption_tokens.shape[1]].max(dim=1, keepdim=True).values > MASKED / 2
-                cap_bias = item_bias + torch.where(captions_on, 0.0, MASKED)
-                cap_logits = self.item_scale.exp() * (caption_vectors @ positive[:, :, None])[..., 0] + self.caption_shift + cap_bias
-                items = torch.cat([items, caption_vectors], dim=1)
-                logits = torch.cat([logits, cap_logits], dim=1)
-            weights = torch.softmax(logits, dim=-1)
+            weights = torch.softmax(self.item_scale.exp() * (items @ positive[:, :, None])[..., 0] + item_bias, dim=-1)
             positive = F.normalize((weights[:, :, None] * items).sum(dim=1), dim=-1)
         attention = (att * real[:, None, :, None]).sum(dim=(1, 2))
         return positive, attention

@@ -29,7 +29,7 @@ def load_afs(path, cfg):
     """The summarizer saved at path, for the encoder with config cfg."""
     ck = torch.load(path)
     afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], embed_dim=ck["embed_dim"], item_proj=ck["state"].get("item_proj"),
-                                      item_tokens=item_tokens(cfg), caption_items="caption_shift" in ck["state"])
+                                      item_tokens=item_tokens(cfg))
     afs.load_state_dict(ck["state"])
     afs.eval()
     return afs

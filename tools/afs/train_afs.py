@@ -53,17 +53,17 @@ def val_pass(afs, val, sel):
     return loss, [[metrics(r)["MRR@5"] for r in afs_rounds(afs, split, VAL_ROUNDS)] for split in (val, sel)]
 
 
-def feedback_items(split, q, rows, per_style, k=fb.K, chunk=2048):
-    """Each query's top-k over the training gallery for query vectors q (queries `rows` of split); with `per_style`
+def feedback_items(split, q, rows, per_style, chunk=2048):
+    """Each query's top-K over the training gallery for query vectors q (queries `rows` of split); with `per_style`
     only among the images of its target's vendor or style. A test gallery is one style, while a mixed training
     gallery's top-K often holds the same emoji in two or three styles, and telling those apart is nothing a test
     query needs."""
-    out = np.empty((len(q), k), dtype=np.int64)
+    out = np.empty((len(q), fb.K), dtype=np.int64)
     for s in range(0, len(q), chunk):
         scores = q[s: s + chunk] @ split.img.T
         if per_style:
             scores[split.style[None, :] != split.style[split.target[rows[s: s + chunk]]][:, None]] = -np.inf
-        top = np.argpartition(-scores, k, axis=1)[:, :k]
+        top = np.argpartition(-scores, fb.K, axis=1)[:, :fb.K]
         order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
         out[s: s + chunk] = np.take_along_axis(top, order, axis=1)
     return out
@@ -84,8 +84,6 @@ def main():
                     help="feedback = the top-K among the images of the target's style, or of the whole training gallery")
     ap.add_argument("--no-pointer", dest="pointer", action="store_false",
                     help="the positive vector drawn by the summarizer's own projection, not a mix of the feedback items' embeddings")
-    ap.add_argument("--caption-items", action="store_true",
-                    help="the pointer head also mixes the feedback items' caption vectors (GRF's), not only their images")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -103,9 +101,8 @@ def main():
     usable = np.isin(types, args.query_types.split(","))
     usable_rows = np.flatnonzero(usable)  # train.target is grouped by image, in order
     by_image = [c for c in np.split(usable_rows, np.flatnonzero(np.diff(train.target[usable_rows])) + 1) if len(c)]
-    per_style = args.gallery == "style"
     if args.rank_loss:  # its candidates: each training query's top images, the ground truth in place of the last
-        cands = feedback_items(train, train.q, np.arange(len(train.q)), per_style, RANK_CANDIDATES)
+        cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
         missing = (cands != train.target[:, None]).all(axis=1)
         cands[missing, -1] = train.target[missing]
         gt_slot = np.argmax(cands == train.target[:, None], axis=1)
@@ -115,12 +112,13 @@ def main():
 
     afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], embed_dim=cfg["embed_dim"],
                                       item_proj=model.vision.proj.weight.detach().clone() if args.pointer else None,
-                                      item_tokens=item_tokens(cfg), caption_items=args.caption_items)
+                                      item_tokens=item_tokens(cfg))
     print(f"{sum(p.numel() for p in afs.parameters()) / 1e6:.2f}M parameters", flush=True)
     opt = torch.optim.AdamW(afs.parameters(), lr=3e-4, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     os.makedirs(args.out, exist_ok=True)
     log, best, since_best = [], -1.0, 0
+    per_style = args.gallery == "style"
     for epoch in range(args.epochs):
         rows = np.array([rng.choice(c) for c in by_image])[rng.permutation(len(by_image))]
         q = train.q[rows].astype(np.float64)
@@ -134,10 +132,10 @@ def main():
         total = 0.0
         for s in range(0, len(rows), args.batch):
             r = rows[s: s + args.batch]
-            q_tokens, q_mask, cap, img, bias, cap_vectors = train.batch(r, tops[s: s + args.batch])
+            q_tokens, q_mask, cap, img, bias = train.batch(r, tops[s: s + args.batch])
             drop = torch.from_numpy(rng.random(len(r)) < args.drop_captions)
             bias[:, : cap.shape[1]] = torch.where(drop[:, None], torch.full_like(bias[:, : cap.shape[1]], -1e4), bias[:, : cap.shape[1]])
-            pos, _ = afs(q_tokens, q_mask, cap, img, bias, cap_vectors)
+            pos, _ = afs(q_tokens, q_mask, cap, img, bias)
             loss = (1 - (pos * torch.from_numpy(train.img[train.target[r]])).sum(-1)).mean()
             if args.rank_loss:
                 q_plus = torch.nn.functional.normalize(fb.ALPHA * torch.from_numpy(train.q[r]) + fb.BETA * pos, dim=-1)
