@@ -274,6 +274,14 @@ public class RelevanceFeedbackPlugin extends Plugin
             service(listener).ifPresent(s -> s.summarize(model, query, captions, images, imageBias, listener));
         }
 
+        @Override
+        public int summarizerImageTokens(String model) {
+            if (models.get() == null) {
+                throw new IllegalArgumentException("the models are not set up on this node");
+            }
+            return models.get().summarizerImageTokens(model);
+        }
+
         private Optional<ModelService> service(ActionListener<?> listener) {
             if (models.get() == null) {
                 listener.onFailure(new IllegalArgumentException("the models are not set up on this node"));

@@ -21,6 +21,12 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     /** The summarizer as a round uses it: memory accounting, then the model (asynchronous). */
     public interface Model {
         /**
+         * Tokens per image block the model reads (CLS + patches), or 0 when not known (the model then fails the
+         * round with its own message).
+         */
+        int imageTokens();
+
+        /**
          * Accounts {@code bytes} of heap the round is about to hold (a circuit breaker, which throws when it is over
          * its limit); the returned action gives them back.
          */
@@ -60,8 +66,8 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
 
     private int imageWidth;
     /**
-     * Tokens per image block, set by the first one read: the summarizer reads each item's CLS token at a fixed stride
-     * (its pointer head), so blocks of another patch grid would be misread, not rejected by the model.
+     * Tokens per image block the model reads, asked once per round: the summarizer reads each item's CLS token at
+     * that stride (its pointer head), so a block of another patch grid would be misread, not rejected by the model.
      */
     private int imageTokens;
 
@@ -116,6 +122,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     public void refine(
             int round, float[] query, List<FeedbackLoop.Hit> ranking, FeedbackLoop.Callback<FeedbackLoop.Round> then) {
         List<FeedbackLoop.Hit> top = ranking.subList(0, Math.min(topK, ranking.size()));
+        imageTokens = model.imageTokens();
         List<String> warnings = new ArrayList<>();
         byte[][] imageBlocks = new byte[top.size()][];
         byte[][] captionBlocks = new byte[top.size()][];
@@ -252,7 +259,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
 
     /**
      * The decoded block, or null when absent or unusable: not a block of the model's width (an image block also needs
-     * CLS + a square patch grid) is left out with a warning.
+     * the model's tokens per image) is left out with a warning.
      */
     private float[][] tokens(
             FeedbackLoop.Hit hit, byte[] block, String field, boolean image, int round, List<String> warnings) {
@@ -268,18 +275,12 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
                 captionWidth = queryTokens.length > 0 ? queryTokens[0].length : tokens[0].length;
             }
             int dims = image ? imageWidth : captionWidth;
-            int grid = (int) Math.round(Math.sqrt(tokens.length - 1));
             if (tokens[0].length != dims) {
                 problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;
-            } else if (image && (tokens.length < 2 || grid * grid != tokens.length - 1)) {
-                problem = "its " + tokens.length + " tokens are not CLS + a square patch grid";
             } else if (image && imageTokens != 0 && tokens.length != imageTokens) {
-                problem =
-                        "its " + tokens.length + " tokens differ from the " + imageTokens + " of the first image block";
+                problem = "its " + tokens.length + " tokens are not the model's " + imageTokens
+                        + " per image (CLS + patches)";
             } else {
-                if (image) {
-                    imageTokens = tokens.length;
-                }
                 return tokens;
             }
         } catch (IllegalArgumentException e) {

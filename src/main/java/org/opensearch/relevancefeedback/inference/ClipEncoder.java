@@ -57,8 +57,16 @@ public final class ClipEncoder implements Closeable {
         Encoded probe = encodeTextsWithTokens(List.of("a"));
         this.dimension = probe.embeds()[0].length;
         Path afs = dir.resolve(FeedbackSummarizer.FILE);
+        int size = preprocessor.size();
         this.summarizer = Files.isRegularFile(afs)
-                ? new FeedbackSummarizer(afs, device, intraOpThreads, probe.tokens()[0][0].length)
+                ? new FeedbackSummarizer(
+                        afs,
+                        device,
+                        intraOpThreads,
+                        probe.tokens()[0][0].length,
+                        encodePixelValuesWithTokens(new float[3 * size * size], 1)
+                                .tokens()[0]
+                                .length)
                 : null;
     }
 

@@ -32,23 +32,41 @@ public final class FeedbackSummarizer implements Closeable {
     private final Predictor<NDList, NDList> predictor;
     /** The text tower's token width (query and caption tokens); image tokens have the vision tower's, which may differ. */
     private final int textWidth;
+    /**
+     * Tokens per image of the encoder it was trained on (CLS + patches): the model reads each item's CLS token at this
+     * stride (its pointer head), so a block of another patch grid would be misread, not refused by the runtime.
+     */
+    private final int imageTokens;
 
-    FeedbackSummarizer(Path file, DeviceChoice device, int intraOpThreads, int textWidth) throws IOException {
+    FeedbackSummarizer(Path file, DeviceChoice device, int intraOpThreads, int textWidth, int imageTokens)
+            throws IOException {
         this.model = ClipEncoder.loadModel(file, device, intraOpThreads);
         this.predictor = model.newPredictor();
         this.textWidth = textWidth;
+        this.imageTokens = imageTokens;
+    }
+
+    /** Tokens per image block the model reads (CLS + patches of its encoder). */
+    public int imageTokens() {
+        return imageTokens;
     }
 
     /**
      * @param query the query text's word tokens [tokens][dims]; none (a query by image or by example documents): the
      *        summarizer's own CLS alone reads the feedback items
      * @param captions per feedback item its caption tokens; null to summarize the images only (AFS-PRF)
-     * @param images per feedback item its image tokens (CLS + patches)
+     * @param images per feedback item its image tokens (CLS + patches: {@link #imageTokens()} of them)
      * @param imageBias per item a logit bias per image token (region feedback), or null
      */
     public Output summarize(
             float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
         int imageWidth = images.get(0)[0].length;
+        for (float[][] image : images) {
+            if (image.length != imageTokens) {
+                throw new IllegalArgumentException("an image block has [" + image.length
+                        + "] tokens, the summarizer reads [" + imageTokens + "] per image (CLS + patches)");
+            }
+        }
         int captionTokens =
                 captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
         int imageTokens = images.stream().mapToInt(i -> i.length).sum();

@@ -43,6 +43,12 @@ public interface Inference {
             ActionListener<FeedbackSummarizer.Output> listener);
 
     /**
+     * Tokens per image block (CLS + patches) the named model's summarizer reads; 0 when the model has no summarizer
+     * ({@link #summarize} says so).
+     */
+    int summarizerImageTokens(String model);
+
+    /**
      * The node's {@code relevance_feedback} circuit breaker: what a request holds for the model (stored token blocks
      * as read, decoded and flattened into model inputs) is accounted to it, so an overloaded node answers 429 early.
      */

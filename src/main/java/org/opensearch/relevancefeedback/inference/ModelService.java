@@ -264,6 +264,12 @@ public final class ModelService implements Closeable {
                         listener, () -> summarizer.summarize(query, captions, images, imageBias)));
     }
 
+    /** See {@link Inference#summarizerImageTokens}; an IllegalArgumentException when the model did not load. */
+    public int summarizerImageTokens(String model) {
+        FeedbackSummarizer summarizer = encoder(model).summarizer();
+        return summarizer == null ? 0 : summarizer.imageTokens();
+    }
+
     /** One rf_encode input's encoding: its embedding and token states, or what was wrong with that input alone. */
     public record IngestEncoding(float[] embed, float[][] tokens, Exception error) {}
 

@@ -175,6 +175,11 @@ public final class FeedbackSearch {
         Inference inference = summarizer.inference();
         return new AttentiveStrategy.Model() {
             @Override
+            public int imageTokens() {
+                return inference.summarizerImageTokens(summarizer.model());
+            }
+
+            @Override
             public Runnable reserve(long bytes, String what) {
                 CircuitBreaker breaker = inference.breaker();
                 breaker.addEstimateBytesAndMaybeBreak(bytes, what);

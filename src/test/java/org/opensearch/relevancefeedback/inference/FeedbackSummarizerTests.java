@@ -208,6 +208,11 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
     private static AttentiveStrategy.Model model(FeedbackSummarizer summarizer, long[] held, long[] peak) {
         return new AttentiveStrategy.Model() {
             @Override
+            public int imageTokens() {
+                return summarizer.imageTokens();
+            }
+
+            @Override
             public Runnable reserve(long bytes, String what) {
                 held[0] += bytes;
                 peak[0] = Math.max(peak[0], held[0]);
@@ -290,55 +295,69 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
     }
 
     /**
-     * An image block of another patch grid than the first one's (a block from another model) is left out of the round
-     * with a warning: the summarizer reads each item's CLS token at a fixed stride and would misread it.
+     * An image block of another patch grid than the model's (a block from another model) is left out of the round with
+     * a warning, also as the round's first block: the summarizer reads each item's CLS token at a fixed stride and
+     * would misread it. The summarizer itself refuses such a block.
      */
     public void testAnImageBlockOfAnotherGridIsLeftOut() throws Exception {
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             FeedbackSummarizer summarizer = encoder.summarizer();
+            assertEquals("CLS + 8 x 8 patches", 65, summarizer.imageTokens());
             AttentiveStrategy.Model model = model(summarizer, new long[1], new long[1]);
-            Case c = cases().get(0);
-            float[][] images = rows(c.arrays().get("images"), 5);
-            float[][] captionVectors = rows(c.arrays().get("captions"), 5);
-            List<FeedbackLoop.Hit> hits = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                float[][] imageTokens = c.images().get(i);
-                if (i == 3) { // CLS + a 2 x 2 grid, the right width
-                    imageTokens = Arrays.copyOf(imageTokens, 5);
-                }
-                hits.add(new StoredHit(
-                        "d" + i,
-                        TokenCodec.encode(imageTokens),
-                        TokenCodec.encode(c.captions().get(i)),
-                        images[i],
-                        captionVectors[i]));
+            for (int odd : new int[] {0, 3}) {
+                assertOddBlockLeftOut(model, odd);
             }
-            AttentiveStrategy strategy = new AttentiveStrategy(
-                    model,
-                    "image",
-                    "image_tokens",
-                    "caption",
-                    "caption_tokens",
-                    5,
-                    Rocchio.Params.DEFAULTS,
-                    c.query(),
-                    Map.of(),
-                    2.0,
-                    false);
-            List<FeedbackLoop.Round> rounds = new ArrayList<>();
-            strategy.refine(1, c.arrays().get("query"), hits, FeedbackLoop.Callback.of(rounds::add, e -> {
-                throw new AssertionError(e);
-            }));
-            assertEquals(1, rounds.size());
-            List<String> warnings = rounds.get(0).warnings();
-            assertEquals(warnings.toString(), 2, warnings.size());
-            assertThat(
-                    warnings.get(0),
-                    containsString(
-                            "[d3] has no usable token block in [image_tokens] (its 5 tokens differ from the 65"));
-            assertThat(warnings.get(1), containsString("[d3] lacks one of"));
-            assertEquals(4, rounds.get(0).weights().size());
+            Case c = cases().get(0);
+            List<float[][]> images = new ArrayList<>(c.images());
+            images.set(1, Arrays.copyOf(images.get(1), 5));
+            IllegalArgumentException e = expectThrows(
+                    IllegalArgumentException.class, () -> summarizer.summarize(c.query(), null, images, null));
+            assertThat(e.getMessage(), containsString("an image block has [5] tokens, the summarizer reads [65]"));
         }
+    }
+
+    private void assertOddBlockLeftOut(AttentiveStrategy.Model model, int odd) throws Exception {
+        Case c = cases().get(0);
+        float[][] images = rows(c.arrays().get("images"), 5);
+        float[][] captionVectors = rows(c.arrays().get("captions"), 5);
+        List<FeedbackLoop.Hit> hits = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            float[][] imageTokens = c.images().get(i);
+            if (i == odd) { // CLS + a 2 x 2 grid, the right width
+                imageTokens = Arrays.copyOf(imageTokens, 5);
+            }
+            hits.add(new StoredHit(
+                    "d" + i,
+                    TokenCodec.encode(imageTokens),
+                    TokenCodec.encode(c.captions().get(i)),
+                    images[i],
+                    captionVectors[i]));
+        }
+        AttentiveStrategy strategy = new AttentiveStrategy(
+                model,
+                "image",
+                "image_tokens",
+                "caption",
+                "caption_tokens",
+                5,
+                Rocchio.Params.DEFAULTS,
+                c.query(),
+                Map.of(),
+                2.0,
+                false);
+        List<FeedbackLoop.Round> rounds = new ArrayList<>();
+        strategy.refine(1, c.arrays().get("query"), hits, FeedbackLoop.Callback.of(rounds::add, e -> {
+            throw new AssertionError(e);
+        }));
+        assertEquals(1, rounds.size());
+        List<String> warnings = rounds.get(0).warnings();
+        assertEquals(warnings.toString(), 2, warnings.size());
+        assertThat(
+                warnings.get(0),
+                containsString("[d" + odd + "] has no usable token block in [image_tokens] (its 5 tokens are not the "
+                        + "model's 65 per image"));
+        assertThat(warnings.get(1), containsString("[d" + odd + "] lacks one of"));
+        assertEquals(4, rounds.get(0).weights().size());
     }
 
     /** Region feedback, App. G: a relevant box raises the attention to its patches, a not-relevant one lowers it. */

@@ -168,6 +168,11 @@ public class FeedbackCoordinatorTests extends OpenSearchTestCase {
         }
 
         @Override
+        public int summarizerImageTokens(String model) {
+            return models.summarizerImageTokens(model);
+        }
+
+        @Override
         public CircuitBreaker breaker() {
             return new NoopCircuitBreaker("test");
         }
