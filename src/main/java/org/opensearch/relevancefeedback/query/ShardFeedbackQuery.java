@@ -10,10 +10,8 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
-import org.apache.lucene.search.SeededKnnVectorQuery;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.common.logging.HeaderWarning;
@@ -26,15 +24,14 @@ import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 /**
  * PRF / GRF rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values,
  * {@link FeedbackLoop} with the strategy, a pass with q' per further round, and the final kNN with q' frozen as this
- * shard's top k. Over one shard this is the ranking the coordinator's rounds give (the same passes, the later ones
- * seeded from the previous pass, which only an approximate candidate list can tell apart; the same math), for one
- * search instead of one per pass; over several shards each would refine from its own hits, which is why
+ * shard's top k. Over one shard this is the same ranking the coordinator's rounds give (same passes, same math), for
+ * one search instead of one per pass; over several shards each would refine from its own hits, which is why
  * {@code relevance_feedback} uses it only when its search targets a single shard.
  */
 final class ShardFeedbackQuery extends Query {
 
     private final KnnSpec knn;
-    private final KnnSpec.ShardPasses shardPasses;
+    private final KnnSpec.ShardPasses passes;
     private final PseudoStrategy strategy;
     private final int rounds;
     /** The shard's index name, for the hits' warnings. */
@@ -42,7 +39,7 @@ final class ShardFeedbackQuery extends Query {
 
     ShardFeedbackQuery(KnnSpec knn, KnnSpec.ShardPasses passes, PseudoStrategy strategy, int rounds, String index) {
         this.knn = knn;
-        this.shardPasses = passes;
+        this.passes = passes;
         this.strategy = strategy;
         this.rounds = rounds;
         this.index = index;
@@ -52,15 +49,14 @@ final class ShardFeedbackQuery extends Query {
     public Query rewrite(IndexSearcher searcher) throws IOException {
         SetOnce<FeedbackLoop.Outcome> outcome = new SetOnce<>();
         SetOnce<Exception> failure = new SetOnce<>();
-        Passes passes = new Passes(searcher);
         try {
             // Every step below answers at once (no summarizer here), so the loop has finished when run returns.
             FeedbackLoop.run(
                     knn.vector(),
-                    rank(searcher, passes, knn.vector(), strategy.depth()),
+                    rank(searcher, knn.vector(), strategy.depth()),
                     rounds,
                     strategy,
-                    (vector, size, then) -> then.onResponse(rank(searcher, passes, vector, size)),
+                    (vector, size, then) -> then.onResponse(rank(searcher, vector, size)),
                     FeedbackLoop.Callback.of(outcome::set, failure::set));
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -76,7 +72,7 @@ final class ShardFeedbackQuery extends Query {
         KnnSpec last = knn.withVector(outcome.get().vector());
         return TopKnnQuery.frozen(
                 searcher,
-                passes.best(last, last.k()),
+                TopKnnQuery.best(searcher, passes.candidates(last), last.k()),
                 String.format(
                         Locale.ROOT,
                         "kNN top %d on [%s] after %d round(s) of %s feedback in the shard",
@@ -87,45 +83,13 @@ final class ShardFeedbackQuery extends Query {
     }
 
     /** The best {@code size} hits for {@code vector}, as the round loop reads them. */
-    private List<FeedbackLoop.Hit> rank(IndexSearcher searcher, Passes passes, float[] vector, int size) {
+    private List<FeedbackLoop.Hit> rank(IndexSearcher searcher, float[] vector, int size) {
         try {
-            return passes.best(knn.sized(vector, size), size).stream()
+            return TopKnnQuery.best(searcher, passes.candidates(knn.sized(vector, size)), size).stream()
                     .map(h -> (FeedbackLoop.Hit) new SegmentHit(searcher, index, h.doc()))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * The kNN passes of one rewrite. Each pass after the first starts its graph search from the previous pass's
-     * candidates (Lucene's seeded kNN search) instead of descending the graph from its top: q' lies near q, so
-     * the search starts where the answer is and visits fewer nodes (at 200,000 vectors in 4 segments about half the
-     * time of an unseeded pass, the same top 10: docs/benchmarks.md). Exact passes (num_candidates covering the
-     * shard) find the same hits either way.
-     */
-    private final class Passes {
-        private final IndexSearcher searcher;
-        /** The previous pass's candidates; null before the first pass. */
-        private Query seed;
-
-        /**
-         * The passes search with a plain searcher over the shard's reader: the seeded search rewrites its seed with the
-         * searcher it runs on, and the shard's searcher, when profiling, does not allow a rewrite inside this query's
-         * own rewrite.
-         */
-        Passes(IndexSearcher shard) {
-            this.searcher = new IndexSearcher(shard.getIndexReader());
-        }
-
-        List<TopKnnQuery.Hit> best(KnnSpec spec, int size) throws IOException {
-            KnnFloatVectorQuery graph = shardPasses.candidates(spec);
-            List<TopKnnQuery.Hit> candidates = TopKnnQuery.best(
-                    searcher,
-                    seed == null ? graph : SeededKnnVectorQuery.fromFloatQuery(graph, seed),
-                    Integer.MAX_VALUE);
-            seed = TopKnnQuery.frozen(searcher, candidates, "candidates of the previous pass");
-            return candidates.subList(0, Math.min(size, candidates.size()));
         }
     }
 

@@ -49,7 +49,7 @@ final class TopKnnQuery extends Query {
     }
 
     /** The best {@code k} hits of an HNSW search (global doc ids), best first. */
-    static List<Hit> best(IndexSearcher searcher, Query knn, int k) throws IOException {
+    static List<Hit> best(IndexSearcher searcher, KnnFloatVectorQuery knn, int k) throws IOException {
         Query candidates = knn.rewrite(searcher);
         Weight weight = candidates.createWeight(searcher, ScoreMode.COMPLETE, 1f);
         // At most num_candidates hits, so collecting and sorting them all is cheap.
