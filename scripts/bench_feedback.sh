@@ -3,7 +3,8 @@
 # target/bench-node, runs ingest / size / recall / latency / concurrency per collection size, writes
 # target/bench/bench.{md,json} + plots, stops the node by PID. ~3 min on 2 cores for the default sizes.
 #   scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16]
-#   scripts/bench_feedback.sh --sizes 1000000        (1M: 16 min on 2 cores, 5.8 GB of index)
+#   scripts/bench_feedback.sh --sizes 1000000        (1M: ~25 min on 2 cores, 21 of them ingest)
+#   scripts/bench_feedback.sh --sizes 1000000 --force-merge --concurrency 1   (one segment, as a read-only index)
 #   scripts/bench_feedback.sh --sizes 100000 --model clip-b32 --out target/bench-b32   (a ViT-B/32-shape model)
 set -euo pipefail
 cd "$(dirname "$0")/.."

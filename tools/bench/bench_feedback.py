@@ -1,6 +1,6 @@
 """The benchmark command: what feedback costs on a real node, per collection size and concurrency.
 
-  scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16] [--model clip-b32]
+  scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16] [--model clip-b32] [--force-merge]
 
 Synthetic, seeded vectors (scale, not quality), shaped like the model's: image vector = a real emoji image
 embedding (the test split's, src/test/resources/emoji/images.f32) + Gaussian noise of norm 0.5, normalized; caption
@@ -97,6 +97,17 @@ def ingest(url, index, docs, seeds, rng, model=None):
     return images, None if reuse else time.time() - t0
 
 
+def force_merge(url, index):
+    """Merges the index to one segment (as a task: a large merge outlasts an HTTP timeout); returns the seconds it took."""
+    t0 = time.time()
+    task = call(f"{url}/{index}/_forcemerge?max_num_segments=1&wait_for_completion=false", "POST")["task"]
+    while not call(f"{url}/_tasks/{task}").get("completed"):
+        time.sleep(5)
+    call(f"{url}/{index}/_refresh", "POST", {})
+    print(f"{index}: merged to one segment in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    return time.time() - t0
+
+
 def request(url, index, text, feedback, endpoint="_plugins/relevance_feedback/_search"):
     body = {"size": 10, "_source": False, "query": {"relevance_feedback": {
         "field": "image", "text": text, "k": 10, "num_candidates": 100, **({"feedback": feedback} if feedback else {})}}}
@@ -160,6 +171,8 @@ def main():
     ap.add_argument("--concurrency", default="1,4,16")
     ap.add_argument("--out", default="target/bench")
     ap.add_argument("--model", help="a model of the node other than the default (e.g. clip-b32)")
+    ap.add_argument("--force-merge", action="store_true",
+                    help="force-merge each index to one segment before the queries (one HNSW graph, as a read-only index is served)")
     a = ap.parse_args()
     labels = [caption(r, ["label", "name"]) for r in load() if r["split"] == "test"]
     texts = labels[: a.warmup + a.queries]
@@ -172,6 +185,7 @@ def main():
         rng = np.random.default_rng(20261124 + size)
         index = f"bench_{a.model}_{size}" if a.model else f"bench_{size}"
         images, ingest_s = ingest(a.url, index, size, seeds, rng, a.model)
+        merge_s = force_merge(a.url, index) if a.force_merge else None
         store = call(f"{a.url}/{index}/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
         segments = len(call(f"{a.url}/_cat/segments/{index}?format=json"))
         samples, searched, pairs = sequential(a.url, index, texts, a.warmup)
@@ -180,7 +194,7 @@ def main():
         plain = {n: {"p50_ms": pct(v, 50), "p99_ms": pct(v, 99), "qps": len(v) / (sum(v) / 1000)} for n, v in searched.items()}
         conc = {c: concurrent(a.url, index, labels[: a.queries], c) for c in [int(c) for c in a.concurrency.split(",")]}
         report["sizes"][size] = {"ingest_s": ingest_s, "ingest_docs_per_s": None if ingest_s is None else size / ingest_s,
-                                 "store_bytes": store, "bytes_per_doc": store / size, "segments": segments,
+                                 "merge_s": merge_s, "store_bytes": store, "bytes_per_doc": store / size, "segments": segments,
                                  "recall_at_10": recall_at_10(images, pairs), "sequential": seq, "search": plain, "concurrency": conc}
         print(f"{index}: done", file=sys.stderr, flush=True)
     os.makedirs(a.out, exist_ok=True)
@@ -195,10 +209,11 @@ def markdown(report):
     seeds = "real emoji embeddings" if report["model"] == "emoji-clip" else f"{report['model']}'s text embeddings of the label captions"
     lines = [f"Model {report['model']}: synthetic {report['dims']}-d vectors around {seeds} (image + caption per document), one shard; text queries (label captions) encoded by the plugin; "
              f"k 10, num_candidates 100, top_k 5, one round; {report['queries']} queries per strategy.", "",
-             "| docs | ingest docs/s | store MB | bytes / doc | segments | kNN recall@10 |", "|---|---|---|---|---|---|"]
+             "| docs | ingest docs/s | force-merge s | store MB | bytes / doc | segments | kNN recall@10 |", "|---|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():
         ingest = "reused" if r["ingest_docs_per_s"] is None else f"{r['ingest_docs_per_s']:.0f}"
-        lines.append(f"| {int(size):,} | {ingest} | {r['store_bytes'] / 1e6:.1f} | {r['bytes_per_doc']:.0f} | {r['segments']} | {r['recall_at_10']:.3f} |")
+        merge = "-" if r.get("merge_s") is None else f"{r['merge_s']:.0f}"
+        lines.append(f"| {int(size):,} | {ingest} | {merge} | {r['store_bytes'] / 1e6:.1f} | {r['bytes_per_doc']:.0f} | {r['segments']} | {r['recall_at_10']:.3f} |")
     lines += ["", "Sequential client (ms; breakdown from the endpoint's `took`, p50):", "",
               "| docs | strategy | p50 | p99 | q/s | p50 / none | encode | first kNN | feedback | second kNN |", "|---|---|---|---|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():
