@@ -21,8 +21,8 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     /** The summarizer as a round uses it: memory accounting, then the model (asynchronous). */
     public interface Model {
         /**
-         * Tokens per image block the model reads (CLS + patches), or 0 when not known (the model then fails the
-         * round with its own message).
+         * Tokens per image block the model reads (CLS + patches); an IllegalArgumentException when there is no
+         * model to run.
          */
         int imageTokens();
 
@@ -69,7 +69,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
      * Tokens per image block the model reads, asked once per round: the summarizer reads each item's CLS token at
      * that stride (its pointer head), so a block of another patch grid would be misread, not rejected by the model.
      */
-    private int imageTokens;
+    private int tokensPerImage;
 
     /**
      * @param captionField null for afs_prf (images only), else the caption vectors' field (afs)
@@ -122,7 +122,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     public void refine(
             int round, float[] query, List<FeedbackLoop.Hit> ranking, FeedbackLoop.Callback<FeedbackLoop.Round> then) {
         List<FeedbackLoop.Hit> top = ranking.subList(0, Math.min(topK, ranking.size()));
-        imageTokens = model.imageTokens();
+        tokensPerImage = model.imageTokens();
         List<String> warnings = new ArrayList<>();
         byte[][] imageBlocks = new byte[top.size()][];
         byte[][] captionBlocks = new byte[top.size()][];
@@ -277,8 +277,8 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
             int dims = image ? imageWidth : captionWidth;
             if (tokens[0].length != dims) {
                 problem = "its tokens have " + tokens[0].length + " dimensions, the model's have " + dims;
-            } else if (image && imageTokens != 0 && tokens.length != imageTokens) {
-                problem = "its " + tokens.length + " tokens are not the model's " + imageTokens
+            } else if (image && tokens.length != tokensPerImage) {
+                problem = "its " + tokens.length + " tokens are not the model's " + tokensPerImage
                         + " per image (CLS + patches)";
             } else {
                 return tokens;

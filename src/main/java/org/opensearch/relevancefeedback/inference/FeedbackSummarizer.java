@@ -69,15 +69,15 @@ public final class FeedbackSummarizer implements Closeable {
         }
         int captionTokens =
                 captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
-        int imageTokens = images.stream().mapToInt(i -> i.length).sum();
+        int allImageTokens = images.stream().mapToInt(i -> i.length).sum();
         float[] captionFlat = new float[captionTokens * textWidth];
-        float[] bias = new float[captionTokens + imageTokens];
+        float[] bias = new float[captionTokens + allImageTokens];
         if (captions == null) {
             bias[0] = MASKED; // one masked placeholder: ONNX Runtime and the graph keep a non-empty caption part
         } else {
             copyTokens(captions, captionFlat, textWidth);
         }
-        float[] imageFlat = new float[imageTokens * imageWidth];
+        float[] imageFlat = new float[allImageTokens * imageWidth];
         copyTokens(images, imageFlat, imageWidth);
         if (imageBias != null) {
             int at = captionTokens;
@@ -100,7 +100,7 @@ public final class FeedbackSummarizer implements Closeable {
                                 "query_tokens"),
                         named(manager.create(mask, new Shape(1, mask.length)), "query_mask"),
                         named(manager.create(captionFlat, new Shape(1, captionTokens, textWidth)), "caption_tokens"),
-                        named(manager.create(imageFlat, new Shape(1, imageTokens, imageWidth)), "image_tokens"),
+                        named(manager.create(imageFlat, new Shape(1, allImageTokens, imageWidth)), "image_tokens"),
                         named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias"));
                 NDList out = predictor.predict(in);
                 float[] positive = out.get("positive").toFloatArray();

@@ -43,8 +43,8 @@ public interface Inference {
             ActionListener<FeedbackSummarizer.Output> listener);
 
     /**
-     * Tokens per image block (CLS + patches) the named model's summarizer reads; 0 when the model has no summarizer
-     * ({@link #summarize} says so).
+     * Tokens per image block (CLS + patches) the named model's summarizer reads; an IllegalArgumentException, the one
+     * {@link #summarize} fails with, when the model has none.
      */
     int summarizerImageTokens(String model);
 

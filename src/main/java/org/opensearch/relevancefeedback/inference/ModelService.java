@@ -248,13 +248,7 @@ public final class ModelService implements Closeable {
             ActionListener<FeedbackSummarizer.Output> listener) {
         FeedbackSummarizer summarizer;
         try {
-            ClipEncoder encoder = encoder(model);
-            summarizer = encoder.summarizer();
-            if (summarizer == null) {
-                throw new IllegalArgumentException(
-                        "strategy [afs] needs the Attentive Feedback Summarizer [" + FeedbackSummarizer.FILE
-                                + "], which model [" + model(model).name() + "] does not have");
-            }
+            summarizer = summarizer(model);
         } catch (IllegalArgumentException e) {
             listener.onFailure(e);
             return;
@@ -264,10 +258,20 @@ public final class ModelService implements Closeable {
                         listener, () -> summarizer.summarize(query, captions, images, imageBias)));
     }
 
-    /** See {@link Inference#summarizerImageTokens}; an IllegalArgumentException when the model did not load. */
+    /** See {@link Inference#summarizerImageTokens}. */
     public int summarizerImageTokens(String model) {
+        return summarizer(model).imageTokens();
+    }
+
+    /** The named model's summarizer; an IllegalArgumentException when the model did not load or has none. */
+    private FeedbackSummarizer summarizer(String model) {
         FeedbackSummarizer summarizer = encoder(model).summarizer();
-        return summarizer == null ? 0 : summarizer.imageTokens();
+        if (summarizer == null) {
+            throw new IllegalArgumentException(
+                    "strategy [afs] needs the Attentive Feedback Summarizer [" + FeedbackSummarizer.FILE
+                            + "], which model [" + model(model).name() + "] does not have");
+        }
+        return summarizer;
     }
 
     /** One rf_encode input's encoding: its embedding and token states, or what was wrong with that input alone. */
