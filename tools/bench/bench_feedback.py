@@ -1,13 +1,14 @@
 """The benchmark command: what feedback costs on a real node, per collection size and concurrency.
 
   scripts/bench_feedback.sh [--sizes 10000,100000] [--queries 300] [--concurrency 1,4,16] [--model clip-b32] [--force-merge]
+                            [--num-candidates 100]
 
 Synthetic, seeded vectors (scale, not quality), shaped like the model's: image vector = a real emoji image
 embedding (the test split's, src/test/resources/emoji/images.f32) + Gaussian noise of norm 0.5, normalized; caption
 vector = that + 0.5 noise, normalized; one shard, HNSW m 16 / ef_construction 100. Queries are the emoji test
 split's label captions as text (encoded by the plugin's model, so the breakdown includes encoding, and the queries
 lie where the data does: isotropic random vectors would make every text query an outlier for HNSW), k 10,
-num_candidates 100, top_k 5, one round. Per size:
+num_candidates 100 (--num-candidates), top_k 5, one round. Per size:
   - ingest throughput (`_bulk`, 1,000 docs per request) and the index size (store bytes, bytes per document);
   - sequential latency per strategy (none / PRF / GRF, interleaved query by query in rotating order so JIT warm-up,
     merges and cold pages hit them alike): p50/p99, ratio to none in the same run, and the breakdown the endpoint
@@ -108,15 +109,15 @@ def force_merge(url, index):
     return time.time() - t0
 
 
-def request(url, index, text, feedback, endpoint="_plugins/relevance_feedback/_search"):
+def request(url, index, text, feedback, candidates, endpoint="_plugins/relevance_feedback/_search"):
     body = {"size": 10, "_source": False, "query": {"relevance_feedback": {
-        "field": "image", "text": text, "k": 10, "num_candidates": 100, **({"feedback": feedback} if feedback else {})}}}
+        "field": "image", "text": text, "k": 10, "num_candidates": candidates, **({"feedback": feedback} if feedback else {})}}}
     t = time.perf_counter()
     r = call(f"{url}/{index}/{endpoint}", "POST", body)
     return (time.perf_counter() - t) * 1000, r
 
 
-def sequential(url, index, texts, warmup):
+def sequential(url, index, texts, warmup, candidates):
     """The endpoint (with its breakdown) and plain `_search` (where one shard runs PRF / GRF rounds itself), interleaved."""
     names = list(STRATEGIES)
     samples = {n: {k: [] for k in ["total", "encode", "first", "feedback", "second"]} for n in names}
@@ -125,7 +126,7 @@ def sequential(url, index, texts, warmup):
     recall_pairs = []
     for i, text in enumerate(texts):
         for name, plain in runs[i % len(runs):] + runs[: i % len(runs)]:
-            ms, r = request(url, index, text, STRATEGIES[name], "_search" if plain else "_plugins/relevance_feedback/_search")
+            ms, r = request(url, index, text, STRATEGIES[name], candidates, "_search" if plain else "_plugins/relevance_feedback/_search")
             if i < warmup:
                 continue
             if plain:
@@ -150,13 +151,13 @@ def recall_at_10(images, pairs):
     return found / (10 * len(pairs))
 
 
-def concurrent(url, index, texts, clients):
+def concurrent(url, index, texts, clients, candidates):
     out = {}
     for name, fb in STRATEGIES.items():
         with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(lambda t: request(url, index, t, fb), texts[: 2 * clients]))  # warm the connections
+            list(pool.map(lambda t: request(url, index, t, fb, candidates), texts[: 2 * clients]))  # warm the connections
             t0 = time.perf_counter()
-            lat = [ms for ms, _ in pool.map(lambda t: request(url, index, t, fb), texts)]
+            lat = [ms for ms, _ in pool.map(lambda t: request(url, index, t, fb, candidates), texts)]
             wall = time.perf_counter() - t0
         out[name] = {"p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "qps": len(texts) / wall}
     return out
@@ -171,6 +172,7 @@ def main():
     ap.add_argument("--concurrency", default="1,4,16")
     ap.add_argument("--out", default="target/bench")
     ap.add_argument("--model", help="a model of the node other than the default (e.g. clip-b32)")
+    ap.add_argument("--num-candidates", type=int, default=100, help="the kNN passes' candidate list (recall against speed)")
     ap.add_argument("--force-merge", action="store_true",
                     help="force-merge each index to one segment before the queries (one HNSW graph, as a read-only index is served)")
     a = ap.parse_args()
@@ -180,7 +182,8 @@ def main():
         seeds = model_seeds(a.url, a.model, labels)
     else:
         seeds = np.fromfile("src/test/resources/emoji/images.f32", dtype="<f4").reshape(-1, 256)
-    report = {"dims": seeds.shape[1], "model": a.model or "emoji-clip", "queries": a.queries, "sizes": {}}
+    report = {"dims": seeds.shape[1], "model": a.model or "emoji-clip", "queries": a.queries, "num_candidates": a.num_candidates,
+              "sizes": {}}
     for size in [int(s) for s in a.sizes.split(",")]:
         rng = np.random.default_rng(20261124 + size)
         index = f"bench_{a.model}_{size}" if a.model else f"bench_{size}"
@@ -188,11 +191,11 @@ def main():
         merge_s = force_merge(a.url, index) if a.force_merge else None
         store = call(f"{a.url}/{index}/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
         segments = len(call(f"{a.url}/_cat/segments/{index}?format=json"))
-        samples, searched, pairs = sequential(a.url, index, texts, a.warmup)
+        samples, searched, pairs = sequential(a.url, index, texts, a.warmup, a.num_candidates)
         seq = {n: {"p50_ms": pct(s["total"], 50), "p99_ms": pct(s["total"], 99), "qps": len(s["total"]) / (sum(s["total"]) / 1000),
                    **{f"{k}_p50_ms": pct(s[k], 50) for k in ["encode", "first", "feedback", "second"]}} for n, s in samples.items()}
         plain = {n: {"p50_ms": pct(v, 50), "p99_ms": pct(v, 99), "qps": len(v) / (sum(v) / 1000)} for n, v in searched.items()}
-        conc = {c: concurrent(a.url, index, labels[: a.queries], c) for c in [int(c) for c in a.concurrency.split(",")]}
+        conc = {c: concurrent(a.url, index, labels[: a.queries], c, a.num_candidates) for c in [int(c) for c in a.concurrency.split(",")]}
         report["sizes"][size] = {"ingest_s": ingest_s, "ingest_docs_per_s": None if ingest_s is None else size / ingest_s,
                                  "merge_s": merge_s, "store_bytes": store, "bytes_per_doc": store / size, "segments": segments,
                                  "recall_at_10": recall_at_10(images, pairs), "sequential": seq, "search": plain, "concurrency": conc}
@@ -208,7 +211,7 @@ def main():
 def markdown(report):
     seeds = "real emoji embeddings" if report["model"] == "emoji-clip" else f"{report['model']}'s text embeddings of the label captions"
     lines = [f"Model {report['model']}: synthetic {report['dims']}-d vectors around {seeds} (image + caption per document), one shard; text queries (label captions) encoded by the plugin; "
-             f"k 10, num_candidates 100, top_k 5, one round; {report['queries']} queries per strategy.", "",
+             f"k 10, num_candidates {report.get('num_candidates', 100)}, top_k 5, one round; {report['queries']} queries per strategy.", "",
              "| docs | ingest docs/s | force-merge s | store MB | bytes / doc | segments | kNN recall@10 |", "|---|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():
         ingest = "reused" if r["ingest_docs_per_s"] is None else f"{r['ingest_docs_per_s']:.0f}"
