@@ -276,17 +276,24 @@ public class RelevanceFeedbackPlugin extends Plugin
 
         @Override
         public int summarizerImageTokens(String model) {
-            if (models.get() == null) {
-                throw new IllegalArgumentException("the models are not set up on this node");
-            }
-            return models.get().summarizerImageTokens(model);
+            return service().summarizerImageTokens(model);
         }
 
         private Optional<ModelService> service(ActionListener<?> listener) {
-            if (models.get() == null) {
-                listener.onFailure(new IllegalArgumentException("the models are not set up on this node"));
+            try {
+                return Optional.of(service());
+            } catch (IllegalArgumentException e) {
+                listener.onFailure(e);
+                return Optional.empty();
             }
-            return Optional.ofNullable(models.get());
+        }
+
+        private ModelService service() {
+            ModelService service = models.get();
+            if (service == null) {
+                throw new IllegalArgumentException("the models are not set up on this node");
+            }
+            return service;
         }
 
         @Override
