@@ -105,8 +105,9 @@ def force_merge(url, index):
     while not call(f"{url}/_tasks/{task}").get("completed"):
         time.sleep(5)
     call(f"{url}/{index}/_refresh", "POST", {})
-    print(f"{index}: merged to one segment in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
-    return time.time() - t0
+    seconds = time.time() - t0
+    print(f"{index}: merged to one segment in {seconds:.0f} s", file=sys.stderr, flush=True)
+    return seconds
 
 
 def request(url, index, text, feedback, candidates, endpoint="_plugins/relevance_feedback/_search"):
@@ -211,11 +212,11 @@ def main():
 def markdown(report):
     seeds = "real emoji embeddings" if report["model"] == "emoji-clip" else f"{report['model']}'s text embeddings of the label captions"
     lines = [f"Model {report['model']}: synthetic {report['dims']}-d vectors around {seeds} (image + caption per document), one shard; text queries (label captions) encoded by the plugin; "
-             f"k 10, num_candidates {report.get('num_candidates', 100)}, top_k 5, one round; {report['queries']} queries per strategy.", "",
+             f"k 10, num_candidates {report['num_candidates']}, top_k 5, one round; {report['queries']} queries per strategy.", "",
              "| docs | ingest docs/s | force-merge s | store MB | bytes / doc | segments | kNN recall@10 |", "|---|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():
         ingest = "reused" if r["ingest_docs_per_s"] is None else f"{r['ingest_docs_per_s']:.0f}"
-        merge = "-" if r.get("merge_s") is None else f"{r['merge_s']:.0f}"
+        merge = "-" if r["merge_s"] is None else f"{r['merge_s']:.0f}"
         lines.append(f"| {int(size):,} | {ingest} | {merge} | {r['store_bytes'] / 1e6:.1f} | {r['bytes_per_doc']:.0f} | {r['segments']} | {r['recall_at_10']:.3f} |")
     lines += ["", "Sequential client (ms; breakdown from the endpoint's `took`, p50):", "",
               "| docs | strategy | p50 | p99 | q/s | p50 / none | encode | first kNN | feedback | second kNN |", "|---|---|---|---|---|---|---|---|---|---|"]
