@@ -10,11 +10,14 @@ split's label captions as text (encoded by the plugin's model, so the breakdown 
 lie where the data does: isotropic random vectors would make every text query an outlier for HNSW), k 10,
 num_candidates 100 (--num-candidates), top_k 5, one round. Per size:
   - ingest throughput (`_bulk`, 1,000 docs per request) and the index size (store bytes, bytes per document);
-  - sequential latency per strategy (none / PRF / GRF, interleaved query by query in rotating order so JIT warm-up,
-    merges and cold pages hit them alike): p50/p99, ratio to none in the same run, and the breakdown the endpoint
-    reports (encode, first kNN pass, feedback math incl. reading the hits' vectors, second kNN pass); the same
-    queries through plain `_search` too (no breakdown; over one shard PRF / GRF run their rounds inside it);
-  - kNN recall@10 of the first pass against exact brute force (NumPy over the same vectors);
+  - sequential latency per strategy (none / PRF / GRF in retrieve mode, and PRF / GRF in rescore mode with k =
+    num_candidates, i.e. the rounds re-rank the first pass's candidates; interleaved query by query in rotating
+    order so JIT warm-up, merges and cold pages hit them alike): p50/p99, ratio to none in the same run, and the
+    breakdown the endpoint reports (encode, first kNN pass, feedback math incl. reading the hits' vectors, second
+    kNN pass); the same queries through plain `_search` too (no breakdown; over one shard PRF / GRF run their rounds
+    inside it);
+  - kNN recall@10 of the first pass against exact brute force (NumPy over the same vectors), and how much of retrieve
+    mode's top 10 rescore mode returns too;
   - 1 / 4 / 16 concurrent clients per strategy: p50/p99 and throughput.
 Writes <out>/bench.{json,md} and (matplotlib) latency_size.png, concurrency.png. An existing `bench_<size>` index
 with the right document count is reused, so the query phase can be re-run alone. The summarizer (AFS) needs token
@@ -37,7 +40,9 @@ import numpy as np
 
 from tools.data.manifest import caption, load
 
-STRATEGIES = {"none": None, "prf": {"strategy": "prf"}, "grf": {"strategy": "grf", "caption_field": "caption"}}
+STRATEGIES = {"none": None, "prf": {"strategy": "prf"}, "grf": {"strategy": "grf", "caption_field": "caption"},
+              "prf_rescore": {"strategy": "prf", "mode": "rescore"}, "grf_rescore": {"strategy": "grf", "caption_field": "caption", "mode": "rescore"}}
+RESCORED = {"prf_rescore": "prf", "grf_rescore": "grf"}  # each rescore variant's top 10 is compared with retrieve mode's
 
 
 def call(url, method="GET", body=None):
@@ -111,8 +116,11 @@ def force_merge(url, index):
 
 
 def request(url, index, text, feedback, candidates, endpoint="_plugins/relevance_feedback/_search"):
+    """Top 10. Rescore mode re-ranks the first pass's k hits, so its k is the candidate list the HNSW pass gathers
+    anyway (the same graph work as none's k 10)."""
+    k = candidates if feedback and feedback.get("mode") == "rescore" else 10
     body = {"size": 10, "_source": False, "query": {"relevance_feedback": {
-        "field": "image", "text": text, "k": 10, "num_candidates": candidates, **({"feedback": feedback} if feedback else {})}}}
+        "field": "image", "text": text, "k": k, "num_candidates": candidates, **({"feedback": feedback} if feedback else {})}}}
     t = time.perf_counter()
     r = call(f"{url}/{index}/{endpoint}", "POST", body)
     return (time.perf_counter() - t) * 1000, r
@@ -123,6 +131,7 @@ def sequential(url, index, texts, warmup, candidates):
     names = list(STRATEGIES)
     samples = {n: {k: [] for k in ["total", "encode", "first", "feedback", "second"]} for n in names}
     searched = {n: [] for n in names}
+    searched_ids = {n: [] for n in names}
     runs = [(n, False) for n in names] + [(n, True) for n in names]
     recall_pairs = []
     for i, text in enumerate(texts):
@@ -132,6 +141,7 @@ def sequential(url, index, texts, warmup, candidates):
                 continue
             if plain:
                 searched[name].append(ms)
+                searched_ids[name].append({h["_id"] for h in r["hits"]["hits"]})
                 continue
             took, s = r["relevance_feedback"]["took"], samples[name]
             s["total"].append(ms)
@@ -141,7 +151,8 @@ def sequential(url, index, texts, warmup, candidates):
             s["second"].append(sum(took["passes_ms"][1:]))
             if name == "none":
                 recall_pairs.append((r["relevance_feedback"]["vector"], [int(h["_id"]) for h in r["hits"]["hits"]]))
-    return samples, searched, recall_pairs
+    agreement = {n: float(np.mean([len(a & b) / 10 for a, b in zip(searched_ids[n], searched_ids[r])])) for n, r in RESCORED.items()}
+    return samples, searched, recall_pairs, agreement
 
 
 def recall_at_10(images, pairs):
@@ -192,14 +203,15 @@ def main():
         merge_s = force_merge(a.url, index) if a.force_merge else None
         store = call(f"{a.url}/{index}/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
         segments = len(call(f"{a.url}/_cat/segments/{index}?format=json"))
-        samples, searched, pairs = sequential(a.url, index, texts, a.warmup, a.num_candidates)
+        samples, searched, pairs, agreement = sequential(a.url, index, texts, a.warmup, a.num_candidates)
         seq = {n: {"p50_ms": pct(s["total"], 50), "p99_ms": pct(s["total"], 99), "qps": len(s["total"]) / (sum(s["total"]) / 1000),
                    **{f"{k}_p50_ms": pct(s[k], 50) for k in ["encode", "first", "feedback", "second"]}} for n, s in samples.items()}
         plain = {n: {"p50_ms": pct(v, 50), "p99_ms": pct(v, 99), "qps": len(v) / (sum(v) / 1000)} for n, v in searched.items()}
         conc = {c: concurrent(a.url, index, labels[: a.queries], c, a.num_candidates) for c in [int(c) for c in a.concurrency.split(",")]}
         report["sizes"][size] = {"ingest_s": ingest_s, "ingest_docs_per_s": None if ingest_s is None else size / ingest_s,
                                  "merge_s": merge_s, "store_bytes": store, "bytes_per_doc": store / size, "segments": segments,
-                                 "recall_at_10": recall_at_10(images, pairs), "sequential": seq, "search": plain, "concurrency": conc}
+                                 "recall_at_10": recall_at_10(images, pairs), "rescore_agreement_at_10": agreement,
+                                 "sequential": seq, "search": plain, "concurrency": conc}
         print(f"{index}: done", file=sys.stderr, flush=True)
     os.makedirs(a.out, exist_ok=True)
     json.dump(report, open(os.path.join(a.out, "bench.json"), "w"), indent=1)
@@ -231,6 +243,11 @@ def markdown(report):
         base = r["search"]["none"]["p50_ms"]
         for n, m in r["search"].items():
             lines.append(f"| {int(size):,} | {n} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['qps']:.0f} | {m['p50_ms'] / base:.2f} |")
+    lines += ["", f"Rescore mode (k = num_candidates: the rounds and the final ranking re-rank the first pass's candidates) against "
+              "retrieve mode, through `_search`: the share of retrieve mode's top 10 that rescore mode also returns:", "",
+              "| docs | " + " | ".join(RESCORED) + " |", "|---|" + "---|" * len(RESCORED)]
+    for size, r in report["sizes"].items():
+        lines.append(f"| {int(size):,} | " + " | ".join(f"{r['rescore_agreement_at_10'][n]:.3f}" for n in RESCORED) + " |")
     lines += ["", "Concurrent clients (ms, queries/s):", "", "| docs | clients | strategy | p50 | p99 | q/s | q/s / none |", "|---|---|---|---|---|---|---|"]
     for size, r in report["sizes"].items():
         for c, per in r["concurrency"].items():

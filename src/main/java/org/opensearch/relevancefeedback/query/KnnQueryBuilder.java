@@ -24,7 +24,7 @@ import org.opensearch.relevancefeedback.inference.Inference;
  * global top k of the merged result.
  *
  * <p>With {@code feedback} (strategy {@code prf} or {@code grf}), each shard also runs the feedback rounds over its own
- * top hits ({@link ShardFeedbackQuery}): on an index of one shard that is the global ranking, and
+ * top hits ({@link ShardFeedbackQuery}), in either mode: on an index of one shard that is the global ranking, and
  * {@code relevance_feedback} rewrites to it there, saving a search per round.
  */
 public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder> {
@@ -50,13 +50,18 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
             throw new IllegalArgumentException("[" + NAME + "] [feedback.strategy] must be [prf] or [grf], got ["
                     + feedback.strategy().label() + "]");
         }
-        if (feedback != null && feedback.mode() != FeedbackSpec.Mode.RETRIEVE) {
-            throw new IllegalArgumentException(
-                    "[" + NAME + "] [feedback.mode] must be [retrieve]: the rounds retrieve again on each shard");
+        if (feedback != null && feedback.mode() == FeedbackSpec.Mode.RESCORE && spec.k() < feedback.topK()) {
+            throw new IllegalArgumentException(rescoreTopKMessage(NAME, feedback.topK(), spec.k()));
         }
         this.spec = spec;
         this.feedback = feedback;
         this.inference = inference;
+    }
+
+    /** Rescore mode re-ranks the k first-pass hits, so its feedback must come from among them. */
+    static String rescoreTopKMessage(String queryName, int topK, int k) {
+        return "[" + queryName + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] ("
+                + topK + ") must be <= [k] (" + k + ")";
     }
 
     public KnnQueryBuilder(StreamInput in, Inference inference) throws IOException {
@@ -138,7 +143,12 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
         KnnSpec.ShardPasses passes =
                 spec.sized(spec.vector(), Math.max(spec.k(), strategy.depth())).onShard(context, NAME);
         return new ShardFeedbackQuery(
-                spec, passes, strategy, feedback.rounds(), context.index().getName());
+                spec,
+                passes,
+                strategy,
+                feedback.rounds(),
+                feedback.mode() == FeedbackSpec.Mode.RESCORE,
+                context.index().getName());
     }
 
     @Override

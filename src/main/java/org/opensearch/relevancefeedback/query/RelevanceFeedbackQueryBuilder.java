@@ -143,9 +143,8 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                 && parsed.spec().k() < feedback.get().topK()) {
             throw new ParsingException(
                     parser.getTokenLocation(),
-                    "[" + NAME + "] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] ("
-                            + feedback.get().topK() + ") must be <= [k] ("
-                            + parsed.spec().k() + ")");
+                    KnnQueryBuilder.rescoreTopKMessage(
+                            NAME, feedback.get().topK(), parsed.spec().k()));
         }
         return new RelevanceFeedbackQueryBuilder(parsed.spec(), query, feedback.get(), encoder)
                 .boost(parsed.boost())
@@ -169,14 +168,13 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /**
-     * PRF or GRF in retrieve mode over a search of one shard, whose top hits are the global ones: that shard can run
-     * the rounds itself ({@link ShardFeedbackQuery}), one search in all instead of one per pass.
+     * PRF or GRF over a search of one shard, whose top hits are the global ones: that shard can run the rounds itself
+     * ({@link ShardFeedbackQuery}), one search in all instead of one per pass.
      */
     private boolean roundsFitOneShard(SearchRequest request) {
         return feedback != null
                 && (feedback.strategy() == FeedbackSpec.Strategy.PRF
                         || feedback.strategy() == FeedbackSpec.Strategy.GRF)
-                && feedback.mode() == FeedbackSpec.Mode.RETRIEVE
                 && encoder != null
                 && encoder.targetShards(request) == 1;
     }

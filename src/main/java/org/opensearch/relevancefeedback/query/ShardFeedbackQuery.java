@@ -2,6 +2,8 @@ package org.opensearch.relevancefeedback.query;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -9,6 +11,7 @@ import java.util.Set;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
@@ -24,9 +27,11 @@ import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 /**
  * PRF / GRF rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values,
  * {@link FeedbackLoop} with the strategy, a pass with q' per further round, and the final kNN with q' frozen as this
- * shard's top k. Over one shard this is the same ranking the coordinator's rounds give (same passes, same math), for
- * one search instead of one per pass; over several shards each would refine from its own hits, which is why
- * {@code relevance_feedback} uses it only when its search targets a single shard.
+ * shard's top k. In rescore mode the first pass is the shard's top k, and every later pass, the final one included,
+ * re-ranks those k by exact similarity to q' instead of searching the graph again. Over one shard this is the same
+ * ranking the coordinator's rounds give (same passes, same math), for one search instead of one per pass; over
+ * several shards each would refine from its own hits, which is why {@code relevance_feedback} uses it only when its
+ * search targets a single shard.
  */
 final class ShardFeedbackQuery extends Query {
 
@@ -34,14 +39,22 @@ final class ShardFeedbackQuery extends Query {
     private final KnnSpec.ShardPasses passes;
     private final PseudoStrategy strategy;
     private final int rounds;
+    private final boolean rescore;
     /** The shard's index name, for the hits' warnings. */
     private final String index;
 
-    ShardFeedbackQuery(KnnSpec knn, KnnSpec.ShardPasses passes, PseudoStrategy strategy, int rounds, String index) {
+    ShardFeedbackQuery(
+            KnnSpec knn,
+            KnnSpec.ShardPasses passes,
+            PseudoStrategy strategy,
+            int rounds,
+            boolean rescore,
+            String index) {
         this.knn = knn;
         this.passes = passes;
         this.strategy = strategy;
         this.rounds = rounds;
+        this.rescore = rescore;
         this.index = index;
     }
 
@@ -49,14 +62,19 @@ final class ShardFeedbackQuery extends Query {
     public Query rewrite(IndexSearcher searcher) throws IOException {
         SetOnce<FeedbackLoop.Outcome> outcome = new SetOnce<>();
         SetOnce<Exception> failure = new SetOnce<>();
+        // Rescore mode: the first pass's k hits, which every later pass re-ranks (the coordinator's first pass too)
+        List<TopKnnQuery.Hit> firstPass = rescore ? TopKnnQuery.best(searcher, passes.candidates(knn), knn.k()) : null;
         try {
             // Every step below answers at once (no summarizer here), so the loop has finished when run returns.
             FeedbackLoop.run(
                     knn.vector(),
-                    rank(searcher, knn.vector(), strategy.depth()),
+                    rescore ? hits(searcher, firstPass) : rank(searcher, knn.vector(), strategy.depth()),
                     rounds,
                     strategy,
-                    (vector, size, then) -> then.onResponse(rank(searcher, vector, size)),
+                    (vector, size, then) -> then.onResponse(
+                            rescore
+                                    ? hits(searcher, top(rescored(searcher, firstPass, vector), size))
+                                    : rank(searcher, vector, size)),
                     FeedbackLoop.Callback.of(outcome::set, failure::set));
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -72,25 +90,60 @@ final class ShardFeedbackQuery extends Query {
         KnnSpec last = knn.withVector(outcome.get().vector());
         return TopKnnQuery.frozen(
                 searcher,
-                TopKnnQuery.best(searcher, passes.candidates(last), last.k()),
+                rescore
+                        ? rescored(searcher, firstPass, last.vector())
+                        : TopKnnQuery.best(searcher, passes.candidates(last), last.k()),
                 String.format(
                         Locale.ROOT,
-                        "kNN top %d on [%s] after %d round(s) of %s feedback in the shard",
+                        "kNN top %d on [%s] after %d round(s) of %s feedback in the shard (%s)",
                         last.k(),
                         last.field(),
                         rounds,
-                        strategy.name()));
+                        strategy.name(),
+                        rescore ? "rescore" : "retrieve"));
     }
 
     /** The best {@code size} hits for {@code vector}, as the round loop reads them. */
     private List<FeedbackLoop.Hit> rank(IndexSearcher searcher, float[] vector, int size) {
         try {
-            return TopKnnQuery.best(searcher, passes.candidates(knn.sized(vector, size)), size).stream()
-                    .map(h -> (FeedbackLoop.Hit) new SegmentHit(searcher, index, h.doc()))
-                    .toList();
+            return hits(searcher, TopKnnQuery.best(searcher, passes.candidates(knn.sized(vector, size)), size));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private List<FeedbackLoop.Hit> hits(IndexSearcher searcher, List<TopKnnQuery.Hit> ranked) {
+        return ranked.stream()
+                .map(h -> (FeedbackLoop.Hit) new SegmentHit(searcher, index, h.doc()))
+                .toList();
+    }
+
+    private static List<TopKnnQuery.Hit> top(List<TopKnnQuery.Hit> ranked, int size) {
+        return ranked.subList(0, Math.min(size, ranked.size()));
+    }
+
+    /**
+     * The first pass's hits scored by exact similarity to {@code vector} with the field's similarity function (the
+     * kNN score's scale, as rescore mode scores them on the coordinator's route), best first; ties by doc id.
+     */
+    private List<TopKnnQuery.Hit> rescored(IndexSearcher searcher, List<TopKnnQuery.Hit> firstPass, float[] vector) {
+        float[] target = passes.type().asIndexed(vector);
+        VectorSimilarityFunction similarity = passes.type().similarity().function();
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        List<TopKnnQuery.Hit> scored = new ArrayList<>(firstPass.size());
+        try {
+            for (TopKnnQuery.Hit hit : firstPass) {
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hit.doc(), leaves));
+                float[] v = RfVectorFieldMapper.vectorOf(
+                        leaf.reader().getFloatVectorValues(knn.field()), hit.doc() - leaf.docBase);
+                scored.add(new TopKnnQuery.Hit(hit.doc(), similarity.compare(target, v)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        scored.sort(
+                Comparator.comparingDouble((TopKnnQuery.Hit h) -> -h.score()).thenComparingInt(TopKnnQuery.Hit::doc));
+        return scored;
     }
 
     /** A hit read from the shard's segments: vectors from the vector values, the id from the stored fields. */
@@ -131,7 +184,8 @@ final class ShardFeedbackQuery extends Query {
 
     @Override
     public String toString(String field) {
-        return "ShardFeedbackQuery(" + strategy.name() + ", rounds=" + rounds + ", k=" + knn.k() + ", field="
+        return "ShardFeedbackQuery(" + strategy.name() + ", rounds=" + rounds + (rescore ? ", rescore" : "") + ", k="
+                + knn.k() + ", field="
                 + knn.field() + ")";
     }
 
@@ -142,6 +196,7 @@ final class ShardFeedbackQuery extends Query {
         }
         ShardFeedbackQuery other = (ShardFeedbackQuery) o;
         return rounds == other.rounds
+                && rescore == other.rescore
                 && knn.equals(other.knn)
                 && strategy.equals(other.strategy)
                 && index.equals(other.index);
@@ -149,6 +204,6 @@ final class ShardFeedbackQuery extends Query {
 
     @Override
     public int hashCode() {
-        return Objects.hash(classHash(), knn, strategy, rounds, index);
+        return Objects.hash(classHash(), knn, strategy, rounds, rescore, index);
     }
 }

@@ -317,9 +317,7 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                                 .get();
                         assertArrayEquals(what + " in one pass on " + index, ids(one), ids(single));
                         assertArrayEquals(what + " in one pass on " + index, scores(one), scores(single), 1e-6f);
-                        boolean inShard = index.equals("fb1")
-                                && strategy != FeedbackSpec.Strategy.EXPLICIT
-                                && mode == FeedbackSpec.Mode.RETRIEVE;
+                        boolean inShard = index.equals("fb1") && strategy != FeedbackSpec.Strategy.EXPLICIT;
                         List<String> ran = luceneQueries(client().prepareSearch(index)
                                 .setQuery(query)
                                 .setSize(k)
@@ -349,9 +347,8 @@ public class RelevanceFeedbackClusterTests extends OpenSearchIntegTestCase {
                     assertArrayEquals(what + " routed", ids(routed), ids(routedInOnePass));
                     assertArrayEquals(what + " routed", scores(routed), scores(routedInOnePass), 1e-6f);
                     List<String> routedRan = luceneQueries(routedInOnePass);
-                    assertEquals(
+                    assertTrue(
                             what + ": a routed search of one shard runs the rounds there: " + routedRan,
-                            mode == FeedbackSpec.Mode.RETRIEVE,
                             routedRan.stream().allMatch(d -> d.contains("feedback in the shard")));
                 }
             }

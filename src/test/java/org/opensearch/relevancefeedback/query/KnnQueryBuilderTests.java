@@ -31,7 +31,7 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
                 grf ? VECTOR_FIELD : null,
                 List.of(),
                 List.of(),
-                FeedbackSpec.Mode.RETRIEVE);
+                randomFrom(FeedbackSpec.Mode.values()));
     }
 
     @Override
@@ -59,7 +59,8 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
                 "{\"" + KnnQueryBuilder.NAME + "\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":";
         assertParseError(vector + "{\"strategy\":\"explicit\",\"relevant\":[\"1\"]}}}", "must be [prf] or [grf]");
         assertParseError(
-                vector + "{\"strategy\":\"prf\",\"mode\":\"rescore\"}}}", "[feedback.mode] must be [retrieve]");
+                vector + "{\"strategy\":\"prf\",\"mode\":\"rescore\",\"top_k\":11}}}",
+                "[rf_knn] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (11) must be <= [k] (10)");
     }
 
     public void testFeedbackWithinTheNodeAndIndexLimits() {
