@@ -64,25 +64,25 @@ def encode_images(model, records, size, batch=256):
 
 
 class Split:
-    """A split's gallery (images + their GRF captions, tokens quantized) and its queries (set_queries). `target[i]` is
-    the gallery index query i should find, or for free-text queries an array of them (any variant of the emoji counts)."""
+    """A split's gallery (images + their GRF captions, tokens quantized) and its queries. `target[i]` is the gallery
+    index query i should find, or for free-text queries an array of them (any variant of the emoji counts)."""
 
-    def __init__(self, model, cfg, tok, records):
-        self.model, self.tok, self.records = model, tok, records
+    def __init__(self, model, cfg, tok, records, all_captions=False, queries=None):
+        self.records = records
         self.img, img_tokens = encode_images(model, records, cfg["image_size"])
         self.img_tokens = quantize(img_tokens)
         self.cap, cap_tokens, self.cap_len = encode_texts(model, tok, [caption(r, GRF_CAPTION) for r in records])
         self.cap_tokens = quantize(cap_tokens)  # zero past each caption's length: scale 1, values 0
-
-    def set_queries(self, pairs, first_round=True):
-        """(target, text) pairs; with first_round, each query's first-round feedback `top` (training draws its own,
-        tools/afs/train_afs.py)."""
-        targets = [p[0] for p in pairs]
-        self.target = np.array(targets) if np.isscalar(targets[0]) else targets
-        self.q, self.q_tokens, self.q_len = encode_texts(self.model, self.tok, [p[1] for p in pairs])
-        if first_round:
+        if queries is not None:  # free text: (targets, text) pairs
+            pairs = queries
+        elif all_captions:  # training: every caption of every image is a query (one is drawn per image per epoch)
+            pairs = [(i, c["text"]) for i, r in enumerate(records) for c in r["captions"]]
+        else:  # evaluation: the label caption, as tools/eval/evaluate.py
+            pairs = [(i, caption(r, QUERY_CAPTION)) for i, r in enumerate(records)]
+        self.target = [p[0] for p in pairs] if queries is not None else np.array([p[0] for p in pairs])
+        self.q, self.q_tokens, self.q_len = encode_texts(model, tok, [p[1] for p in pairs])
+        if not all_captions:  # first-round feedback; training draws its own (tools/afs/train_afs.py)
             self.top = np.argsort(-(self.q @ self.img.T), axis=1, kind="stable")[:, : fb.K]
-        return self
 
     def batch(self, query_rows, tops, q_vectors=None, with_captions=True):
         """Tensors for AFS: queries `query_rows`, relevance = gallery items `tops` [B, K]."""
@@ -100,19 +100,17 @@ class Split:
         return q_tokens, q_mask, cap, img, torch.from_numpy(bias.astype(np.float32))
 
 
-def load_split(model, cfg, tok, name):
-    """A split with its label captions as queries, as tools/eval/evaluate.py."""
-    split = Split(model, cfg, tok, [r for r in load_manifest() if r["split"] == name])
-    return split.set_queries([(i, caption(r, QUERY_CAPTION)) for i, r in enumerate(split.records)])
+def load_split(model, cfg, tok, name, all_captions=False):
+    return Split(model, cfg, tok, [r for r in load_manifest() if r["split"] == name], all_captions)
 
 
 def load_freetext(model, cfg, tok, part="selection"):
     """The google gallery (as the plugin's index: test + test_unseen) with one part of the hand-written free-text
     queries; a hit is any variant of the emoji."""
-    split = Split(model, cfg, tok, [r for r in load_manifest() if r["split"] in freetext.GALLERY_SPLITS])
-    index = {doc_id(r): i for i, r in enumerate(split.records)}
-    return split.set_queries([(np.array(sorted(index[d] for d in q["variant"])), q["text"])
-                              for q in freetext.queries() if q["part"] == part])
+    gallery = [r for r in load_manifest() if r["split"] in freetext.GALLERY_SPLITS]
+    index = {doc_id(r): i for i, r in enumerate(gallery)}
+    queries = [(np.array(sorted(index[d] for d in q["variant"])), q["text"]) for q in freetext.queries() if q["part"] == part]
+    return Split(model, cfg, tok, gallery, queries=queries)
 
 
 def afs_rounds(afs, split, rounds, with_captions=True, batch=256):

@@ -2,19 +2,17 @@
 
   /usr/bin/python3 -m tools.afs.train_afs [--epochs 8] [--minutes 60] [--out data/afs]
 
-Each epoch draws one caption of every training image as the query (paper Sec. 3.3), of the --query-types, or with
-probability --keyword-share one of the emoji's CLDR / emojilib keyword captions (what people type; as the encoder's
-training draws them). The training gallery is the corpus' training vendors, plus with --styles the Iconify styles'
-images the encoder also trained on. A query's relevance sequence is the frozen encoder's own top-5 for that caption
-over the training gallery (the ground truth may or may not be among them, as at inference) with their GRF captions.
-With probability --later-rounds the feedback is instead the top-5 after one round of the summarizer being trained (Eq.
-6-8, what the plugin runs), with the original query's words: what round 2 sees, so that the model also learns from
-feedback its own earlier round pulled in. Loss: 1 - cos(AFS output, ground-truth image embedding) (the paper's best
-variant, image loss only). With probability --drop-captions a sample's captions are masked out, so that the same model
-serves AFS-PRF (images only, App. E.4). AdamW lr 3e-4, wd 0.01, cosine schedule over --epochs, early stopping after 10
-epochs without a better score or at the time budget. The score, after every epoch, is MRR@5 averaged over AFS rounds
-1-3 (later rounds show drift) on the validation split (label -> exact image) plus the same on the free-text selection
-queries over the google gallery (any variant); the checkpoint with the best score is kept.
+Each epoch draws one caption of every training image as the query (paper Sec. 3.3), of the --query-types; its
+relevance sequence is the frozen encoder's own top-5 for that caption over the training gallery (the ground truth
+may or may not be among them, as at inference) with their GRF captions. With probability --later-rounds the feedback
+is instead the top-5 after one round of the summarizer being trained (Eq. 6-8, what the plugin runs), with the
+original query's words: what round 2 sees, so that the model also learns from feedback its own earlier round pulled
+in. Loss: 1 - cos(AFS output, ground-truth image embedding) (the paper's best variant, image loss only). With
+probability --drop-captions a sample's captions are masked out, so that the same model serves AFS-PRF (images only,
+App. E.4). AdamW lr 3e-4, wd 0.01, cosine schedule over --epochs, early stopping after 10 epochs without a better
+score or at the time budget. The score, after every epoch, is MRR@5 averaged over AFS rounds 1-3 (later rounds show
+drift) on the validation split (label -> exact image) plus the same on the free-text selection queries over the
+google gallery (any variant); the checkpoint with the best score is kept.
 
 --rank-loss W adds W x a ranking loss that trains for what the plugin does with the output: q+ = unit(alpha q +
 beta positive) (Eq. 8's positive part, the plugin's defaults) must score the ground-truth image above the query's
@@ -29,18 +27,15 @@ what each did.
 import argparse
 import json
 import os
-import random
 import time
 
 import numpy as np
 import torch
 
 from tools.eval import feedback_ref as fb
-from tools.afs.afs_data import Split, afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
+from tools.afs.afs_data import afs_rounds, first_hit, load_encoder, load_freetext, load_split, refine_all
 from tools.afs.afs_model import AttentiveFeedbackSummarizer, item_tokens
-from tools.data.emoji_data import load_manifest
 from tools.eval.metrics import metrics
-from tools.model.train_clip import caption, caption_groups
 
 SEED = 1234
 RANK_CANDIDATES = 64
@@ -89,9 +84,6 @@ def main():
                     help="feedback = the top-K among the images of the target's style, or of the whole training gallery")
     ap.add_argument("--no-pointer", dest="pointer", action="store_false",
                     help="the positive vector drawn by the summarizer's own projection, not a mix of the feedback items' embeddings")
-    ap.add_argument("--styles", action="store_true", help="the training gallery also holds the Iconify styles' images")
-    ap.add_argument("--keyword-share", type=float, default=0.0,
-                    help="share of training queries that are the emoji's CLDR / emojilib keywords (one, or the list)")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -100,20 +92,21 @@ def main():
     start = time.time()
 
     model, cfg, tok = load_encoder()
-    records = [r for r in load_manifest() if r["split"] == "train"]
-    if args.styles:
-        records += load_manifest("data/styles_manifest.jsonl")
-    train = Split(model, cfg, tok, records)
+    train = load_split(model, cfg, tok, "train", all_captions=True)
     train.style = np.unique([r["vendor"] for r in train.records], return_inverse=True)[1]
     val = load_split(model, cfg, tok, "val")
     sel = load_freetext(model, cfg, tok)
     none_mrr = [metrics([first_hit(s.img @ s.q[i], s.target[i]) for i in range(len(s.q))])["MRR@5"] for s in (val, sel)]
-    types = set(args.query_types.split(","))
-    keywords = json.load(open("data/words.json"))["emoji"] if args.keyword_share else {}
-    groups = [caption_groups({**r, "captions": [c for c in r["captions"] if c["type"] in types]}, keywords, args.keyword_share > 0)
-              for r in records]
-    caption_rng = random.Random(SEED)
-    print(f"train {len(records)} images, val {len(val.records)}; "
+    types = np.array([c["type"] for r in train.records for c in r["captions"]])  # the order of train.target
+    usable = np.isin(types, args.query_types.split(","))
+    usable_rows = np.flatnonzero(usable)  # train.target is grouped by image, in order
+    by_image = [c for c in np.split(usable_rows, np.flatnonzero(np.diff(train.target[usable_rows])) + 1) if len(c)]
+    if args.rank_loss:  # its candidates: each training query's top images, the ground truth in place of the last
+        cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
+        missing = (cands != train.target[:, None]).all(axis=1)
+        cands[missing, -1] = train.target[missing]
+        gt_slot = np.argmax(cands == train.target[:, None], axis=1)
+    print(f"train {len(train.records)} images / {len(train.target)} captions, val {len(val.records)}; "
           f"data ready in {time.time() - start:.0f} s; MRR@5 without feedback: val {none_mrr[0]:.4f}, selection {none_mrr[1]:.4f}",
           flush=True)
 
@@ -127,15 +120,8 @@ def main():
     log, best, since_best = [], -1.0, 0
     per_style = args.gallery == "style"
     for epoch in range(args.epochs):
-        train.set_queries([(i, caption(groups[i], caption_rng, args.keyword_share)) for i in rng.permutation(len(records))],
-                          first_round=False)
-        rows = np.arange(len(records))
-        if args.rank_loss:  # its candidates: each query's top images, the ground truth in place of the last
-            cands = np.argpartition(-(train.q @ train.img.T), RANK_CANDIDATES, axis=1)[:, :RANK_CANDIDATES]
-            missing = (cands != train.target[:, None]).all(axis=1)
-            cands[missing, -1] = train.target[missing]
-            gt_slot = np.argmax(cands == train.target[:, None], axis=1)
-        q = train.q.astype(np.float64)
+        rows = np.array([rng.choice(c) for c in by_image])[rng.permutation(len(by_image))]
+        q = train.q[rows].astype(np.float64)
         later = rng.random(len(rows)) < args.later_rounds
         if later.any():  # round 2 as the plugin runs it: feedback = the top-K of the query one AFS round refined
             afs.eval()
