@@ -68,7 +68,10 @@ final class ShardFeedbackQuery extends Query {
             // Every step below answers at once (no summarizer here), so the loop has finished when run returns.
             FeedbackLoop.run(
                     knn.vector(),
-                    rescore ? hits(searcher, firstPass) : rank(searcher, knn.vector(), strategy.depth()),
+                    // a round reads the top depth hits only: the rest of the first pass is what later passes re-rank
+                    rescore
+                            ? hits(searcher, top(firstPass, strategy.depth()))
+                            : rank(searcher, knn.vector(), strategy.depth()),
                     rounds,
                     strategy,
                     (vector, size, then) -> then.onResponse(
