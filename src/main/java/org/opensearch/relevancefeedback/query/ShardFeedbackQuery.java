@@ -3,7 +3,6 @@ package org.opensearch.relevancefeedback.query;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -62,8 +61,15 @@ final class ShardFeedbackQuery extends Query {
     public Query rewrite(IndexSearcher searcher) throws IOException {
         SetOnce<FeedbackLoop.Outcome> outcome = new SetOnce<>();
         SetOnce<Exception> failure = new SetOnce<>();
-        // Rescore mode: the first pass's k hits, which every later pass re-ranks (the coordinator's first pass too)
+        // Rescore mode: the first pass's k hits, which every later pass re-ranks (the coordinator's first pass too);
+        // their vectors are read once, not once per pass
         List<TopKnnQuery.Hit> firstPass = rescore ? TopKnnQuery.best(searcher, passes.candidates(knn), knn.k()) : null;
+        float[][] firstPassVectors;
+        try {
+            firstPassVectors = rescore ? vectors(searcher, firstPass) : null;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
         try {
             // Every step below answers at once (no summarizer here), so the loop has finished when run returns.
             FeedbackLoop.run(
@@ -76,7 +82,7 @@ final class ShardFeedbackQuery extends Query {
                     strategy,
                     (vector, size, then) -> then.onResponse(
                             rescore
-                                    ? hits(searcher, top(rescored(searcher, firstPass, vector), size))
+                                    ? hits(searcher, top(rescored(firstPass, firstPassVectors, vector), size))
                                     : rank(searcher, vector, size)),
                     FeedbackLoop.Callback.of(outcome::set, failure::set));
         } catch (UncheckedIOException e) {
@@ -94,7 +100,7 @@ final class ShardFeedbackQuery extends Query {
         return TopKnnQuery.frozen(
                 searcher,
                 rescore
-                        ? rescored(searcher, firstPass, last.vector())
+                        ? rescored(firstPass, firstPassVectors, last.vector())
                         : TopKnnQuery.best(searcher, passes.candidates(last), last.k()),
                 String.format(
                         Locale.ROOT,
@@ -125,27 +131,25 @@ final class ShardFeedbackQuery extends Query {
         return ranked.subList(0, Math.min(size, ranked.size()));
     }
 
+    /** The hits' vectors in the searched field (a kNN pass over it found them, so each has one). */
+    private float[][] vectors(IndexSearcher searcher, List<TopKnnQuery.Hit> hits) {
+        return hits.stream()
+                .map(h -> new SegmentHit(searcher, index, h.doc()).vector(knn.field()))
+                .toArray(float[][]::new);
+    }
+
     /**
      * The first pass's hits scored by exact similarity to {@code vector} with the field's similarity function (the
-     * kNN score's scale, as rescore mode scores them on the coordinator's route), best first; ties by doc id.
+     * kNN score's scale, as rescore mode scores them on the coordinator's route), in the order of a kNN pass.
      */
-    private List<TopKnnQuery.Hit> rescored(IndexSearcher searcher, List<TopKnnQuery.Hit> firstPass, float[] vector) {
+    private List<TopKnnQuery.Hit> rescored(List<TopKnnQuery.Hit> firstPass, float[][] vectors, float[] vector) {
         float[] target = passes.type().asIndexed(vector);
         VectorSimilarityFunction similarity = passes.type().similarity().function();
-        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
         List<TopKnnQuery.Hit> scored = new ArrayList<>(firstPass.size());
-        try {
-            for (TopKnnQuery.Hit hit : firstPass) {
-                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hit.doc(), leaves));
-                float[] v = RfVectorFieldMapper.vectorOf(
-                        leaf.reader().getFloatVectorValues(knn.field()), hit.doc() - leaf.docBase);
-                scored.add(new TopKnnQuery.Hit(hit.doc(), similarity.compare(target, v)));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int i = 0; i < firstPass.size(); i++) {
+            scored.add(new TopKnnQuery.Hit(firstPass.get(i).doc(), similarity.compare(target, vectors[i])));
         }
-        scored.sort(
-                Comparator.comparingDouble((TopKnnQuery.Hit h) -> -h.score()).thenComparingInt(TopKnnQuery.Hit::doc));
+        scored.sort(TopKnnQuery.RANKING);
         return scored;
     }
 

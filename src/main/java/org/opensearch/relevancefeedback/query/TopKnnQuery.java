@@ -64,10 +64,13 @@ final class TopKnnQuery extends Query {
                 hits.add(new Hit(leaf.docBase + doc, scorer.score()));
             }
         }
-        // Best score first; on ties the lower doc id wins, as in Lucene's TopDocs merge.
-        hits.sort(Comparator.comparingDouble((Hit h) -> -h.score).thenComparingInt(h -> h.doc));
+        hits.sort(RANKING);
         return hits.subList(0, Math.min(k, hits.size()));
     }
+
+    /** Best score first; on ties the lower doc id wins, as in Lucene's TopDocs merge. */
+    static final Comparator<Hit> RANKING =
+            Comparator.comparingDouble((Hit h) -> -h.score).thenComparingInt(h -> h.doc);
 
     record Hit(int doc, float score) {}
 
