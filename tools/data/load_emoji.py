@@ -3,7 +3,7 @@
   scripts/load_emoji.sh [--split test] [--index emoji]     (scripts/fetch_corpus.sh first)
 
 Creates the pipeline `emoji_encode` (base64 PNG -> `image` vector + `image_tokens`, GRF caption -> `caption` vector +
-`caption_tokens`: the token blocks the Attentive Feedback Summarizer reads) and the index (3 shards, `image`/`caption`
+`caption_tokens`: the token blocks the Attentive Feedback Summarizer reads) and the index (3 shards unless --shards, `image`/`caption`
 rf_vector 256, token fields rf_tokens, `label`/`caption_text`/`vendor` kept for display, `thumbnail`: the PNG as
 base64 for the web UI, since rf_encode drops its input image), then bulk-loads the chosen split with a progress line.
 An index that already holds the split's documents is kept (re-running the demo reuses it). Query it by text
@@ -33,6 +33,7 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--split", default="test", help="a split, several joined by commas, or all")
     ap.add_argument("--index", default="emoji")
+    ap.add_argument("--shards", type=int, default=3)
     a = ap.parse_args()
     records = [r for r in load() if a.split == "all" or r["split"] in a.split.split(",")]
     try:
@@ -49,7 +50,7 @@ def main():
                        "text_tokens_field": "caption_tokens", "batch_size": 32}}]})
     try:
         call(f"{a.url}/{a.index}", "PUT", {
-            "settings": {"number_of_shards": 3, "number_of_replicas": 0, "default_pipeline": "emoji_encode"},
+            "settings": {"number_of_shards": a.shards, "number_of_replicas": 0, "default_pipeline": "emoji_encode"},
             "mappings": {"properties": {"image": {"type": "rf_vector", "dimension": 256}, "caption": {"type": "rf_vector", "dimension": 256},
                                         "image_tokens": {"type": "rf_tokens"}, "caption_tokens": {"type": "rf_tokens"},
                                         "label": {"type": "text"}, "caption_text": {"type": "text"}, "vendor": {"type": "keyword"},

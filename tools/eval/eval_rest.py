@@ -44,8 +44,9 @@ EXAMPLES = ["dog", "red heart", "pizza", "thumbs up", "crying face", "airplane"]
 ALL = ["none", *STRATEGIES, *AFS, "explicit", "temperature"]
 
 
-def search(url, index, body):
-    req = urllib.request.Request(f"{url}/{index}/_plugins/relevance_feedback/_search", data=json.dumps(body).encode(),
+def search(url, index, body, path="_plugins/relevance_feedback/_search"):
+    """The feedback endpoint (answers with the rounds and their timings), or with path="_search" the plain search."""
+    req = urllib.request.Request(f"{url}/{index}/{path}", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=120) as r:
         return json.loads(r.read())

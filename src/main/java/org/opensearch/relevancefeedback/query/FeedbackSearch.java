@@ -124,12 +124,24 @@ public final class FeedbackSearch {
         this.firstPassSize = firstPassSize;
         this.retrieve = retrieve;
         this.outerFinalPass = outerFinalPass;
-        this.strategy = spec == null ? null : strategy(spec, field, summarizer);
+        this.strategy = spec == null
+                ? null
+                : strategy(
+                        spec,
+                        field,
+                        summarizer == null ? null : model(summarizer.inference(), summarizer.model()),
+                        summarizer == null ? null : summarizer.queryTokens());
         this.feedbackFields = strategy != null ? strategy.fields() : List.of(explicitField);
     }
 
-    /** The request's pseudo-feedback strategy as a type of the round loop; null for explicit feedback. */
-    private static FeedbackLoop.Strategy strategy(FeedbackSpec spec, String field, SummarizerInput summarizer) {
+    /**
+     * The request's pseudo-feedback strategy as a type of the round loop; null for explicit feedback.
+     *
+     * @param model the summarizer (strategies afs / afs_prf, else unused)
+     * @param queryTokens the query text's word tokens the summarizer reads (afs / afs_prf, else unused)
+     */
+    static FeedbackLoop.Strategy strategy(
+            FeedbackSpec spec, String field, AttentiveStrategy.Model model, float[][] queryTokens) {
         return switch (spec.strategy()) {
             case PRF, GRF -> pseudo(spec, field);
             case AFS, AFS_PRF -> {
@@ -141,14 +153,14 @@ public final class FeedbackSearch {
                                 Collectors.mapping(FeedbackSpec.Region::box, Collectors.toList())));
                 boolean captions = spec.strategy() == FeedbackSpec.Strategy.AFS;
                 yield new AttentiveStrategy(
-                        model(summarizer),
+                        model,
                         field,
                         afs.imageTokensField(),
                         captions ? spec.captionField() : null,
                         captions ? afs.captionTokensField() : null,
                         spec.topK(),
                         spec.params(),
-                        summarizer.queryTokens(),
+                        queryTokens,
                         regions,
                         afs.regionFactor(),
                         afs.saliency());
@@ -170,13 +182,15 @@ public final class FeedbackSearch {
                 spec.params());
     }
 
-    /** The summarizer on the node's inference pool, its memory accounted to the relevance_feedback breaker. */
-    private static AttentiveStrategy.Model model(SummarizerInput summarizer) {
-        Inference inference = summarizer.inference();
+    /**
+     * The summarizer of {@code model} (null: the node's default) on the node's inference pool, its memory accounted to
+     * the relevance_feedback breaker.
+     */
+    static AttentiveStrategy.Model model(Inference inference, String model) {
         return new AttentiveStrategy.Model() {
             @Override
             public int imageTokens() {
-                return inference.summarizerImageTokens(summarizer.model());
+                return inference.summarizerImageTokens(model);
             }
 
             @Override
@@ -194,7 +208,7 @@ public final class FeedbackSearch {
                     List<float[]> imageBias,
                     FeedbackLoop.Callback<FeedbackSummarizer.Output> then) {
                 inference.summarize(
-                        summarizer.model(),
+                        model,
                         query,
                         captions,
                         images,

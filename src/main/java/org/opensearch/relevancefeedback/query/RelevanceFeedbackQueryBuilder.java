@@ -168,13 +168,12 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
     }
 
     /**
-     * PRF or GRF over a search of one shard, whose top hits are the global ones: that shard can run the rounds itself
-     * ({@link ShardFeedbackQuery}), one search in all instead of one per pass.
+     * Pseudo feedback (PRF, GRF, AFS, AFS-PRF) over a search of one shard, whose top hits are the global ones: that
+     * shard can run the rounds itself ({@link ShardFeedbackQuery}), one search in all instead of one per pass.
      */
     private boolean roundsFitOneShard(SearchRequest request) {
-        return feedback != null
-                && (feedback.strategy() == FeedbackSpec.Strategy.PRF
-                        || feedback.strategy() == FeedbackSpec.Strategy.GRF)
+        return hasFeedback()
+                && feedback.strategy() != FeedbackSpec.Strategy.EXPLICIT
                 && encoder != null
                 && encoder.targetShards(request) == 1;
     }
@@ -200,22 +199,47 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
         boolean outerFinalPass = explain == false && outerSearchIsGlobalTopK(request, knn.k());
         FeedbackSpec inShard = outerFinalPass && roundsFitOneShard(request) ? feedback : null;
-        if (outerFinalPass && (isPlainVectorQuery() || (hasVectorInput() && inShard != null))) {
-            return finalKnn(knn.vector(), inShard); // nothing to encode, nothing to feed back here: no async round
+        // nothing to encode, nothing to feed back here (the summarizer's model is picked on the coordinator): no
+        // async round
+        if (outerFinalPass
+                && (isPlainVectorQuery()
+                        || (hasVectorInput()
+                                && inShard != null
+                                && inShard.strategy().attentive() == false))) {
+            return finalKnn(knn.vector(), inShard, null);
         }
         SetOnce<QueryBuilder> result = new SetOnce<>();
-        context.registerAsyncAction((client, listener) -> search(
-                client,
-                request,
-                outerFinalPass,
-                inShard != null,
-                ActionListener.wrap(
-                        r -> {
-                            r.warnings().forEach(HeaderWarning::addWarning);
-                            result.set(r.hits() == null ? finalKnn(r.vector(), inShard) : finalHits(r, explain));
-                            listener.onResponse(null);
-                        },
-                        listener::onFailure)));
+        if (inShard != null) {
+            context.registerAsyncAction((client, listener) -> new FeedbackCoordinator(encoder, client, request)
+                    .resolve(
+                            knn.field(),
+                            knn.vector(),
+                            input,
+                            feedback,
+                            ActionListener.wrap(
+                                    q -> {
+                                        result.set(finalKnn(
+                                                q.vector(),
+                                                inShard,
+                                                inShard.strategy().attentive()
+                                                        ? new KnnQueryBuilder.Summarizer(q.model(), q.queryTokens())
+                                                        : null));
+                                        listener.onResponse(null);
+                                    },
+                                    listener::onFailure)));
+        } else {
+            context.registerAsyncAction((client, listener) -> search(
+                    client,
+                    request,
+                    outerFinalPass,
+                    ActionListener.wrap(
+                            r -> {
+                                r.warnings().forEach(HeaderWarning::addWarning);
+                                result.set(r.hits() == null ? finalKnn(r.vector(), null, null) : finalHits(r, explain));
+                                listener.onResponse(null);
+                            },
+                            listener::onFailure)));
+        }
         return new RelevanceFeedbackQueryBuilder(knn, input, feedback, encoder, result::get)
                 .boost(boost)
                 .queryName(queryName);
@@ -249,10 +273,10 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
 
     /**
      * The last kNN pass, run by the caller's search itself: q' (or q without feedback) over the shards; with
-     * {@code inShard}, q and the rounds the shard runs before it.
+     * {@code inShard}, q and the rounds the shard runs before it (with what the summarizer reads, for afs / afs_prf).
      */
-    private QueryBuilder finalKnn(float[] vector, FeedbackSpec inShard) {
-        return new KnnQueryBuilder(withVector(vector), inShard, encoder)
+    private QueryBuilder finalKnn(float[] vector, FeedbackSpec inShard, KnnQueryBuilder.Summarizer summarizer) {
+        return new KnnQueryBuilder(withVector(vector), inShard, summarizer, encoder)
                 .boost(boost)
                 .queryName(queryName);
     }
@@ -269,19 +293,17 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
      * {@code request}.
      */
     public void search(Client client, SearchRequest request, ActionListener<FeedbackSearch.Result> listener) {
-        search(client, request, false, false, listener);
+        search(client, request, false, listener);
     }
 
     /**
      * @param outerFinalPass the caller's own search will be the last kNN pass: a retrieve-mode run stops at q' (see
      *        {@link FeedbackSearch.Result#hits()})
-     * @param roundsInShard the caller's search runs the rounds too: stop at q
      */
     private void search(
             Client client,
             SearchRequest request,
             boolean outerFinalPass,
-            boolean roundsInShard,
             ActionListener<FeedbackSearch.Result> listener) {
         FeedbackCoordinator coordinator = new FeedbackCoordinator(encoder, client, request);
         coordinator.resolve(
@@ -294,7 +316,7 @@ public final class RelevanceFeedbackQueryBuilder extends AbstractQueryBuilder<Re
                             ActionListener<FeedbackSearch.Result> timed =
                                     ActionListener.map(listener, r -> r.withEncodeNanos(q.encodeNanos()));
                             KnnSpec resolvedKnn = withVector(q.vector());
-                            if ((hasFeedback() == false || roundsInShard) && outerFinalPass) {
+                            if (hasFeedback() == false && outerFinalPass) {
                                 timed.onResponse(FeedbackSearch.Result.unranked(q.vector()));
                             } else if (hasFeedback() == false) {
                                 new FeedbackSearch(

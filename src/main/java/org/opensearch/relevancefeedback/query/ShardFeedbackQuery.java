@@ -3,11 +3,15 @@ package org.opensearch.relevancefeedback.query;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.VectorSimilarityFunction;
@@ -17,16 +21,20 @@ import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.common.logging.HeaderWarning;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.core.common.bytes.BytesArray;
+import org.opensearch.core.xcontent.MediaType;
 import org.opensearch.index.mapper.IdFieldMapper;
+import org.opensearch.index.mapper.SourceFieldMapper;
 import org.opensearch.index.mapper.Uid;
 import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
-import org.opensearch.relevancefeedback.feedback.PseudoStrategy;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 
 /**
- * PRF / GRF rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values,
- * {@link FeedbackLoop} with the strategy, a pass with q' per further round, and the final kNN with q' frozen as this
- * shard's top k. In rescore mode the first pass is the shard's top k, and every later pass, the final one included,
+ * Pseudo-feedback rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values
+ * (and their token blocks from doc values, for the summarizer), {@link FeedbackLoop} with the strategy, a pass with q'
+ * per further round, and the final kNN with q' frozen as this shard's top k. In rescore mode the first pass is the shard's top k, and every later pass, the final one included,
  * re-ranks those k by exact similarity to q' instead of searching the graph again. Over one shard this is the same
  * ranking the coordinator's rounds give (same passes, same math), for one search instead of one per pass; over
  * several shards each would refine from its own hits, which is why {@code relevance_feedback} uses it only when its
@@ -36,7 +44,14 @@ final class ShardFeedbackQuery extends Query {
 
     private final KnnSpec knn;
     private final KnnSpec.ShardPasses passes;
-    private final PseudoStrategy strategy;
+    private final FeedbackSpec feedback;
+    /** What the summarizer reads besides the hits (afs / afs_prf), else null. */
+    private final KnnQueryBuilder.Summarizer summarizer;
+    /** The round loop's strategy, made from {@code feedback} and {@code summarizer}. */
+    private final FeedbackLoop.Strategy strategy;
+
+    private final TokenFields tokenFields;
+
     private final int rounds;
     private final boolean rescore;
     /** The shard's index name, for the hits' warnings. */
@@ -45,15 +60,19 @@ final class ShardFeedbackQuery extends Query {
     ShardFeedbackQuery(
             KnnSpec knn,
             KnnSpec.ShardPasses passes,
-            PseudoStrategy strategy,
-            int rounds,
-            boolean rescore,
+            FeedbackSpec feedback,
+            KnnQueryBuilder.Summarizer summarizer,
+            FeedbackLoop.Strategy strategy,
+            TokenFields tokenFields,
             String index) {
         this.knn = knn;
         this.passes = passes;
+        this.feedback = feedback;
+        this.summarizer = summarizer;
         this.strategy = strategy;
-        this.rounds = rounds;
-        this.rescore = rescore;
+        this.tokenFields = tokenFields;
+        this.rounds = feedback.rounds();
+        this.rescore = feedback.mode() == FeedbackSpec.Mode.RESCORE;
         this.index = index;
     }
 
@@ -71,7 +90,8 @@ final class ShardFeedbackQuery extends Query {
             throw e.getCause();
         }
         try {
-            // Every step below answers at once (no summarizer here), so the loop has finished when run returns.
+            // Every step below answers before it returns (the summarizer waits for the inference pool here), so the
+            // loop has finished when run returns.
             FeedbackLoop.run(
                     knn.vector(),
                     // a round reads the top depth hits only: the rest of the first pass is what later passes re-rank
@@ -108,7 +128,7 @@ final class ShardFeedbackQuery extends Query {
                         last.k(),
                         last.field(),
                         rounds,
-                        strategy.name(),
+                        feedback.strategy().label(),
                         rescore ? "rescore" : "retrieve"));
     }
 
@@ -123,7 +143,7 @@ final class ShardFeedbackQuery extends Query {
 
     private List<FeedbackLoop.Hit> hits(IndexSearcher searcher, List<TopKnnQuery.Hit> ranked) {
         return ranked.stream()
-                .map(h -> (FeedbackLoop.Hit) new SegmentHit(searcher, index, h.doc()))
+                .map(h -> (FeedbackLoop.Hit) new SegmentHit(searcher, index, tokenFields, h.doc()))
                 .toList();
     }
 
@@ -134,7 +154,7 @@ final class ShardFeedbackQuery extends Query {
     /** The hits' vectors in the searched field (a kNN pass over it found them, so each has one). */
     private float[][] vectors(IndexSearcher searcher, List<TopKnnQuery.Hit> hits) {
         return hits.stream()
-                .map(h -> new SegmentHit(searcher, index, h.doc()).vector(knn.field()))
+                .map(h -> new SegmentHit(searcher, index, tokenFields, h.doc()).vector(knn.field()))
                 .toArray(float[][]::new);
     }
 
@@ -153,8 +173,15 @@ final class ShardFeedbackQuery extends Query {
         return scored;
     }
 
-    /** A hit read from the shard's segments: vectors from the vector values, the id from the stored fields. */
-    private record SegmentHit(IndexSearcher searcher, String index, int doc) implements FeedbackLoop.Hit {
+    /** Token fields read from binary doc values (rf_tokens) and from {@code _source} (another mapped type). */
+    record TokenFields(List<String> docValues, List<String> source) {}
+
+    /**
+     * A hit read from the shard's segments: vectors from the vector values, token blocks as {@link TokenFields} says,
+     * the id from the stored fields.
+     */
+    private record SegmentHit(IndexSearcher searcher, String index, TokenFields tokenFields, int doc)
+            implements FeedbackLoop.Hit {
         @Override
         public String id() {
             try {
@@ -168,8 +195,7 @@ final class ShardFeedbackQuery extends Query {
 
         @Override
         public float[] vector(String field) {
-            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-            LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+            LeafReaderContext leaf = leaf();
             try {
                 return RfVectorFieldMapper.vectorOf(leaf.reader().getFloatVectorValues(field), doc - leaf.docBase);
             } catch (IOException e) {
@@ -177,10 +203,44 @@ final class ShardFeedbackQuery extends Query {
             }
         }
 
-        /** PRF and GRF read vectors only. */
+        /** The block the coordinator's rounds would read: rf_tokens bytes, or base64 in {@code _source}. */
         @Override
         public byte[] tokens(String field) {
-            throw new UnsupportedOperationException("a shard's feedback rounds read no token blocks");
+            try {
+                if (tokenFields.docValues().contains(field)) {
+                    LeafReaderContext leaf = leaf();
+                    BinaryDocValues values = DocValues.getBinary(leaf.reader(), field);
+                    if (values.advanceExact(doc - leaf.docBase) == false) {
+                        return null;
+                    }
+                    BytesRef block = values.binaryValue();
+                    return Arrays.copyOfRange(block.bytes, block.offset, block.offset + block.length);
+                }
+                if (tokenFields.source().contains(field) == false) {
+                    return null;
+                }
+                BytesRef source = searcher.storedFields()
+                        .document(doc, Set.of(SourceFieldMapper.NAME))
+                        .getBinaryValue(SourceFieldMapper.NAME);
+                Object value = source == null
+                        ? null
+                        : XContentMapValues.extractValue(
+                                field,
+                                XContentHelper.convertToMap(new BytesArray(source), false, (MediaType) null)
+                                        .v2());
+                return switch (value) {
+                    case null -> null;
+                    case String base64 -> Base64.getDecoder().decode(base64);
+                    default -> throw new IllegalArgumentException("not a token block");
+                };
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private LeafReaderContext leaf() {
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            return leaves.get(ReaderUtil.subIndex(doc, leaves));
         }
     }
 
@@ -191,7 +251,8 @@ final class ShardFeedbackQuery extends Query {
 
     @Override
     public String toString(String field) {
-        return "ShardFeedbackQuery(" + strategy.name() + ", rounds=" + rounds + (rescore ? ", rescore" : "") + ", k="
+        return "ShardFeedbackQuery(" + feedback.strategy().label() + ", rounds=" + rounds + (rescore ? ", rescore" : "")
+                + ", k="
                 + knn.k() + ", field="
                 + knn.field() + ")";
     }
@@ -202,15 +263,15 @@ final class ShardFeedbackQuery extends Query {
             return false;
         }
         ShardFeedbackQuery other = (ShardFeedbackQuery) o;
-        return rounds == other.rounds
-                && rescore == other.rescore
-                && knn.equals(other.knn)
-                && strategy.equals(other.strategy)
+        return knn.equals(other.knn)
+                && feedback.equals(other.feedback)
+                && Objects.equals(summarizer, other.summarizer)
+                && tokenFields.equals(other.tokenFields)
                 && index.equals(other.index);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(classHash(), knn, strategy, rounds, rescore, index);
+        return Objects.hash(classHash(), knn, feedback, summarizer, tokenFields, index);
     }
 }

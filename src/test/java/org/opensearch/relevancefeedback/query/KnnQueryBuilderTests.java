@@ -14,7 +14,41 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
 
     @Override
     protected KnnQueryBuilder wrap(KnnSpec spec) {
-        return new KnnQueryBuilder(spec, randomBoolean() ? null : feedback(spec.k()), null);
+        return switch (randomIntBetween(0, 2)) {
+            case 0 -> new KnnQueryBuilder(spec);
+            case 1 -> new KnnQueryBuilder(spec, feedback(spec.k()), null, null);
+            default -> new KnnQueryBuilder(spec, attentive(spec.k()), summarizer(), null);
+        };
+    }
+
+    /** The summarizer's model (or the default) and word tokens of one width (or none: a query by vector alone). */
+    private static KnnQueryBuilder.Summarizer summarizer() {
+        float[][] tokens = new float[randomIntBetween(0, 4)][];
+        int width = randomIntBetween(1, 6);
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = randomVector(width);
+        }
+        return new KnnQueryBuilder.Summarizer(randomBoolean() ? null : randomAlphaOfLength(5), tokens);
+    }
+
+    /** AFS or AFS-PRF over token fields this index does not map (as a shard without them sees its hits). */
+    private static FeedbackSpec attentive(int k) {
+        boolean captions = randomBoolean();
+        int topK = randomIntBetween(1, Math.min(k, 20));
+        return new FeedbackSpec(
+                captions ? FeedbackSpec.Strategy.AFS : FeedbackSpec.Strategy.AFS_PRF,
+                topK,
+                randomIntBetween(1, 3),
+                Rocchio.Variant.EXTENDED,
+                Rocchio.Params.DEFAULTS,
+                topK,
+                captions ? VECTOR_FIELD : null,
+                List.of(),
+                List.of(),
+                List.of(),
+                randomFrom(FeedbackSpec.Mode.values()),
+                new FeedbackSpec.Afs(
+                        "image_tokens", captions ? "caption_tokens" : null, randomBoolean(), List.of(), 2.0));
     }
 
     /** PRF or GRF (over the same field) that each shard runs over its own hits. */
@@ -57,7 +91,16 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
     public void testFeedbackParseErrors() {
         String vector =
                 "{\"" + KnnQueryBuilder.NAME + "\":{\"field\":\"vec\",\"vector\":[1,2,3,4,5,6,7,8],\"feedback\":";
-        assertParseError(vector + "{\"strategy\":\"explicit\",\"relevant\":[\"1\"]}}}", "must be [prf] or [grf]");
+        assertParseError(
+                vector + "{\"strategy\":\"explicit\",\"relevant\":[\"1\"]}}}",
+                "[rf_knn] [feedback.strategy] must be one of [prf, grf, afs, afs_prf], got [explicit]");
+        assertParseError(
+                vector + "{\"strategy\":\"prf\"},\"query_tokens\":[[1,2]]}}",
+                "[rf_knn] [model] and [query_tokens] need [feedback.strategy] [afs] or [afs_prf]");
+        String afs = vector + "{\"strategy\":\"afs_prf\",\"image_tokens_field\":\"t\"},\"query_tokens\":";
+        assertParseError(afs + "[[1,2],[3]]}}", "[query_tokens] must be tokens of one width, got 2 and 1");
+        assertParseError(afs + "[1,2]}}", "[query_tokens[0]] must be an array of numbers");
+        assertParseError(afs + "7}}", "[rf_knn] [query_tokens] must be an array of arrays of numbers");
         assertParseError(
                 vector + "{\"strategy\":\"prf\",\"mode\":\"rescore\",\"top_k\":11}}}",
                 "[rf_knn] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (11) must be <= [k] (10)");
@@ -79,7 +122,7 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
         assertThat(
                 expectThrows(
                                 QueryShardException.class,
-                                () -> new KnnQueryBuilder(spec, manyRounds, null).toQuery(createShardContext()))
+                                () -> new KnnQueryBuilder(spec, manyRounds, null, null).toQuery(createShardContext()))
                         .getMessage(),
                 containsString("[feedback.rounds] must be <= 10"));
         FeedbackSpec wideWindow = new FeedbackSpec(
@@ -97,7 +140,7 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
                 "the rounds' passes read the window: within the index's max_k",
                 expectThrows(
                                 QueryShardException.class,
-                                () -> new KnnQueryBuilder(spec, wideWindow, null).toQuery(createShardContext()))
+                                () -> new KnnQueryBuilder(spec, wideWindow, null, null).toQuery(createShardContext()))
                         .getMessage(),
                 containsString("[k] must be <= 100 (index setting [index.relevance_feedback.max_k]), got [101]"));
     }

@@ -162,6 +162,51 @@ public class EmojiIngestIT extends RealClusterTestCase {
             }
         }
         checkSaliencyAndRegions(label(records.get(7)));
+        checkSummarizerInsideOneShard(records);
+    }
+
+    /**
+     * AFS over a search of one shard (here: preference {@code _shards:0}) runs its rounds inside that shard, one search
+     * in all: the same hits and scores as the coordinator's rounds over the same shard (size > k takes that route).
+     */
+    @SuppressWarnings("unchecked")
+    private void checkSummarizerInsideOneShard(List<Map<String, Object>> records) throws IOException {
+        String rescore = afs("afs", 2);
+        rescore = rescore.substring(0, rescore.length() - 1) + ",\"mode\":\"rescore\"}";
+        for (String feedback : new String[] {afs("afs", 2), afs("afs_prf", 1), rescore}) {
+            for (int qi = 0; qi < records.size(); qi += 700) {
+                String what = feedback + " query " + qi;
+                String text = escape(label(records.get(qi)));
+                Map<String, Object> inShard = shardZeroSearch(text, feedback, K, true);
+                List<Object> hits = (List<Object>) ((Map<String, Object>) inShard.get("hits")).get("hits");
+                List<Object> coordinated = (List<Object>) ((Map<String, Object>)
+                                shardZeroSearch(text, feedback, 2 * K, false).get("hits"))
+                        .get("hits");
+                assertEquals(what, K, hits.size());
+                assertEquals(what, K, coordinated.size());
+                for (int i = 0; i < K; i++) {
+                    Map<String, Object> a = (Map<String, Object>) hits.get(i);
+                    Map<String, Object> b = (Map<String, Object>) coordinated.get(i);
+                    assertEquals(what + " hit " + i, b.get("_id"), a.get("_id"));
+                    assertEquals(
+                            what + " hit " + i,
+                            ((Number) b.get("_score")).doubleValue(),
+                            ((Number) a.get("_score")).doubleValue(),
+                            1e-5);
+                }
+                String profile = String.valueOf(inShard.get("profile"));
+                assertThat(what, profile, containsString("feedback in the shard"));
+            }
+        }
+    }
+
+    private Map<String, Object> shardZeroSearch(String text, String feedback, int size, boolean profile)
+            throws IOException {
+        Request request = new Request("POST", "/" + INDEX + "/_search?preference=_shards:0");
+        request.setJsonEntity("{\"size\":" + size + ",\"profile\":" + profile
+                + ",\"_source\":false,\"query\":{\"relevance_feedback\":{\"field\":\"image\",\"text\":\"" + text
+                + "\",\"k\":" + K + ",\"num_candidates\":2000,\"feedback\":" + feedback + "}}}");
+        return entityAsMap(client().performRequest(request));
     }
 
     private static String afs(String strategy, int rounds) {
