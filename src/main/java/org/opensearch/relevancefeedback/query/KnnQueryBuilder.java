@@ -52,7 +52,10 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
     private final FeedbackSpec feedback;
     /** What the summarizer of afs / afs_prf reads besides the hits; null for the other strategies. */
     private final Summarizer summarizer;
-    /** The node's request limits for the feedback (null in unit tests: the defaults); never serialized. */
+    /**
+     * The node's request limits for the feedback and its models for the summarizer (null in unit tests: the default
+     * limits, no models); never serialized.
+     */
     private final Inference inference;
 
     /**

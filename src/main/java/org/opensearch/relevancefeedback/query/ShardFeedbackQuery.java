@@ -34,8 +34,9 @@ import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 /**
  * Pseudo-feedback rounds inside one shard's query: the kNN pass, the top hits' vectors from the segment's vector values
  * (and their token blocks from doc values, for the summarizer), {@link FeedbackLoop} with the strategy, a pass with q'
- * per further round, and the final kNN with q' frozen as this shard's top k. In rescore mode the first pass is the shard's top k, and every later pass, the final one included,
- * re-ranks those k by exact similarity to q' instead of searching the graph again. Over one shard this is the same
+ * per further round, and the final kNN with q' frozen as this shard's top k. In rescore mode the first pass is the
+ * shard's top k, and every later pass, the final one included, re-ranks those k by exact similarity to q' instead of
+ * searching the graph again. Over one shard this is the same
  * ranking the coordinator's rounds give (same passes, same math), for one search instead of one per pass; over
  * several shards each would refine from its own hits, which is why {@code relevance_feedback} uses it only when its
  * search targets a single shard.
@@ -252,9 +253,7 @@ final class ShardFeedbackQuery extends Query {
     @Override
     public String toString(String field) {
         return "ShardFeedbackQuery(" + feedback.strategy().label() + ", rounds=" + rounds + (rescore ? ", rescore" : "")
-                + ", k="
-                + knn.k() + ", field="
-                + knn.field() + ")";
+                + ", k=" + knn.k() + ", field=" + knn.field() + ")";
     }
 
     @Override
