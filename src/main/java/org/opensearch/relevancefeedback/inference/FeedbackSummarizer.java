@@ -60,6 +60,11 @@ public final class FeedbackSummarizer implements Closeable {
      */
     public Output summarize(
             float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
+        if (query.length > 0 && query[0].length != textWidth) {
+            // rf_knn takes the query's word tokens as sent, not from this model's text tower
+            throw new IllegalArgumentException("the query's word tokens have [" + query[0].length
+                    + "] dimensions, the summarizer reads [" + textWidth + "]");
+        }
         int imageWidth = images.get(0)[0].length;
         for (float[][] image : images) {
             if (image.length != imageTokens) {

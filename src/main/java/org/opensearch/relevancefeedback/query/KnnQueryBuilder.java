@@ -23,8 +23,10 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 import org.opensearch.relevancefeedback.feedback.AttentiveStrategy;
 import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
+import org.opensearch.relevancefeedback.inference.ClipEncoder;
 import org.opensearch.relevancefeedback.inference.FeedbackSummarizer;
 import org.opensearch.relevancefeedback.inference.Inference;
+import org.opensearch.relevancefeedback.inference.TokenCodec;
 import org.opensearch.relevancefeedback.mapper.RfTokensFieldMapper;
 import org.opensearch.relevancefeedback.mapper.RfVectorFieldMapper;
 
@@ -64,6 +66,16 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
      */
     public record Summarizer(String model, float[][] queryTokens) {
         public Summarizer {
+            // the text tower never returns more (the summarizer's self-attention grows with their square)
+            if (queryTokens.length > ClipEncoder.MAX_TOKENS) {
+                throw new IllegalArgumentException("[" + QUERY_TOKENS.getPreferredName() + "] must hold at most "
+                        + ClipEncoder.MAX_TOKENS + " tokens (the text tower's context), got [" + queryTokens.length
+                        + "]");
+            }
+            if (queryTokens.length > 0 && queryTokens[0].length > TokenCodec.MAX_DIMS) {
+                throw new IllegalArgumentException("[" + QUERY_TOKENS.getPreferredName() + "] tokens must have at most "
+                        + TokenCodec.MAX_DIMS + " dimensions, got [" + queryTokens[0].length + "]");
+            }
             for (float[] token : queryTokens) {
                 if (token.length != queryTokens[0].length) {
                     throw new IllegalArgumentException("[" + QUERY_TOKENS.getPreferredName()
@@ -269,20 +281,20 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
                 feedback,
                 summarizer,
                 strategy,
-                tokenFields(context, strategy),
+                tokenFields(context, feedback.afs()),
                 context.index().getName());
     }
 
     /**
-     * Where the shard reads the strategy's token fields: rf_tokens fields from doc values, other mapped fields (e.g.
-     * {@code binary}) from {@code _source}, as the fetch phase does for the coordinator's rounds; unmapped ones not.
+     * Where the shard reads the summarizer's token fields (none for PRF / GRF): rf_tokens fields from doc values, other
+     * mapped fields (e.g. {@code binary}) from {@code _source}, as the fetch phase does for the coordinator's rounds;
+     * unmapped ones not.
      */
-    private static ShardFeedbackQuery.TokenFields tokenFields(
-            QueryShardContext context, FeedbackLoop.Strategy strategy) {
+    private static ShardFeedbackQuery.TokenFields tokenFields(QueryShardContext context, FeedbackSpec.Afs afs) {
         List<String> docValues = new ArrayList<>();
         List<String> source = new ArrayList<>();
-        for (String field : strategy.fields()) {
-            MappedFieldType type = context.fieldMapper(field);
+        for (String field : Arrays.asList(afs.imageTokensField(), afs.captionTokensField())) {
+            MappedFieldType type = field == null ? null : context.fieldMapper(field);
             if (type instanceof RfTokensFieldMapper.RfTokensFieldType) {
                 docValues.add(field);
             } else if (type != null) {

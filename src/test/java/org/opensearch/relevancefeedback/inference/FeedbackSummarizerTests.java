@@ -316,6 +316,20 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
         }
     }
 
+    /** rf_knn takes word tokens as sent: tokens of another text tower's width are refused, not misread. */
+    public void testQueryTokensOfAnotherWidthAreRefused() throws Exception {
+        try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
+            Case c = cases().get(0);
+            float[][] query = {new float[7], new float[7]};
+            IllegalArgumentException e = expectThrows(
+                    IllegalArgumentException.class,
+                    () -> encoder.summarizer().summarize(query, null, c.images(), null));
+            assertThat(
+                    e.getMessage(),
+                    containsString("the query's word tokens have [7] dimensions, the summarizer reads [192]"));
+        }
+    }
+
     private void assertOddBlockLeftOut(AttentiveStrategy.Model model, int odd) throws Exception {
         Case c = cases().get(0);
         float[][] images = rows(c.arrays().get("images"), 5);

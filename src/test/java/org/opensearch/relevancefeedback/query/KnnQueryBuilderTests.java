@@ -101,6 +101,10 @@ public class KnnQueryBuilderTests extends KnnQueryTestCase<KnnQueryBuilder> {
         assertParseError(afs + "[[1,2],[3]]}}", "[query_tokens] must be tokens of one width, got 2 and 1");
         assertParseError(afs + "[1,2]}}", "[query_tokens[0]] must be an array of numbers");
         assertParseError(afs + "7}}", "[rf_knn] [query_tokens] must be an array of arrays of numbers");
+        String tooMany = "[1]" + ",[1]".repeat(77);
+        assertParseError(
+                afs + "[" + tooMany + "]}}",
+                "[query_tokens] must hold at most 77 tokens (the text tower's context), got [78]");
         assertParseError(
                 vector + "{\"strategy\":\"prf\",\"mode\":\"rescore\",\"top_k\":11}}}",
                 "[rf_knn] rescore mode takes its feedback from the k first-pass hits: [feedback.top_k] (11) must be <= [k] (10)");
