@@ -36,8 +36,8 @@ def images_tensor(records, size):
 
 def normalize(uint8_batch):
     x = uint8_batch.float() / 255.0
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    mean = torch.tensor(MEAN, device=uint8_batch.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=uint8_batch.device).view(1, 3, 1, 1)
     return (x - mean) / std
 
 

@@ -51,7 +51,7 @@ class TextEncoder(nn.Module):
             x = blk(x, bias)
         hidden = self.ln(x)
         last = attention_mask.sum(-1) - 1  # the end-of-text token summarizes the caption, as in CLIP
-        pooled = hidden[torch.arange(hidden.shape[0]), last]
+        pooled = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
         return F.normalize(self.proj(pooled), dim=-1), hidden
 
 

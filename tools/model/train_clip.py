@@ -1,6 +1,7 @@
-"""Trains the small CLIP-style dual encoder on the emoji corpus (CPU, 2 threads, seeded).
+"""Trains the small CLIP-style dual encoder on the emoji corpus (CPU, 2 threads, seeded; --device cuda on a GPU).
 
   /usr/bin/python3 -m tools.model.train_clip [--steps 1000 | --minutes M] [--no-styles] [--no-words] [--no-augment]
+                                       [--device cpu|cuda]
                                        [--text-weight 0.25] [--keyword-share 0.3] [--text-steps 0] [--out data/train]
                                        [--init CHECKPOINT --lr 5e-4]
 
@@ -83,13 +84,13 @@ def augment(x, gen, full):
     theta[:, 0, 0] = 1 / scale
     theta[:, 1, 1] = 1 / scale
     theta[:, :, 2] = shift
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
     x = F.grid_sample(x - 1.0, grid, align_corners=False, padding_mode="zeros") + 1.0
     if not full:
         return x
 
     def factor(lo, hi):
-        return (lo + (hi - lo) * torch.rand(b, 1, 1, 1, generator=gen))
+        return (lo + (hi - lo) * torch.rand(b, 1, 1, 1, generator=gen)).to(x.device)
 
     x = x * factor(0.9, 1.1)
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
@@ -102,17 +103,17 @@ def augment(x, gen, full):
     cos, sin = torch.cos(a)[:, None, None], torch.sin(a)[:, None, None]
     kx = torch.tensor([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     rot = cos * torch.eye(3) + sin * kx + (1 - cos) * torch.outer(k, k)
-    x = torch.einsum("bij,bjhw->bihw", rot, x)
+    x = torch.einsum("bij,bjhw->bihw", rot.to(x.device), x)
     # blur a third of the images (3x3 Gaussian, sigma 0.8): small renderings lose their fine lines
     g = torch.exp(-torch.tensor([-1.0, 0.0, 1.0]) ** 2 / (2 * 0.8 ** 2))
-    kernel = (torch.outer(g, g) / torch.outer(g, g).sum()).expand(3, 1, 3, 3)
+    kernel = (torch.outer(g, g) / torch.outer(g, g).sum()).expand(3, 1, 3, 3).to(x.device)
     blurred = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=3)
-    pick = (torch.rand(b, 1, 1, 1, generator=gen) < 1 / 3).float()
+    pick = (torch.rand(b, 1, 1, 1, generator=gen) < 1 / 3).float().to(x.device)
     return (blurred * pick + x * (1 - pick)).clamp(0, 1)
 
 
 def standardize(x):
-    return (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    return (x - torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)) / torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
 
 
 class WordPairs:
@@ -138,31 +139,34 @@ class WordPairs:
 
 
 def text_pair_loss(model, pairs, n, rng):
+    dev = model.logit_scale.device
     (ai, am), (pi, pm) = pairs.batch(n, rng)
-    a, _ = model.text(ai, am)
-    p, _ = model.text(pi, pm)
+    a, _ = model.text(ai.to(dev), am.to(dev))
+    p, _ = model.text(pi.to(dev), pm.to(dev))
     logits = a @ p.T / TEXT_TEMPERATURE
-    labels = torch.arange(n)
+    labels = torch.arange(n, device=dev)
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 
 def embed_images(model, images, batch=512):
+    dev = model.logit_scale.device
     with torch.no_grad():
-        return torch.cat([model.vision(normalize(images[i: i + batch]))[0] for i in range(0, len(images), batch)])
+        return torch.cat([model.vision(normalize(images[i: i + batch].to(dev)))[0] for i in range(0, len(images), batch)])
 
 
 def embed_texts(model, tok, texts):
+    dev = model.logit_scale.device
     with torch.no_grad():
-        return model.text(*pad([tok.encode(t) for t in texts]))[0]
+        return model.text(*(t.to(dev) for t in pad([tok.encode(t) for t in texts])))[0]
 
 
 def validate(model, tok, val, sel):
     """Validation MRR@5 (label -> exact image) and free-text selection MRR@5 (any variant) on the google gallery."""
     img = embed_images(model, val["images"])
-    scores = (embed_texts(model, tok, val["captions"]) @ img.T).numpy()
+    scores = (embed_texts(model, tok, val["captions"]) @ img.T).cpu().numpy()
     val_mrr = metrics([rank_of(scores[i], i)[0] for i in range(len(scores))])["MRR@5"]
     img = embed_images(model, sel["images"])
-    scores = (embed_texts(model, tok, [q["text"] for q in sel["queries"]]) @ img.T).numpy()
+    scores = (embed_texts(model, tok, [q["text"] for q in sel["queries"]]) @ img.T).cpu().numpy()
     ranks = []
     for q, s in zip(sel["queries"], scores):
         order = np.argsort(-s, kind="stable")
@@ -173,7 +177,7 @@ def validate(model, tok, val, sel):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=1000, help="image steps to train (0: --minutes decides)")
+    ap.add_argument("--steps", type=int, help="image steps to train (default 1000; with --minutes alone the time decides)")
     ap.add_argument("--minutes", type=float, default=0.0)
     ap.add_argument("--text-steps", type=int, default=0, help="WordNet-only steps before the image steps")
     ap.add_argument("--text-weight", type=float, default=0.25, help="weight of the WordNet loss beside each image step")
@@ -185,9 +189,13 @@ def main():
     ap.add_argument("--no-words", dest="words", action="store_false")
     ap.add_argument("--no-augment", dest="augment", action="store_false")
     ap.add_argument("--out", default="data/train")
+    ap.add_argument("--device", default="cpu", help="cuda where a GPU is lent: the same seeded schedule and random "
+                                                    "streams (drawn on the CPU), rounding aside")
     ap.add_argument("--init", help="start from this checkpoint's weights (a fresh optimizer and schedule): training longer "
                                    "costs only the new steps")
     args = ap.parse_args()
+    if args.steps is None:  # --minutes alone must not stop at the default step count
+        args.steps = 0 if args.minutes else 1000
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
     rng = random.Random(SEED)
@@ -215,13 +223,17 @@ def main():
     sel = {"images": images_tensor(gallery, CFG["image_size"]), "ids": [doc_id(r) for r in gallery],
            "queries": [q for q in freetext.queries() if q["part"] == "selection"]}
 
+    dev = torch.device(args.device)
+    if dev.type == "cuda":
+        torch.set_float32_matmul_precision("high")  # TF32 matmuls, as the recorded GPU runs used
     model = DualEncoder(CFG)
     init_step = 0
     if args.init:
-        ck = torch.load(args.init, weights_only=False)
+        ck = torch.load(args.init, weights_only=False, map_location="cpu")
         model.load_state_dict(ck["state"])
         init_step = ck["step"]
         print(f"weights from {args.init} (trained {init_step} steps)", flush=True)
+    model.to(dev)
     params = sum(p.numel() for p in model.parameters())
     print(f"{params / 1e6:.2f}M parameters", flush=True)
 
@@ -236,14 +248,14 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     best, step, epoch, history, spent = -1.0, 0, 0, [], 0.0
     last = os.path.join(args.out, "last.pt")
-    ck = torch.load(last, weights_only=False) if os.path.exists(last) else None
+    ck = torch.load(last, weights_only=False, map_location=dev) if os.path.exists(last) else None
     if ck is not None and ck.get("init") != args.init:  # e.g. the first stage's last.pt when a second stage starts
         print(f"{last} belongs to a run with --init {ck.get('init')}: starting afresh", flush=True)
         ck = None
     if ck is not None:
         model.load_state_dict(ck["state"])
         opt.load_state_dict(ck["opt"])
-        gen.set_state(ck["gen"])
+        gen.set_state(ck["gen"].cpu())
         rng.setstate(ck["random"])
         best, step, epoch, history, spent = ck["best"], ck["step"], ck["epoch"], ck["history"], ck["spent"]
         print(f"resumed from {last}: epoch {epoch}, step {step}", flush=True)
@@ -261,6 +273,9 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
 
+    def cpu_state():  # checkpoints load anywhere, whatever device trained them
+        return {k: v.cpu() for k, v in model.state_dict().items()}
+
     def save_epoch(losses):
         nonlocal best
         model.eval()
@@ -270,8 +285,8 @@ def main():
         print(json.dumps(history[-1]), flush=True)
         if val_mrr + sel_mrr > best:
             best = val_mrr + sel_mrr
-            torch.save({"state": model.state_dict(), "cfg": CFG, "epoch": epoch, "step": step}, os.path.join(args.out, "best.pt"))
-        torch.save({"state": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "random": rng.getstate(), "best": best,
+            torch.save({"state": cpu_state(), "cfg": CFG, "epoch": epoch, "step": step}, os.path.join(args.out, "best.pt"))
+        torch.save({"state": cpu_state(), "opt": opt.state_dict(), "gen": gen.get_state(), "random": rng.getstate(), "best": best,
                     "step": step, "epoch": epoch, "history": history, "spent": time.time() - start, "init": args.init}, last)
         model.train()
 
@@ -296,12 +311,12 @@ def main():
         for b in range(0, len(order) - args.batch + 1, args.batch):
             set_lr()
             idx = order[b: b + args.batch]
-            x = standardize(augment(train_img[idx].float() / 255.0, gen, args.augment))
-            ids, mask = pad([ids_of[caption(groups[i], rng, args.keyword_share)] for i in idx])
+            x = standardize(augment(train_img[idx].to(dev).float() / 255.0, gen, args.augment))
+            ids, mask = (t.to(dev) for t in pad([ids_of[caption(groups[i], rng, args.keyword_share)] for i in idx]))
             img, _ = model.vision(x)
             txt, _ = model.text(ids, mask)
             logits = model.logit_scale.exp().clamp(max=100) * txt @ img.T
-            labels = torch.arange(len(idx))
+            labels = torch.arange(len(idx), device=dev)
             loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
             if args.words:
                 loss = loss + args.text_weight * text_pair_loss(model, pairs, args.text_batch, rng)
