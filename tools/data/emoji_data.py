@@ -34,11 +34,13 @@ def images_tensor(records, size):
     return torch.from_numpy(np.stack([load_rgb(r["path"], size) for r in records])).permute(0, 3, 1, 2).contiguous()
 
 
+def standardize(x):
+    """float [B, 3, H, W] in [0, 1] -> CLIP mean/std, on x's device."""
+    return (x - torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)) / torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
+
+
 def normalize(uint8_batch):
-    x = uint8_batch.float() / 255.0
-    mean = torch.tensor(MEAN, device=uint8_batch.device).view(1, 3, 1, 1)
-    std = torch.tensor(STD, device=uint8_batch.device).view(1, 3, 1, 1)
-    return (x - mean) / std
+    return standardize(uint8_batch.float() / 255.0)
 
 
 def pad(id_lists):

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from tools.data import freetext
 from tools.model.clip_bpe import ClipTokenizer
 from tools.model.clip_model import DualEncoder
-from tools.data.emoji_data import MEAN, STD, images_tensor, load_manifest, normalize, pad
+from tools.data.emoji_data import images_tensor, load_manifest, normalize, pad, standardize
 from tools.data.build_manifest import TONES
 from tools.data.manifest import doc_id
 from tools.eval.metrics import metrics, rank_of
@@ -110,10 +110,6 @@ def augment(x, gen, full):
     blurred = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=3)
     pick = (torch.rand(b, 1, 1, 1, generator=gen) < 1 / 3).float().to(x.device)
     return (blurred * pick + x * (1 - pick)).clamp(0, 1)
-
-
-def standardize(x):
-    return (x - torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)) / torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
 
 
 class WordPairs:
