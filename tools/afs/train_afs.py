@@ -84,6 +84,8 @@ def main():
                     help="feedback = the top-K among the images of the target's style, or of the whole training gallery")
     ap.add_argument("--no-pointer", dest="pointer", action="store_false",
                     help="the positive vector drawn by the summarizer's own projection, not a mix of the feedback items' embeddings")
+    ap.add_argument("--width", type=int, default=256, help="the summarizer's model width (heads = width / 32); its cost "
+                    "in the shard grows with it (docs/benchmarks.md)")
     ap.add_argument("--out", default="data/afs")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -110,7 +112,7 @@ def main():
           f"data ready in {time.time() - start:.0f} s; MRR@5 without feedback: val {none_mrr[0]:.4f}, selection {none_mrr[1]:.4f}",
           flush=True)
 
-    afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], embed_dim=cfg["embed_dim"],
+    afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], width=args.width, heads=args.width // 32, embed_dim=cfg["embed_dim"],
                                       item_proj=model.vision.proj.weight.detach().clone() if args.pointer else None,
                                       item_tokens=item_tokens(cfg))
     print(f"{sum(p.numel() for p in afs.parameters()) / 1e6:.2f}M parameters", flush=True)
@@ -156,7 +158,7 @@ def main():
         print(json.dumps(log[-1]), flush=True)
         if score > best:
             best, since_best = score, 0
-            torch.save({"state": afs.state_dict(), "token_dim": cfg["text_width"], "embed_dim": cfg["embed_dim"],
+            torch.save({"state": afs.state_dict(), "token_dim": cfg["text_width"], "width": args.width, "embed_dim": cfg["embed_dim"],
                         "epoch": epoch + 1}, os.path.join(args.out, "best.pt"))
         else:
             since_best += 1
