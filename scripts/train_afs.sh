@@ -3,8 +3,8 @@
 # ~3 min per epoch on 2 cores), exports models/emoji-clip/afs_model.onnx + parity fixtures, and runs the reference
 # evaluation (afs / afs_prf, rounds 1..5) into models/emoji-clip/afs_eval.{md,json}. Needs the data:
 # scripts/fetch_data.sh. Options: tools/afs/train_afs.py (the shipped model: see the model card).
-#   Usage: scripts/train_afs.sh [--epochs 8] [--minutes 60] [--width 256]   (the shipped summarizer: --epochs 4
-#   --width 128, ~13 min, then ~8 min of export and reference evaluation)
+#   Usage: scripts/train_afs.sh [--epochs 8] [--minutes 60] [--width 128]   (the shipped summarizer: --epochs 4,
+#   ~13 min, then ~8 min of export and reference evaluation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
