@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +25,8 @@ public class EmojiIngestIT extends RealClusterTestCase {
 
     private static final String INDEX = "emoji_ingested";
     private static final int K = 10;
+    /** Scores closer than this are a tie: ~50x what ONNX Runtime and PyTorch embeddings differ by (2.2e-7 at worst). */
+    private static final double TIE = 1e-5;
 
     @SuppressWarnings("unchecked")
     public void testIngestedEmbeddingsAndTextQueriesMatchPython() throws IOException {
@@ -87,6 +90,7 @@ public class EmojiIngestIT extends RealClusterTestCase {
         // every stored embedding is the Python one (RGBA, gray + alpha and palette PNGs alike)
         float[][] images = EmojiEmbeddings.load("images", records.size());
         float[][] captions = EmojiEmbeddings.load("captions", records.size());
+        float[][] queries = EmojiEmbeddings.load("queries", records.size());
         for (int from = 0; from < records.size(); from += 500) {
             StringBuilder ids = new StringBuilder("{\"ids\":[");
             for (int i = from; i < Math.min(from + 500, records.size()); i++) {
@@ -131,13 +135,19 @@ public class EmojiIngestIT extends RealClusterTestCase {
         for (String[] run : runs) {
             List<Number> expected = (List<Number>) ((Map<String, Object>) reference.get(run[0])).get(run[1]);
             int differing = 0;
+            List<Integer> untied = new ArrayList<>();
             int n = 0;
             double[] mine = new double[3];
             double[] theirs = new double[3];
             for (int qi = 0; qi < records.size(); qi += Integer.parseInt(run[3])) {
                 int rank = rankOf(qi, textSearch(INDEX, label(records.get(qi)), K, run[2]), K);
                 int python = expected.get(qi).intValue();
-                differing += Math.min(python, K + 1) == rank ? 0 : 1;
+                if (Math.min(python, K + 1) != rank) {
+                    differing++;
+                    if (run[2] == null && tiesAnother(queries[qi], images, qi) == false) {
+                        untied.add(qi);
+                    }
+                }
                 add(mine, rank);
                 add(theirs, python);
                 n++;
@@ -153,9 +163,12 @@ public class EmojiIngestIT extends RealClusterTestCase {
                     differing,
                     n);
             // A rank may flip where two images score within float noise of each other (ONNX Runtime vs PyTorch
-            // embeddings agree to ~1e-5): 8 of 3,445 with the 1,584-step model, whose metrics still agree to 3
-            // decimals.
-            assertTrue(run[0] + ": " + differing + " ranks differ", differing <= Math.max(1, n / 250));
+            // embeddings agree to ~1e-7): without feedback, only at such a tie in PyTorch's own scores (15 flips of
+            // 3,445 with the 5,610-step model, whose top-10 targets tie another image 18 times); after feedback the
+            // refined query is the plugin's, so a count bounds it (8 of 3,445 with the 1,584-step model).
+            assertEquals(run[0] + ": queries whose rank differs without a tie", List.of(), untied);
+            assertTrue(
+                    run[0] + ": " + differing + " ranks differ", run[2] == null || differing <= Math.max(1, n / 250));
             assertEquals(run[0] + " MRR@5", theirs[2] / n, mine[2] / n, 0.002);
             if (differing == 0) {
                 assertEquals(run[0], t, m);
@@ -163,6 +176,25 @@ public class EmojiIngestIT extends RealClusterTestCase {
         }
         checkSaliencyAndRegions(label(records.get(7)));
         checkSummarizerInsideOneShard(records);
+    }
+
+    /** Whether, for PyTorch's query vector q, another image scores within float noise of image {@code target}. */
+    private static boolean tiesAnother(float[] q, float[][] images, int target) {
+        double score = dot(q, images[target]);
+        for (int i = 0; i < images.length; i++) {
+            if (i != target && Math.abs(dot(q, images[i]) - score) < TIE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += (double) a[i] * b[i];
+        }
+        return sum;
     }
 
     /**
