@@ -54,12 +54,14 @@ def item_tokens(cfg):
 
 
 class AttentiveFeedbackSummarizer(nn.Module):
-    def __init__(self, token_dim=192, width=256, heads=8, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=None):
-        """item_proj: the frozen encoder's vision projection [embed_dim, vision_dim]. With it the positive vector points
+    def __init__(self, token_dim=192, width=256, heads=None, embed_dim=256, vision_dim=None, item_proj=None, item_tokens=None):
+        """heads: default width / 32 (the trained summarizers' rule, so a checkpoint need only record its width).
+        item_proj: the frozen encoder's vision projection [embed_dim, vision_dim]. With it the positive vector points
         at the feedback items themselves: each item's own embedding (its CLS token projected, as the encoder does)
         weighted by a softmax of its cosine to the summary vector (learned temperature), so the summarizer picks
         among the hits instead of drawing a new vector; item_tokens = tokens per item (CLS + patches, `item_tokens(cfg)`)."""
         super().__init__()
+        heads = heads or width // 32
         self.text_proj = nn.Linear(token_dim, width)
         self.vision_proj = nn.Linear(vision_dim or token_dim, width)  # a real CLIP's towers differ (B/32: 512 / 768)
         self.cls = nn.Parameter(torch.randn(1, 1, width) * 0.02)

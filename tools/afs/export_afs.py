@@ -28,7 +28,7 @@ INPUTS = ["query_tokens", "query_mask", "caption_tokens", "image_tokens", "relev
 def load_afs(path, cfg):
     """The summarizer saved at path, for the encoder with config cfg."""
     ck = torch.load(path)
-    afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], width=ck["width"], heads=ck["width"] // 32, embed_dim=ck["embed_dim"],
+    afs = AttentiveFeedbackSummarizer(token_dim=ck["token_dim"], width=ck["width"], embed_dim=ck["embed_dim"],
                                       item_proj=ck["state"].get("item_proj"),
                                       item_tokens=item_tokens(cfg))
     afs.load_state_dict(ck["state"])

@@ -112,7 +112,7 @@ def main():
           f"data ready in {time.time() - start:.0f} s; MRR@5 without feedback: val {none_mrr[0]:.4f}, selection {none_mrr[1]:.4f}",
           flush=True)
 
-    afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], width=args.width, heads=args.width // 32, embed_dim=cfg["embed_dim"],
+    afs = AttentiveFeedbackSummarizer(token_dim=cfg["text_width"], width=args.width, embed_dim=cfg["embed_dim"],
                                       item_proj=model.vision.proj.weight.detach().clone() if args.pointer else None,
                                       item_tokens=item_tokens(cfg))
     print(f"{sum(p.numel() for p in afs.parameters()) / 1e6:.2f}M parameters", flush=True)

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.opensearch.client.Request;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
+import org.opensearch.relevancefeedback.TestVectors;
 import org.opensearch.relevancefeedback.inference.TokenCodec;
 
 /**
@@ -180,21 +181,13 @@ public class EmojiIngestIT extends RealClusterTestCase {
 
     /** Whether, for PyTorch's query vector q, another image scores within float noise of image {@code target}. */
     private static boolean tiesAnother(float[] q, float[][] images, int target) {
-        double score = dot(q, images[target]);
+        double score = TestVectors.cosine(q, images[target]);
         for (int i = 0; i < images.length; i++) {
-            if (i != target && Math.abs(dot(q, images[i]) - score) < TIE) {
+            if (i != target && Math.abs(TestVectors.cosine(q, images[i]) - score) < TIE) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static double dot(float[] a, float[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += (double) a[i] * b[i];
-        }
-        return sum;
     }
 
     /**
