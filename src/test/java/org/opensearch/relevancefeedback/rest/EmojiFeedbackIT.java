@@ -17,6 +17,7 @@ import org.opensearch.client.ResponseException;
 import org.opensearch.client.WarningsHandler;
 import org.opensearch.relevancefeedback.EmojiEmbeddings;
 import org.opensearch.relevancefeedback.TestVectors;
+import org.opensearch.relevancefeedback.feedback.Rocchio;
 
 /**
  * The emoji test split (3,445 real image embeddings + their GRF caption embeddings, exported by
@@ -260,18 +261,40 @@ public class EmojiFeedbackIT extends RealClusterTestCase {
         assertFalse("some top-8 hit lacks a caption", warnings.isEmpty());
         assertThat(warnings.get(0), containsString("has no [caption] vector; left out of the feedback"));
 
-        // explicit feedback in a later turn: the client passes the refined vector and the ids it marked
+        // explicit feedback in a later turn: the client passes the refined vector, the ids it marked and the weights
+        // of its marks. With one relevant r and one non-relevant n, q' = alpha q + beta r - gamma n ranks r above n
+        // exactly when alpha (q.r - q.n) + (beta + gamma) (1 - r.n) > 0. This query's top hits are skin tones of one
+        // emoji (r.n 0.93-0.97), which the default beta = gamma = 0.1 cannot reorder; at 0.5 the best-ranked hit that
+        // the margin lifts is marked relevant.
+        List<String> top = ids(last);
+        String nonRelevant = top.get(0);
+        float[] n = images[Integer.parseInt(nonRelevant)];
+        float[] refined = loop;
+        double alpha = Rocchio.Params.DEFAULTS.alpha(), weight = 0.5;
+        String relevant = top.subList(1, top.size()).stream()
+                .filter(id -> {
+                    float[] r = images[Integer.parseInt(id)];
+                    double margin = alpha * (TestVectors.cosine(refined, r) - TestVectors.cosine(refined, n))
+                            + 2 * weight * (1 - TestVectors.cosine(r, n));
+                    return margin > 0.01;
+                })
+                .findFirst()
+                .orElseThrow();
         Map<String, Object> explicit = feedbackSearch(
                 "emoji_small",
                 loop,
-                "{\"strategy\":\"explicit\",\"relevant\":[\"" + ids(last).get(1) + "\"],\"non_relevant\":[\""
-                        + ids(last).get(0) + "\"]}");
+                String.format(
+                        Locale.ROOT,
+                        "{\"strategy\":\"explicit\",\"beta\":%s,\"gamma\":%s,\"relevant\":[\"%s\"],\"non_relevant\":[\"%s\"]}",
+                        weight,
+                        weight,
+                        relevant,
+                        nonRelevant));
         List<String> explicitIds = ids(explicit);
         assertTrue(
                 "the marked relevant hit moves above the marked non-relevant one",
-                explicitIds.indexOf(ids(last).get(1))
-                                < explicitIds.indexOf(ids(last).get(0))
-                        || explicitIds.contains(ids(last).get(0)) == false);
+                explicitIds.indexOf(relevant) < explicitIds.indexOf(nonRelevant)
+                        || explicitIds.contains(nonRelevant) == false);
 
         assertBadRequest(
                 q, "{\"strategy\":\"explicit\",\"relevant\":[\"missing-doc\"]}", "no documents with ids [missing-doc]");
