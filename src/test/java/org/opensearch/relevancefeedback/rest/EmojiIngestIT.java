@@ -166,8 +166,8 @@ public class EmojiIngestIT extends RealClusterTestCase {
             // A rank may flip where two images score within float noise of each other (ONNX Runtime vs PyTorch
             // embeddings agree to ~1e-7): without feedback, only at such a tie in PyTorch's own scores (12 flips of
             // 3,445 with the shipped model, 15 with the 5,610-step one, whose top-10 targets tie another image 18
-            // times); after feedback the
-            // refined query is the plugin's, so a count bounds it (8 of 3,445 with the 1,584-step model).
+            // times); after feedback the refined query is the plugin's, so a count bounds it (8 of 3,445 with the
+            // 1,584-step model).
             assertEquals(run[0] + ": queries whose rank differs without a tie", List.of(), untied);
             assertTrue(
                     run[0] + ": " + differing + " ranks differ", run[2] == null || differing <= Math.max(1, n / 250));
