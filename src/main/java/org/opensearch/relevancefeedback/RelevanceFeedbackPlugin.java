@@ -275,6 +275,16 @@ public class RelevanceFeedbackPlugin extends Plugin
         }
 
         @Override
+        public FeedbackSummarizer.Output summarizeHere(
+                String model,
+                float[][] query,
+                List<float[][]> captions,
+                List<float[][]> images,
+                List<float[]> imageBias) {
+            return service().summarizeHere(model, query, captions, images, imageBias);
+        }
+
+        @Override
         public int summarizerImageTokens(String model) {
             return service().summarizerImageTokens(model);
         }

@@ -41,10 +41,10 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
     }
 
     /**
-     * Heap a round holds per byte of its hits' token blocks: the block (1), then 4-byte floats three times over
-     * (decoded tokens, the flat model input, the runtime's tensor: 12).
+     * Memory a round holds per byte of its hits' token blocks: the block (1), then 4-byte floats twice over (the
+     * decoded tokens on the heap, the model's input in direct memory, which the runtime's tensors wrap: 8).
      */
-    public static final int HEAP_PER_TOKEN_BYTE = 13;
+    public static final int HEAP_PER_TOKEN_BYTE = 9;
 
     private final Model model;
     private final boolean captions;
@@ -200,7 +200,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
                             + (captions ? ", [feedback.caption_field], [feedback.caption_tokens_field]" : "")
                             + "); index the image and caption tokens with rf_encode's [image_tokens_field] / [text_tokens_field] into rf_tokens fields");
         }
-        if (round == 1) {
+        if (round == 1 && regions.isEmpty() == false) { // ids only when needed: in a shard each is a stored-fields read
             Set<String> ids = used.stream().map(FeedbackLoop.Hit::id).collect(Collectors.toSet());
             for (String id : regions.keySet()) {
                 if (ids.contains(id) == false) {
@@ -228,8 +228,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
                             List<HitWeight> weights = new ArrayList<>();
                             for (int i = 0; i < used.size(); i++) {
                                 weights.add(new HitWeight(
-                                        used.get(i).index(),
-                                        used.get(i).id(),
+                                        used.get(i),
                                         r.positiveShares()[i],
                                         r.negativeWeights()[i],
                                         saliency ? r.patchSaliency()[i] : null,

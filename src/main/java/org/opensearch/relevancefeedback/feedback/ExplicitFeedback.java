@@ -44,11 +44,10 @@ public final class ExplicitFeedback {
             Rocchio.Refinement r = Rocchio.refine(variant, q, positives, negatives, params);
             List<HitWeight> w = new ArrayList<>();
             for (int i = 0; i < relevant.size(); i++) {
-                w.add(new HitWeight(relevant.get(i).index(), relevant.get(i).id(), r.positiveWeights()[i], 0));
+                w.add(new HitWeight(relevant.get(i), r.positiveWeights()[i], 0));
             }
             for (int i = 0; i < nonRelevant.size(); i++) {
-                w.add(new HitWeight(
-                        nonRelevant.get(i).index(), nonRelevant.get(i).id(), 0, r.negativeWeights()[i]));
+                w.add(new HitWeight(nonRelevant.get(i), 0, r.negativeWeights()[i]));
             }
             weights.add(w);
             q = r.vector();

@@ -26,6 +26,33 @@ public final class FeedbackLoop {
          * IllegalArgumentException when the value is not a block.
          */
         byte[] tokens(String field);
+
+        /**
+         * What a round's weights keep of the hit: its index and id, not the feedback fields read with it (token blocks
+         * of up to max_afs_top_k hits per round). A hit whose id is costly to read (a stored-fields read in a shard)
+         * returns itself, so the id is read only where the weights are reported.
+         */
+        default Hit reference() {
+            return new Reference(index(), id());
+        }
+    }
+
+    /** A hit by index and id alone, with no feedback fields. */
+    private record Reference(String index, String id) implements Hit {
+        @Override
+        public float[] vector(String field) {
+            return null;
+        }
+
+        @Override
+        public byte[] tokens(String field) {
+            return null;
+        }
+
+        @Override
+        public Hit reference() {
+            return this;
+        }
     }
 
     /** Where an asynchronous step reports: exactly one of the two, once. */

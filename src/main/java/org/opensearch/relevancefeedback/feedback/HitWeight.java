@@ -4,11 +4,29 @@ import java.util.Arrays;
 
 /**
  * The weights one hit received in one feedback round; with the summarizer and {@code saliency}, also its patch grid
- * (row-major, min-max normalized) and its caption tokens' scores, else null.
+ * (row-major, min-max normalized) and its caption tokens' scores, else null. The hit is its
+ * {@link FeedbackLoop.Hit#reference()}: rounds inside a shard never report their weights, and there an id costs a
+ * stored-fields read (~0.04 ms), so it is read only when asked.
  */
-public record HitWeight(String index, String id, double positive, double negative, float[] patches, float[] caption) {
-    public HitWeight(String index, String id, double positive, double negative) {
-        this(index, id, positive, negative, null, null);
+public record HitWeight(FeedbackLoop.Hit hit, double positive, double negative, float[] patches, float[] caption) {
+    public HitWeight(FeedbackLoop.Hit hit, double positive, double negative, float[] patches, float[] caption) {
+        this.hit = hit.reference();
+        this.positive = positive;
+        this.negative = negative;
+        this.patches = patches;
+        this.caption = caption;
+    }
+
+    public HitWeight(FeedbackLoop.Hit hit, double positive, double negative) {
+        this(hit, positive, negative, null, null);
+    }
+
+    public String index() {
+        return hit.index();
+    }
+
+    public String id() {
+        return hit.id();
     }
 
     /** The saliency as one line for explain output. */

@@ -49,8 +49,7 @@ public record PseudoStrategy(
         List<HitWeight> weights = new ArrayList<>();
         for (int i = 0; i < hits.size(); i++) {
             if (r.positiveWeights()[i] > 0 || r.negativeWeights()[i] > 0) {
-                weights.add(new HitWeight(
-                        hits.get(i).index(), hits.get(i).id(), r.positiveWeights()[i], r.negativeWeights()[i]));
+                weights.add(new HitWeight(hits.get(i), r.positiveWeights()[i], r.negativeWeights()[i]));
             }
         }
         List<String> warnings = new ArrayList<>();

@@ -9,8 +9,12 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -37,6 +41,15 @@ public final class FeedbackSummarizer implements Closeable {
      * stride (its pointer head), so a block of another patch grid would be misread, not refused by the runtime.
      */
     private final int imageTokens;
+
+    /**
+     * Most input floats a call runs in the kept memory (4 MB): top_k 5 needs ~0.1M for the emoji model and ~0.2M at
+     * B/32 widths; a larger round allocates its own.
+     */
+    static final int REUSED_FLOATS = 1 << 20;
+
+    /** The inputs' memory kept between calls (guarded by the predictor's lock). */
+    private ByteBuffer inputs;
 
     FeedbackSummarizer(Path file, DeviceChoice device, int intraOpThreads, int textWidth, int imageTokens)
             throws IOException {
@@ -75,38 +88,50 @@ public final class FeedbackSummarizer implements Closeable {
         int captionTokens =
                 captions == null ? 1 : captions.stream().mapToInt(c -> c.length).sum();
         int allImageTokens = images.stream().mapToInt(i -> i.length).sum();
-        float[] captionFlat = new float[captionTokens * textWidth];
-        float[] bias = new float[captionTokens + allImageTokens];
-        if (captions == null) {
-            bias[0] = MASKED; // one masked placeholder: ONNX Runtime and the graph keep a non-empty caption part
-        } else {
-            copyTokens(captions, captionFlat, textWidth);
-        }
-        float[] imageFlat = new float[allImageTokens * imageWidth];
-        copyTokens(images, imageFlat, imageWidth);
-        if (imageBias != null) {
-            int at = captionTokens;
-            for (float[] b : imageBias) {
-                System.arraycopy(b, 0, bias, at, b.length);
-                at += b.length;
-            }
-        }
         long[] mask = new long[Math.max(1, query.length)];
         Arrays.fill(mask, query.length == 0 ? 0 : 1);
-        if (query.length == 0) {
-            query = new float[][] {new float[textWidth]
-            }; // a masked placeholder: the graph keeps a non-empty query part
-        }
+        int floats = mask.length * textWidth
+                + captionTokens * textWidth
+                + allImageTokens * imageWidth
+                + captionTokens
+                + allImageTokens;
         synchronized (predictor) {
+            // The tensors wrap this direct memory (ONNX Runtime copies a heap array into fresh direct memory, which is
+            // zeroed, then freed only by a GC); an oversized round gets its own buffer, so the one kept stays small.
+            ByteBuffer memory = (floats <= REUSED_FLOATS ? reused(floats) : direct(floats)).clear();
+            FloatBuffer queryIn = next(memory, mask.length * textWidth);
+            FloatBuffer captionIn = next(memory, captionTokens * textWidth);
+            FloatBuffer imageIn = next(memory, allImageTokens * imageWidth);
+            FloatBuffer biasIn = next(memory, captionTokens + allImageTokens);
+            if (query.length == 0) {
+                queryIn.put(new float[textWidth]); // a masked placeholder: the graph keeps a non-empty query part
+            } else {
+                putTokens(Collections.singletonList(query), queryIn, textWidth);
+            }
+            if (captions == null) {
+                captionIn.put(new float[textWidth]);
+                biasIn.put(MASKED); // one masked placeholder: ONNX Runtime and the graph keep a non-empty caption part
+            } else {
+                putTokens(captions, captionIn, textWidth);
+                biasIn.put(new float[captionTokens]);
+            }
+            if (imageBias == null) {
+                biasIn.put(new float[allImageTokens]);
+            } else {
+                imageBias.forEach(biasIn::put);
+            }
+            putTokens(images, imageIn, imageWidth);
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDList in = new NDList(
-                        named(
-                                manager.create(flatten(query, textWidth), new Shape(1, mask.length, textWidth)),
-                                "query_tokens"),
+                        named(manager.create(queryIn.rewind(), new Shape(1, mask.length, textWidth)), "query_tokens"),
                         named(manager.create(mask, new Shape(1, mask.length)), "query_mask"),
-                        named(manager.create(captionFlat, new Shape(1, captionTokens, textWidth)), "caption_tokens"),
-                        named(manager.create(imageFlat, new Shape(1, allImageTokens, imageWidth)), "image_tokens"),
-                        named(manager.create(bias, new Shape(1, bias.length)), "relevance_bias"));
+                        named(
+                                manager.create(captionIn.rewind(), new Shape(1, captionTokens, textWidth)),
+                                "caption_tokens"),
+                        named(
+                                manager.create(imageIn.rewind(), new Shape(1, allImageTokens, imageWidth)),
+                                "image_tokens"),
+                        named(manager.create(biasIn.rewind(), new Shape(1, biasIn.capacity())), "relevance_bias"));
                 NDList out = predictor.predict(in);
                 float[] positive = out.get("positive").toFloatArray();
                 float[] attention = out.get("attention").toFloatArray();
@@ -118,29 +143,40 @@ public final class FeedbackSummarizer implements Closeable {
         }
     }
 
+    /** The kept input memory, grown to {@code floats} (under the predictor's lock). */
+    private ByteBuffer reused(int floats) {
+        if (inputs == null || inputs.capacity() < floats * Float.BYTES) {
+            inputs = direct(floats);
+        }
+        return inputs;
+    }
+
+    private static ByteBuffer direct(int floats) {
+        return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+    }
+
+    /** The next {@code floats} floats of {@code memory}, as a buffer of their own. */
+    private static FloatBuffer next(ByteBuffer memory, int floats) {
+        FloatBuffer part = memory.slice(memory.position(), floats * Float.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        memory.position(memory.position() + floats * Float.BYTES);
+        return part;
+    }
+
     private static NDArray named(NDArray array, String name) {
         array.setName(name);
         return array;
     }
 
-    private static float[] flatten(float[][] tokens, int dims) {
-        float[] out = new float[tokens.length * dims];
-        for (int t = 0; t < tokens.length; t++) {
-            System.arraycopy(tokens[t], 0, out, t * dims, dims);
-        }
-        return out;
-    }
-
-    private static void copyTokens(List<float[][]> items, float[] into, int dims) {
-        int at = 0;
+    private static void putTokens(List<float[][]> items, FloatBuffer into, int dims) {
         for (float[][] item : items) {
             for (float[] token : item) {
                 if (token.length != dims) {
                     throw new IllegalArgumentException(
                             "stored tokens have [" + token.length + "] dimensions, the model expects [" + dims + "]");
                 }
-                System.arraycopy(token, 0, into, at, dims);
-                at += dims;
+                into.put(token);
             }
         }
     }

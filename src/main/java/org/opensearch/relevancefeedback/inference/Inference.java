@@ -43,6 +43,13 @@ public interface Inference {
             ActionListener<FeedbackSummarizer.Output> listener);
 
     /**
+     * The same pass on the calling thread, for a caller that would only wait for the pool: the rounds inside a shard's
+     * query, on a search thread (the model still runs one call at a time).
+     */
+    FeedbackSummarizer.Output summarizeHere(
+            String model, float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias);
+
+    /**
      * Tokens per image block (CLS + patches) the named model's summarizer reads; an IllegalArgumentException, the one
      * {@link #summarize} fails with, when the model has none.
      */

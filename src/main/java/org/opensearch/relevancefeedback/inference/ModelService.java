@@ -258,6 +258,12 @@ public final class ModelService implements Closeable {
                         listener, () -> summarizer.summarize(query, captions, images, imageBias)));
     }
 
+    /** See {@link Inference#summarizeHere}. */
+    public FeedbackSummarizer.Output summarizeHere(
+            String model, float[][] query, List<float[][]> captions, List<float[][]> images, List<float[]> imageBias) {
+        return summarizer(model).summarize(query, captions, images, imageBias);
+    }
+
     /** See {@link Inference#summarizerImageTokens}. */
     public int summarizerImageTokens(String model) {
         return summarizer(model).imageTokens();

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
-import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -306,7 +305,8 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
 
     /**
      * The summarizer for rounds inside a shard's query, which runs on a search thread and needs each round's answer
-     * before its next pass: it waits for the inference pool (the model's memory still accounted to the breaker).
+     * before its next pass: it runs the model on that thread (handing it to the inference pool would only add two
+     * thread switches while this one waits), the model's memory still accounted to the breaker.
      */
     private static AttentiveStrategy.Model inShard(Inference inference, String model) {
         // null in unit tests, where nothing is summarized; a round asks for the tokens per image first
@@ -333,16 +333,9 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
                     List<float[][]> images,
                     List<float[]> imageBias,
                     FeedbackLoop.Callback<FeedbackSummarizer.Output> then) {
-                PlainActionFuture<FeedbackSummarizer.Output> answer = PlainActionFuture.newFuture();
-                pooled.summarize(
-                        query,
-                        captions,
-                        images,
-                        imageBias,
-                        FeedbackLoop.Callback.of(answer::onResponse, answer::onFailure));
                 FeedbackSummarizer.Output output;
                 try {
-                    output = answer.actionGet();
+                    output = inference.summarizeHere(model, query, captions, images, imageBias);
                 } catch (RuntimeException e) {
                     then.onFailure(e);
                     return;

@@ -204,6 +204,12 @@ final class ShardFeedbackQuery extends Query {
             }
         }
 
+        /** Itself: it holds no fields, and its id is read only if a round's weights are reported (never here). */
+        @Override
+        public FeedbackLoop.Hit reference() {
+            return this;
+        }
+
         /** The block the coordinator's rounds would read: rf_tokens bytes, or base64 in {@code _source}. */
         @Override
         public byte[] tokens(String field) {

@@ -17,6 +17,7 @@ import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.relevancefeedback.feedback.AttentiveFeedback;
 import org.opensearch.relevancefeedback.feedback.AttentiveStrategy;
 import org.opensearch.relevancefeedback.feedback.FeedbackLoop;
+import org.opensearch.relevancefeedback.feedback.HitWeight;
 import org.opensearch.relevancefeedback.feedback.Rocchio;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -135,14 +136,20 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
         return split(flat, List.of(n), flat.length / n).get(0);
     }
 
+    /**
+     * Every case, then every case again in reverse order: the summarizer keeps its input memory between calls, so a
+     * call after a larger or a smaller one (with or without captions, words, boxes) must not read what it left there.
+     */
     public void testMatchesThePyTorchReference() throws Exception {
         List<Case> cases = cases();
         assertEquals(4, cases.size());
+        List<Case> calls = new ArrayList<>(cases);
+        calls.addAll(cases.reversed());
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
             FeedbackSummarizer summarizer = encoder.summarizer();
             assertNotNull("the model ships " + FeedbackSummarizer.FILE, summarizer);
             double worst = 0;
-            for (Case c : cases) {
+            for (Case c : calls) {
                 for (int i = 0; i < c.images().size(); i++) {
                     float[] mine = AttentiveFeedback.regionBias(
                             c.images().get(i).length, c.boxes().get(i), c.factor());
@@ -185,12 +192,27 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
         }
     }
 
-    /** A fixture hit as the round loop reads it: its stored token blocks and vectors. */
-    private record StoredHit(String id, byte[] imageBlock, byte[] captionBlock, float[] image, float[] caption)
+    /**
+     * A fixture hit as the round loop reads it: its stored token blocks and vectors; like a hit in a shard, its id is
+     * counted as a costly read and its weights keep the hit itself.
+     */
+    private record StoredHit(
+            String name, byte[] imageBlock, byte[] captionBlock, float[] image, float[] caption, int[] idReads)
             implements FeedbackLoop.Hit {
         @Override
         public String index() {
             return "emoji";
+        }
+
+        @Override
+        public String id() {
+            idReads[0]++;
+            return name;
+        }
+
+        @Override
+        public FeedbackLoop.Hit reference() {
+            return this;
         }
 
         @Override
@@ -234,7 +256,8 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
     /**
      * The same cases through {@link AttentiveStrategy}, the round the plugin runs: the hits' stored token blocks, the
      * real summarizer, region boxes by hit id; q' within 1e-4 of PyTorch, and every byte reserved for the round given
-     * back.
+     * back. Without boxes the round reads no hit's id (in a shard each is a stored-fields read); its weights name the
+     * hits when asked.
      */
     public void testARoundOfTheStrategyMatchesPyTorch() throws Exception {
         try (ClipEncoder encoder = ClipEncoder.load(MODEL, "cpu", 1)) {
@@ -249,13 +272,15 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                 float[][] captionVectors = captions ? rows(c.arrays().get("captions"), k) : null;
                 List<FeedbackLoop.Hit> hits = new ArrayList<>();
                 Map<String, List<AttentiveFeedback.Box>> regions = new java.util.LinkedHashMap<>();
+                int[] idReads = {0};
                 for (int i = 0; i < k; i++) {
                     hits.add(new StoredHit(
                             "d" + i,
                             TokenCodec.encode(c.images().get(i)),
                             captions ? TokenCodec.encode(c.captions().get(i)) : null,
                             images[i],
-                            captions ? captionVectors[i] : null));
+                            captions ? captionVectors[i] : null,
+                            idReads));
                     if (c.boxes().get(i).isEmpty() == false) {
                         regions.put("d" + i, c.boxes().get(i));
                     }
@@ -283,6 +308,13 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                         rounds.get(0).vector(),
                         1e-4f);
                 assertEquals(c.name(), k, rounds.get(0).weights().size());
+                if (regions.isEmpty()) {
+                    assertEquals(c.name() + " ids read in the round", 0, idReads[0]);
+                }
+                assertEquals(
+                        c.name(),
+                        hits.stream().map(FeedbackLoop.Hit::id).toList(),
+                        rounds.get(0).weights().stream().map(HitWeight::id).toList());
                 assertTrue(
                         c.name() + " warnings " + rounds.get(0).warnings(),
                         rounds.get(0).warnings().isEmpty());
@@ -345,7 +377,8 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                     TokenCodec.encode(imageTokens),
                     TokenCodec.encode(c.captions().get(i)),
                     images[i],
-                    captionVectors[i]));
+                    captionVectors[i],
+                    new int[1]));
         }
         AttentiveStrategy strategy = new AttentiveStrategy(
                 model,

@@ -168,6 +168,16 @@ public class FeedbackCoordinatorTests extends OpenSearchTestCase {
         }
 
         @Override
+        public FeedbackSummarizer.Output summarizeHere(
+                String model,
+                float[][] query,
+                List<float[][]> captions,
+                List<float[][]> images,
+                List<float[]> imageBias) {
+            return models.summarizeHere(model, query, captions, images, imageBias);
+        }
+
+        @Override
         public int summarizerImageTokens(String model) {
             return models.summarizerImageTokens(model);
         }
