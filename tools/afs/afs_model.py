@@ -42,9 +42,18 @@ class CrossBlock(nn.Module):
         b, t, w = x.shape
         h, dh = self.heads, w // self.heads
         q = self.q(self.ln_q(x)).reshape(b, t, h, dh).transpose(1, 2)
-        k, v = self.kv(self.ln_kv(r)).reshape(b, r.shape[1], 2, h, dh).permute(2, 0, 3, 1, 4)
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + bias[:, None, None, :], dim=-1)
-        x = x + self.out((att @ v).transpose(1, 2).reshape(b, t, w))
+        # The keys and values of the long relevance sequence are never formed: the few query rows go through the key
+        # and value weights instead. Per head, q . k_j = (q W_k) . r_j + q . b_k, and q . b_k is the same for every j,
+        # so the softmax ignores it; att V = (att R) W_v^T + b_v, since att's rows sum to 1. The same attention (the
+        # kv layer's weights as trained) for about half the summarizer's work while the query has fewer than ~40
+        # tokens (the plugin's call: 0.52 -> see docs/benchmarks.md).
+        rn = self.ln_kv(r)  # [b, N, w]
+        wk = self.kv.weight[:w].reshape(h, dh, w)
+        wv = self.kv.weight[w:].reshape(h, dh, w)
+        logits = (q @ wk) @ rn.transpose(1, 2)[:, None]  # [b, h, t, w] @ [b, 1, w, N]
+        att = torch.softmax(logits / math.sqrt(dh) + bias[:, None, None, :], dim=-1)
+        heads = (att @ rn[:, None]) @ wv.transpose(1, 2) + self.kv.bias[w:].reshape(h, 1, dh)  # [b, h, t, dh]
+        x = x + self.out(heads.transpose(1, 2).reshape(b, t, w))
         return x + self.mlp(self.ln2(x)), att
 
 
