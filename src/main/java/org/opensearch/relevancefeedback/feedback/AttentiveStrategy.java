@@ -44,7 +44,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
      * Memory a round holds per byte of its hits' token blocks: the block (1), then 4-byte floats twice over (the
      * decoded tokens on the heap, the model's input in direct memory, which the runtime's tensors wrap: 8).
      */
-    public static final int HEAP_PER_TOKEN_BYTE = 9;
+    public static final int MEMORY_PER_TOKEN_BYTE = 9;
 
     private final Model model;
     private final boolean captions;
@@ -130,7 +130,7 @@ public final class AttentiveStrategy implements FeedbackLoop.Strategy {
         for (int i = 0; i < top.size(); i++) {
             imageBlocks[i] = block(top.get(i), imageTokensField, round, warnings);
             captionBlocks[i] = captions ? block(top.get(i), captionTokensField, round, warnings) : null;
-            bytes += HEAP_PER_TOKEN_BYTE * (length(imageBlocks[i]) + length(captionBlocks[i]));
+            bytes += MEMORY_PER_TOKEN_BYTE * (length(imageBlocks[i]) + length(captionBlocks[i]));
         }
         Runnable reserved = model.reserve(bytes, "relevance_feedback: token blocks of the top " + topK + " hits");
         AtomicBoolean released = new AtomicBoolean();

@@ -310,20 +310,20 @@ public final class KnnQueryBuilder extends AbstractQueryBuilder<KnnQueryBuilder>
      */
     private static AttentiveStrategy.Model inShard(Inference inference, String model) {
         // null in unit tests, where nothing is summarized; a round asks for the tokens per image first
-        AttentiveStrategy.Model pooled = inference == null ? null : FeedbackSearch.model(inference, model);
+        AttentiveStrategy.Model node = inference == null ? null : FeedbackSearch.model(inference, model);
         return new AttentiveStrategy.Model() {
             @Override
             public int imageTokens() {
-                if (pooled == null) {
+                if (node == null) {
                     throw new IllegalStateException(
                             "[" + NAME + "] strategies [afs] / [afs_prf] need the node's models");
                 }
-                return pooled.imageTokens();
+                return node.imageTokens();
             }
 
             @Override
             public Runnable reserve(long bytes, String what) {
-                return pooled.reserve(bytes, what);
+                return node.reserve(bytes, what);
             }
 
             @Override

@@ -322,7 +322,7 @@ public class FeedbackSummarizerTests extends OpenSearchTestCase {
                         c.name() + " saliency", rounds.get(0).weights().get(0).patches());
                 assertEquals(c.name() + " bytes given back", 0, held[0]);
             }
-            assertTrue("the blocks were reserved", peak[0] >= AttentiveStrategy.HEAP_PER_TOKEN_BYTE * 5L * 12_748);
+            assertTrue("the blocks were reserved", peak[0] >= AttentiveStrategy.MEMORY_PER_TOKEN_BYTE * 5L * 12_748);
         }
     }
 
