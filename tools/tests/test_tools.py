@@ -198,6 +198,34 @@ class AfsPointerTest(unittest.TestCase):
         self.assertAlmostEqual(1.0, float(pos.norm()), places=5)
 
 
+@unittest.skipIf(importlib.util.find_spec("torch") is None, "torch is not installed")
+class TrainClipTextTest(unittest.TestCase):
+    def setUp(self):
+        import torch
+        from tools.model import train_clip
+        from tools.model.clip_model import DualEncoder
+        torch.manual_seed(5)
+        self.tc, self.torch = train_clip, torch
+        self.model = DualEncoder(dict(train_clip.CFG, text_width=32, vision_width=32, heads=2, embed_dim=16, token_dim=8)).eval()
+        rng = np.random.default_rng(5)  # lengths 2-40: the chunks' paddings differ from the whole batch's
+        self.ids = [[49406] + list(rng.integers(300, 40000, size=n)) + [49407] for n in rng.integers(0, 39, size=21)]
+
+    def test_chunks_by_length_equal_one_padded_batch(self):
+        from tools.data.emoji_data import pad
+        with self.torch.no_grad():
+            whole = self.model.text(*pad(self.ids))[0]
+            chunked = self.tc.text_embeds(self.model, self.ids)
+        self.torch.testing.assert_close(chunked, whole, atol=1e-5, rtol=0)
+
+    def test_similarity_stays_float32_under_bf16_autocast(self):
+        with self.torch.no_grad(), self.torch.autocast("cpu", dtype=self.torch.bfloat16):
+            emb = self.tc.text_embeds(self.model, self.ids)
+            sim = self.tc.similarity(emb, emb)
+        self.assertEqual(self.torch.bfloat16, emb.dtype)
+        self.assertEqual(self.torch.float32, sim.dtype)
+        self.torch.testing.assert_close(sim, emb.float() @ emb.float().T)
+
+
 class KarpathyTest(unittest.TestCase):
     def test_loads_split_and_restval(self):
         data = {"images": [
