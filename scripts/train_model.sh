@@ -3,14 +3,14 @@
 # contract in models/emoji-clip/ with fixtures, and checks the ONNX files in ONNX Runtime against PyTorch.
 # Needs the data: scripts/fetch_data.sh. Checkpoints go to data/train (last.pt every epoch; re-running resumes).
 #   Usage: scripts/train_model.sh [train_clip.py options, e.g. --steps 1000 --no-styles]
-# Without options it runs the recipe: 5,500 image steps with the Iconify styles, keyword captions, WordNet pairs at
+# Without options it runs the recipe: 5,000 image steps with the Iconify styles, keyword captions, WordNet pairs at
 # weight 0.05 and augmentation, bfloat16 matrix products: ~90 min on 2 CPU cores with native bf16 (model card).
 # Options replace that whole list. The 7,000-step GPU run of the model card: --device cuda --steps 7000 --text-weight 0.05
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/python_deps.sh
 recipe=("$@")
-[ $# -gt 0 ] || recipe=(--steps 5500 --text-weight 0.05 --bf16)
+[ $# -gt 0 ] || recipe=(--steps 5000 --text-weight 0.05 --bf16)
 # ATen's AVX-512 kernels for the element-wise ops (~4% a step; torch falls back where the CPU lacks them)
 ATEN_CPU_CAPABILITY=avx512 "${TRAIN_ENV[@]}" /usr/bin/python3 -m tools.model.train_clip --out data/train "${recipe[@]}"
 /usr/bin/python3 -m tools.model.export_onnx --checkpoint data/train/best.pt --out models/emoji-clip
