@@ -4,7 +4,7 @@
 # Needs the data: scripts/fetch_data.sh. Checkpoints go to data/train (last.pt every epoch; re-running resumes).
 #   Usage: scripts/train_model.sh [train_clip.py options, e.g. --steps 1000 --no-styles]
 # Without options it runs the recipe: 5,000 image steps with the Iconify styles, keyword captions, WordNet pairs at
-# weight 0.05 and augmentation, bfloat16 matrix products: ~90 min on 2 CPU cores with native bf16 (model card).
+# weight 0.05 and augmentation, bfloat16 matrix products: 96 min on 2 CPU cores with native bf16 (model card, run 11).
 # Options replace that whole list. The 7,000-step GPU run of the model card: --device cuda --steps 7000 --text-weight 0.05
 set -euo pipefail
 cd "$(dirname "$0")/.."
