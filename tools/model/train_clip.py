@@ -18,8 +18,8 @@ The recipe (each part can be switched off for an ablation at equal steps):
 - augmentation (--no-augment keeps only the scale/shift): random scale and shift, brightness / contrast /
   saturation / small hue jitter, Gaussian blur on a third of the images.
 --bf16 runs the towers' matrix products in bfloat16 (torch.autocast; weights, optimizer, similarities, losses and
-validation stay float32): ~3.5x faster a step on a CPU with native bf16 (AVX512-BF16 / AMX), the only way the
-7,000-step recipe fits 2 cores in ~90 minutes.
+validation scores stay float32): a step ~3x faster on a CPU with native bf16 (AVX512-BF16 / AMX), the shipped
+recipe's 7,000 steps ~2.2 h on 2 cores instead of ~7 h (model card).
 Symmetric InfoNCE with a learnable temperature for images; AdamW with warm-up and a cosine schedule over the budget
 (--steps: over steps, so recipes compare at equal optimizer steps). After every epoch: validation MRR@5 (label
 caption -> exact image, training vendors' val split) and the free-text selection part (data/freetext_queries.tsv,
@@ -241,7 +241,7 @@ def main():
     if dev.type == "cuda":
         torch.set_float32_matmul_precision("high")  # TF32 matmuls, as the recorded GPU runs used
     if args.bf16 and dev.type == "cpu" and not any(f in open("/proc/cpuinfo").read() for f in ("avx512_bf16", "amx_bf16")):
-        print("warning: this CPU has no native bfloat16: --bf16 is emulated and slower than float32", flush=True)
+        print("warning: this CPU has no native bfloat16: --bf16 is emulated and may be slower than float32", flush=True)
     mixed = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16)
     model = DualEncoder(CFG)
     init_step = 0
