@@ -240,7 +240,8 @@ def main():
     dev = torch.device(args.device)
     if dev.type == "cuda":
         torch.set_float32_matmul_precision("high")  # TF32 matmuls, as the recorded GPU runs used
-    if args.bf16 and dev.type == "cpu" and not any(f in open("/proc/cpuinfo").read() for f in ("avx512_bf16", "amx_bf16")):
+    cpu_flags = open("/proc/cpuinfo").read() if args.bf16 and dev.type == "cpu" else ""
+    if cpu_flags and "avx512_bf16" not in cpu_flags and "amx_bf16" not in cpu_flags:
         print("warning: this CPU has no native bfloat16: --bf16 is emulated and may be slower than float32", flush=True)
     mixed = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16)
     model = DualEncoder(CFG)
