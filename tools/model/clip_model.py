@@ -66,9 +66,13 @@ class VisionEncoder(nn.Module):
         self.ln = nn.LayerNorm(width)
         self.proj = nn.Linear(width, embed_dim, bias=False)
 
-    def forward(self, pixel_values):
-        x = self.patch(pixel_values).flatten(2).transpose(1, 2)
-        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+    def forward(self, pixel_values, keep=None):
+        """keep: [B, K] indices of the patch tokens that go through the blocks (training with masked patches, as
+        FLIP); None (inference, the export) keeps them all."""
+        x = self.patch(pixel_values).flatten(2).transpose(1, 2) + self.pos[1:]
+        if keep is not None:  # after the position embedding, so a kept patch still knows where it was
+            x = x.gather(1, keep[:, :, None].expand(-1, -1, x.shape[-1]))
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1) + self.pos[:1], x], dim=1)
         for blk in self.blocks:
             x = blk(x, 0.0)
         hidden = self.ln(x)

@@ -225,6 +225,18 @@ class TrainClipTextTest(unittest.TestCase):
         self.assertEqual(self.torch.float32, sim.dtype)
         self.torch.testing.assert_close(sim, emb.float() @ emb.float().T)
 
+    def test_masked_patches_keep_their_positions(self):
+        # Attention without a bias is blind to token order, so keeping all 64 patches in any order must give the
+        # unmasked embedding only if each patch carries its own position embedding; a kept subset must differ.
+        torch = self.torch
+        x = torch.rand(3, 3, 64, 64)
+        with torch.no_grad():
+            whole = self.model.vision(x)[0]
+            shuffled = self.model.vision(x, torch.stack([torch.randperm(64) for _ in range(3)]))[0]
+            half = self.model.vision(x, torch.stack([torch.randperm(64)[:32] for _ in range(3)]))[0]
+        torch.testing.assert_close(shuffled, whole, atol=1e-5, rtol=0)
+        self.assertGreater((half - whole).abs().max().item(), 1e-3)
+
 
 class KarpathyTest(unittest.TestCase):
     def test_loads_split_and_restval(self):
