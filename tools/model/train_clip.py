@@ -177,19 +177,24 @@ def embed_texts(model, tok, texts):
         return text_embeds(model, [tok.encode(t) for t in texts])
 
 
+def freetext_metrics(model, tok, gallery, queries):
+    """H@1 / H@5 / MRR@5 of free-text queries on a gallery ({"images", "ids"}), any variant of the emoji a hit."""
+    img = embed_images(model, gallery["images"])
+    scores = similarity(embed_texts(model, tok, [q["text"] for q in queries]), img).cpu().numpy()
+    ranks = []
+    for q, s in zip(queries, scores):
+        order = np.argsort(-s, kind="stable")
+        hits = [i for i, j in enumerate(order[:5]) if gallery["ids"][j] in q["variant"]]
+        ranks.append(hits[0] + 1 if hits else 6)
+    return metrics(ranks)
+
+
 def validate(model, tok, val, sel):
     """Validation MRR@5 (label -> exact image) and free-text selection MRR@5 (any variant) on the google gallery."""
     img = embed_images(model, val["images"])
     scores = similarity(embed_texts(model, tok, val["captions"]), img).cpu().numpy()
     val_mrr = metrics([rank_of(scores[i], i)[0] for i in range(len(scores))])["MRR@5"]
-    img = embed_images(model, sel["images"])
-    scores = similarity(embed_texts(model, tok, [q["text"] for q in sel["queries"]]), img).cpu().numpy()
-    ranks = []
-    for q, s in zip(sel["queries"], scores):
-        order = np.argsort(-s, kind="stable")
-        hits = [i for i, j in enumerate(order[:5]) if sel["ids"][j] in q["variant"]]
-        ranks.append(hits[0] + 1 if hits else 6)
-    return val_mrr, metrics(ranks)["MRR@5"]
+    return val_mrr, freetext_metrics(model, tok, sel, sel["queries"])["MRR@5"]
 
 
 def main():
