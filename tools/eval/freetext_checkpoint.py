@@ -8,12 +8,10 @@ import argparse
 
 import torch
 
+from tools.afs.afs_data import load_encoder
 from tools.data import freetext
-from tools.data.emoji_data import images_tensor, load_manifest
-from tools.data.manifest import doc_id
-from tools.model.clip_bpe import ClipTokenizer
-from tools.model.clip_model import DualEncoder
-from tools.model.train_clip import freetext_metrics
+from tools.data.emoji_data import load_manifest
+from tools.model.train_clip import freetext_gallery, freetext_metrics
 
 
 def main():
@@ -21,15 +19,12 @@ def main():
     ap.add_argument("checkpoints", nargs="+")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    tok = ClipTokenizer("models/emoji-clip/tokenizer.json")
-    records = [r for r in load_manifest() if r["split"] in freetext.GALLERY_SPLITS]
-    gallery = {"images": images_tensor(records, 64), "ids": [doc_id(r) for r in records]}
-    queries = freetext.queries()
+    records, queries, galleries = load_manifest(), freetext.queries(), {}
     for path in args.checkpoints:
-        ck = torch.load(path, weights_only=False, map_location="cpu")
-        model = DualEncoder(ck["cfg"])
-        model.load_state_dict(ck["state"])
-        model.eval()
+        model, cfg, tok = load_encoder(path)
+        if cfg["image_size"] not in galleries:
+            galleries[cfg["image_size"]] = freetext_gallery(records, cfg["image_size"])
+        gallery = galleries[cfg["image_size"]]
         for part in ("selection", "test"):
             qs = [q for q in queries if q["part"] == part]
             m = freetext_metrics(model, tok, gallery, qs)

@@ -177,6 +177,12 @@ def embed_texts(model, tok, texts):
         return text_embeds(model, [tok.encode(t) for t in texts])
 
 
+def freetext_gallery(records, image_size):
+    """The google gallery the free-text queries run against: {"images", "ids"}."""
+    gallery = [r for r in records if r["split"] in freetext.GALLERY_SPLITS]
+    return {"images": images_tensor(gallery, image_size), "ids": [doc_id(r) for r in gallery]}
+
+
 def freetext_metrics(model, tok, gallery, queries):
     """H@1 / H@5 / MRR@5 of free-text queries on a gallery ({"images", "ids"}), any variant of the emoji a hit."""
     img = embed_images(model, gallery["images"])
@@ -245,9 +251,8 @@ def main():
     train_img = images_tensor(train, CFG["image_size"])
     val_records = [r for r in records if r["split"] == "val"]
     val = {"images": images_tensor(val_records, CFG["image_size"]), "captions": [r["captions"][0]["text"] for r in val_records]}
-    gallery = [r for r in records if r["split"] in freetext.GALLERY_SPLITS]
-    sel = {"images": images_tensor(gallery, CFG["image_size"]), "ids": [doc_id(r) for r in gallery],
-           "queries": [q for q in freetext.queries() if q["part"] == "selection"]}
+    sel = dict(freetext_gallery(records, CFG["image_size"]),
+               queries=[q for q in freetext.queries() if q["part"] == "selection"])
 
     dev = torch.device(args.device)
     if dev.type == "cuda":
